@@ -1,0 +1,51 @@
+# Celadon: the two commands a newcomer needs are `make run` and `make test`.
+# Everything a fresh Debian 12 machine lacks is installed here (apt-get as root, Maven dependencies).
+
+SHELL := /bin/bash
+JAVA_HOME ?= $(firstword $(wildcard /usr/lib/jvm/temurin-25-jdk-amd64) $(wildcard /usr/lib/jvm/temurin-2[1-9]-jdk-amd64))
+export JAVA_HOME
+MVN := mvn -B -ntp
+IMAGES := $(CURDIR)/image-builder/target/images
+APP := reconciler/target/quarkus-app/quarkus-run.jar
+
+# Debian packages the build, the tests and the demo use.
+DEB_PACKAGES := qemu-system-x86 qemu-utils ovmf busybox-static qemu-guest-agent \
+	mtools dosfstools gdisk systemd-boot-efi cpio zstd xz-utils git curl chromium
+
+.PHONY: deps guest build test unit run validate image bench clean
+
+## Install what a fresh machine lacks (idempotent; a no-op when everything is there).
+deps:
+	@missing=$$(for p in $(DEB_PACKAGES); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+		echo "Installing Debian packages:" $$missing; \
+		if [ "$$(id -u)" != 0 ]; then echo "need root to apt-get install:" $$missing >&2; exit 1; fi; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	fi
+	@test -x "$(JAVA_HOME)/bin/java" || { echo "no JDK >= 21 found; set JAVA_HOME" >&2; exit 1; }
+
+## The tiny guest (Debian cloud kernel + busybox initramfs + qemu-guest-agent) under $(IMAGES)/tiny.
+guest: deps
+	bash image-builder/build-guest.sh $(IMAGES)
+
+build: deps
+	$(MVN) -DskipTests install
+
+## Unit tests only: no QEMU, seconds.
+unit: deps
+	$(MVN) test
+
+## Every tier: unit tests, then integration tests against real QEMU (TCG) and a real git daemon.
+test: deps guest
+	$(MVN) verify -Dceladon.test.images=$(IMAGES)
+
+## The reconciler on the embedded demo repository; status on http://localhost:8080.
+run: deps guest build
+	bash appliance/demo/run-demo.sh "$(APP)" "$(IMAGES)"
+
+## Validate a spec folder without starting anything: make validate DIR=partitions.d
+validate: build
+	$(JAVA_HOME)/bin/java -jar $(APP) validate $(or $(DIR),partitions.d)
+
+clean:
+	$(MVN) -q clean

@@ -1,0 +1,40 @@
+package dev.celadon.hypervisor;
+
+import java.util.Objects;
+
+/**
+ * One disk of a partition. Overlay and blank disks live in the hypervisor's state directory
+ * and survive restarts of the worker; they are removed only when a partition is deleted
+ * with its disks.
+ */
+public record DiskConfig(String name, Source source) {
+
+    public DiskConfig {
+        Objects.requireNonNull(name, "name");
+        Objects.requireNonNull(source, "source");
+    }
+
+    public sealed interface Source {
+    }
+
+    /**
+     * A copy-on-write qcow2 overlay over a base image. The base path is relative to one of the
+     * image directories. {@code sizeBytes} 0 keeps the base image's virtual size.
+     */
+    public record Overlay(String baseImage, long sizeBytes) implements Source {
+        public Overlay {
+            Objects.requireNonNull(baseImage, "baseImage");
+        }
+    }
+
+    /** A blank qcow2 disk of the given virtual size. */
+    public record Blank(long sizeBytes) implements Source {
+    }
+
+    /** A host block device handed to the guest as virtio-scsi + scsi-block. */
+    public record Passthrough(String devicePath) implements Source {
+        public Passthrough {
+            Objects.requireNonNull(devicePath, "devicePath");
+        }
+    }
+}

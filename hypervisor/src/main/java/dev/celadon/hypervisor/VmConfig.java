@@ -1,0 +1,56 @@
+package dev.celadon.hypervisor;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * Everything the hypervisor needs to run one partition. A value: two equal configs produce the
+ * same worker. Paths are relative to the configured image directories and are confined there
+ * by the hypervisor when it resolves them.
+ *
+ * @param memoryBytes    boot memory
+ * @param maxMemoryBytes the ceiling for live memory changes; equal to memoryBytes when the
+ *                       partition has no balloon headroom
+ */
+public record VmConfig(
+        PartitionName name,
+        GuestProfile profile,
+        int cpus,
+        long memoryBytes,
+        long maxMemoryBytes,
+        BootConfig boot,
+        List<DiskConfig> disks,
+        List<NetworkConfig> networks,
+        List<PciAddress> devices,
+        IntegrationServices integration,
+        Duration shutdownGracePeriod) {
+
+    public VmConfig {
+        Objects.requireNonNull(name, "name");
+        Objects.requireNonNull(profile, "profile");
+        Objects.requireNonNull(boot, "boot");
+        Objects.requireNonNull(integration, "integration");
+        Objects.requireNonNull(shutdownGracePeriod, "shutdownGracePeriod");
+        if (cpus < 1) {
+            throw new IllegalArgumentException("cpus must be at least 1: " + cpus);
+        }
+        if (memoryBytes <= 0 || maxMemoryBytes < memoryBytes) {
+            throw new IllegalArgumentException("need 0 < memory <= maxMemory: " + memoryBytes + ", " + maxMemoryBytes);
+        }
+        disks = List.copyOf(disks);
+        networks = List.copyOf(networks);
+        devices = List.copyOf(devices);
+    }
+
+    /** True when the guest has the management channel: enlightened profiles with any integration service. */
+    public boolean hasAgentChannel() {
+        return profile != GuestProfile.LEGACY && integration.any();
+    }
+
+    /** The same machine with another live memory target; the only change applied without a restart. */
+    public VmConfig withMemory(long bytes) {
+        return new VmConfig(name, profile, cpus, bytes, maxMemoryBytes, boot, disks, networks, devices,
+                integration, shutdownGracePeriod);
+    }
+}

@@ -1,0 +1,14 @@
+package dev.celadon.hypervisor;
+
+/** There is no record of a worker for this partition. */
+public final class WorkerNotFoundException extends HypervisorException {
+
+    public WorkerNotFoundException(PartitionName partition) {
+        super(partition, partition + ": no worker", null);
+    }
+
+    @Override
+    public Retry retry() {
+        return Retry.BACKOFF;
+    }
+}

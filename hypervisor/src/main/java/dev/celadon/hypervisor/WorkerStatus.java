@@ -1,0 +1,36 @@
+package dev.celadon.hypervisor;
+
+import java.time.Instant;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.OptionalLong;
+
+/**
+ * One observation of a worker.
+ *
+ * @param config      the configuration the worker was started with (memory = the current live target)
+ * @param pid         the worker process, while it is alive
+ * @param startedAt   when the worker process was launched
+ * @param lastStop    why the worker last stopped, when it is not alive
+ */
+public record WorkerStatus(
+        PartitionName name,
+        VmState state,
+        VmConfig config,
+        OptionalLong pid,
+        Accel accel,
+        Instant startedAt,
+        Optional<StopInfo> lastStop,
+        GuestInfo guest) {
+
+    public WorkerStatus {
+        Objects.requireNonNull(name, "name");
+        Objects.requireNonNull(state, "state");
+        Objects.requireNonNull(config, "config");
+        Objects.requireNonNull(pid, "pid");
+        Objects.requireNonNull(accel, "accel");
+        Objects.requireNonNull(startedAt, "startedAt");
+        Objects.requireNonNull(lastStop, "lastStop");
+        Objects.requireNonNull(guest, "guest");
+    }
+}
