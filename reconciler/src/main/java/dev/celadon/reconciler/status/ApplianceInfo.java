@@ -1,0 +1,13 @@
+package dev.celadon.reconciler.status;
+
+import io.quarkus.runtime.annotations.RegisterForReflection;
+
+import java.util.Map;
+
+/** Who answers: the appliance's name and labels (for placement), Celadon's version, the accelerator. */
+@RegisterForReflection
+public record ApplianceInfo(String name, String version, String accel, Map<String, String> labels) {
+    public ApplianceInfo {
+        labels = Map.copyOf(labels);
+    }
+}

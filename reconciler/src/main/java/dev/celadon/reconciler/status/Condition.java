@@ -1,0 +1,21 @@
+package dev.celadon.reconciler.status;
+
+import io.quarkus.runtime.annotations.RegisterForReflection;
+
+import java.time.Instant;
+
+/**
+ * A Kubernetes-style condition: a named fact about a partition, true or false, with a
+ * machine-readable reason, a message for people and when it last changed.
+ */
+@RegisterForReflection
+public record Condition(String type, String status, String reason, String message, Instant since) {
+
+    /** Condition types Celadon reports. */
+    public static final String WORKER_RUNNING = "WorkerRunning";
+    public static final String GUEST_READY = "GuestReady";
+    public static final String RESTART_REQUIRED = "RestartRequired";
+    public static final String INSUFFICIENT_RESOURCES = "InsufficientResources";
+    public static final String DELETION_REFUSED = "DeletionRefused";
+    public static final String RECONCILE_FAILED = "ReconcileFailed";
+}

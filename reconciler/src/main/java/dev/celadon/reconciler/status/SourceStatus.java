@@ -1,0 +1,18 @@
+package dev.celadon.reconciler.status;
+
+import io.quarkus.runtime.annotations.RegisterForReflection;
+
+import java.time.Instant;
+
+/**
+ * Where the desired state comes from and how fresh it is.
+ *
+ * @param url       the repository URL without credentials
+ * @param revision  the commit applied last (the last good revision), null before the first good sync
+ * @param lastError why the last sync or the newest revision failed, null when it did not
+ * @param stale     true when the last fetch failed: what runs follows an older revision than Git may hold
+ */
+@RegisterForReflection
+public record SourceStatus(String url, String branch, String revision, Instant lastSyncAt, String lastError,
+                           boolean stale) {
+}

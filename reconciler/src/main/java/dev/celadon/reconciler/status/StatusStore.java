@@ -1,0 +1,76 @@
+package dev.celadon.reconciler.status;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import jakarta.enterprise.context.ApplicationScoped;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+
+/**
+ * The one place status lives. The reconcile loop publishes whole documents; readers get the latest
+ * one. Each document is serialized once, when published, so serving {@code /status} is a copy of
+ * bytes and readers never see a half-updated state.
+ */
+@ApplicationScoped
+public class StatusStore {
+
+    private record Snapshot(StatusDocument document, byte[] json, Map<String, byte[]> partitionJson) {
+    }
+
+    private final ObjectMapper mapper;
+    private volatile Snapshot snapshot;
+    private volatile boolean synced;
+
+    public StatusStore(ObjectMapper mapper) {
+        this.mapper = mapper;
+        publish(new StatusDocument(new ApplianceInfo("", "", "", Map.of()),
+                new SourceStatus("", "", null, null, null, false), List.of(), List.of(), new Summary(0, 0, 0)));
+    }
+
+    /** Replaces the whole status. */
+    public void publish(StatusDocument document) {
+        Map<String, byte[]> byName = document.partitions().stream()
+                .collect(Collectors.toUnmodifiableMap(PartitionStatus::name, this::serialize));
+        snapshot = new Snapshot(document, serialize(document), byName);
+    }
+
+    /** Publishes a document derived from the current one; callers are the single loop thread. */
+    public void update(Function<StatusDocument, StatusDocument> change) {
+        publish(change.apply(snapshot.document()));
+    }
+
+    public StatusDocument document() {
+        return snapshot.document();
+    }
+
+    /** The current document as JSON. Callers must not modify the array. */
+    public byte[] json() {
+        return snapshot.json();
+    }
+
+    /** One partition as JSON, if Git declares it or a worker for it exists. Callers must not modify the array. */
+    public Optional<byte[]> partitionJson(String name) {
+        return Optional.ofNullable(snapshot.partitionJson().get(name));
+    }
+
+    /** Marks the first completed sync with Git, good or bad: readiness means "status reflects Git". */
+    public void markSynced() {
+        synced = true;
+    }
+
+    public boolean synced() {
+        return synced;
+    }
+
+    private byte[] serialize(Object value) {
+        try {
+            return mapper.writeValueAsBytes(value);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("status is not serializable: " + e.getMessage(), e);
+        }
+    }
+}
