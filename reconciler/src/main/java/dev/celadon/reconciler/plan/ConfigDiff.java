@@ -1,0 +1,85 @@
+package dev.celadon.reconciler.plan;
+
+import dev.celadon.hypervisor.BootConfig;
+import dev.celadon.hypervisor.DiskConfig;
+import dev.celadon.hypervisor.NetworkConfig;
+import dev.celadon.hypervisor.VmConfig;
+import dev.celadon.reconciler.spec.Quantities;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+
+/**
+ * The fields that differ between the machine that runs and the one Git describes, in the words an
+ * operator wrote them in. The shutdown grace period is not a property of the machine and never
+ * differs here.
+ */
+final class ConfigDiff {
+
+    private ConfigDiff() {
+    }
+
+    /** Every difference that only a restart can apply; memory is reported separately. */
+    static List<Change> restartChanges(VmConfig running, VmConfig desired) {
+        List<Change> changes = new ArrayList<>();
+        compare(changes, "profile", running, desired, c -> c.profile().name().toLowerCase(Locale.ROOT));
+        compare(changes, "cpus", running, desired, c -> String.valueOf(c.cpus()));
+        compare(changes, "maxMemory", running, desired, c -> Quantities.format(c.maxMemoryBytes()));
+        compare(changes, "boot", running, desired, c -> describe(c.boot()));
+        compare(changes, "disks", running, desired, c -> describeDisks(c.disks()));
+        compare(changes, "networks", running, desired, c -> describeNetworks(c.networks()));
+        compare(changes, "devices", running, desired, c -> c.devices().toString());
+        compare(changes, "integration", running, desired, c -> describeIntegration(c));
+        return changes;
+    }
+
+    /** The memory change, if any. */
+    static Change memoryChange(VmConfig running, VmConfig desired) {
+        if (running.memoryBytes() == desired.memoryBytes()) {
+            return null;
+        }
+        return new Change("memory", Quantities.format(running.memoryBytes()), Quantities.format(desired.memoryBytes()));
+    }
+
+    private static void compare(List<Change> changes, String field, VmConfig running, VmConfig desired,
+                                Function<VmConfig, String> view) {
+        String from = view.apply(running);
+        String to = view.apply(desired);
+        if (!Objects.equals(from, to)) {
+            changes.add(new Change(field, from, to));
+        }
+    }
+
+    private static String describe(BootConfig boot) {
+        return switch (boot) {
+            case BootConfig.Kernel k -> "kernel " + k.kernel() + k.initrd().map(i -> " initrd " + i).orElse("")
+                    + (k.cmdline().isEmpty() ? "" : " cmdline \"" + k.cmdline() + "\"");
+            case BootConfig.FromDisk d -> "firmware " + d.firmware().name().toLowerCase(Locale.ROOT);
+        };
+    }
+
+    private static String describeDisks(List<DiskConfig> disks) {
+        return disks.stream().map(d -> d.name() + "=" + switch (d.source()) {
+            case DiskConfig.Overlay o -> o.baseImage() + (o.sizeBytes() == 0 ? "" : "@" + Quantities.format(o.sizeBytes()));
+            case DiskConfig.Blank b -> "blank@" + Quantities.format(b.sizeBytes());
+            case DiskConfig.Passthrough p -> p.devicePath();
+        }).collect(Collectors.joining(",", "[", "]"));
+    }
+
+    private static String describeNetworks(List<NetworkConfig> networks) {
+        return networks.stream().map(n -> n.name() + "=" + switch (n.attachment()) {
+            case NetworkConfig.Bridge b -> "bridge " + b.bridge();
+            case NetworkConfig.User u -> "user" + u.forwards().stream()
+                    .map(f -> f.hostPort() + ":" + f.guestPort()).collect(Collectors.joining(",", "[", "]"));
+        }).collect(Collectors.joining(",", "[", "]"));
+    }
+
+    private static String describeIntegration(VmConfig c) {
+        var i = c.integration();
+        return "heartbeat=" + i.heartbeat() + ",shutdown=" + i.shutdown() + ",timeSync=" + i.timeSync();
+    }
+}

@@ -1,0 +1,27 @@
+package dev.celadon.reconciler.plan;
+
+import dev.celadon.reconciler.spec.DeletionPolicy;
+
+import java.time.Duration;
+
+/**
+ * What the reconciler remembers of a partition it applied, kept on disk so it outlives the process:
+ * after a spec leaves Git, only this says whether the partition was protected and what happens to
+ * its disks; restart counts survive a reconciler restart.
+ *
+ * @param consecutiveFailures restarts after failure since the worker last ran healthy for long enough;
+ *                            the exponent of the next crash backoff
+ */
+public record LedgerEntry(String revision, boolean protectedFromDeletion, DeletionPolicy deletionPolicy,
+                          Duration shutdownGracePeriod, int restarts, int consecutiveFailures) {
+
+    public LedgerEntry withSpec(String revision, boolean protectedFromDeletion, DeletionPolicy deletionPolicy,
+                                Duration grace) {
+        return new LedgerEntry(revision, protectedFromDeletion, deletionPolicy, grace, restarts, consecutiveFailures);
+    }
+
+    public LedgerEntry afterRestart(int backoffExponent) {
+        return new LedgerEntry(revision, protectedFromDeletion, deletionPolicy, shutdownGracePeriod, restarts + 1,
+                backoffExponent + 1);
+    }
+}
