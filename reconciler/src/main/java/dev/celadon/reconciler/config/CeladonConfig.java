@@ -1,0 +1,82 @@
+package dev.celadon.reconciler.config;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/** Every {@code celadon.*} key of DESIGN.md §4. Credentials are paths to files, never values. */
+@ConfigMapping(prefix = "celadon")
+public interface CeladonConfig {
+
+    Git git();
+
+    /** Clone, worker records, disks. Default: /var/lib/celadon as root, else ~/.local/state/celadon. */
+    Optional<Path> stateDir();
+
+    Images images();
+
+    Passthrough passthrough();
+
+    Appliance appliance();
+
+    Hypervisor hypervisor();
+
+    interface Git {
+        /** file://, git://, http(s)://, ssh://. Absent: the embedded demo repository. */
+        Optional<String> url();
+
+        @WithDefault("main")
+        String branch();
+
+        /** A tag or commit; wins over the branch. */
+        Optional<String> ref();
+
+        @WithDefault("partitions.d")
+        String path();
+
+        @WithDefault("5s")
+        Duration pollInterval();
+
+        Optional<Path> sshKeyFile();
+
+        Optional<Path> knownHostsFile();
+
+        Optional<Path> tokenFile();
+    }
+
+    interface Images {
+        /** Where boot files and base images may come from. Default: {@code <state-dir>/images}. */
+        Optional<List<Path>> dirs();
+    }
+
+    interface Passthrough {
+        /** Device paths (or folders of them) specs may pass through. Default: none. */
+        Optional<List<String>> allowed();
+    }
+
+    interface Appliance {
+        /** For placement. Default: the host name. */
+        Optional<String> name();
+
+        /** For placement selectors. */
+        Map<String, String> labels();
+    }
+
+    interface Hypervisor {
+        @WithDefault("qemu-system-x86_64")
+        String qemuBinary();
+
+        /** auto | kvm | tcg. */
+        @WithDefault("auto")
+        String accel();
+
+        /** Memory kept for the parent partition; a quantity like 512Mi. */
+        @WithDefault("512Mi")
+        String reservedMemory();
+    }
+}

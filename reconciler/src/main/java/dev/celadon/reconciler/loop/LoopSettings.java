@@ -1,0 +1,18 @@
+package dev.celadon.reconciler.loop;
+
+import java.time.Duration;
+import java.util.Map;
+
+/**
+ * The loop's fixed inputs.
+ *
+ * @param tick          how often the loop observes and plans, Git or no Git: drift and crashes are
+ *                      seen this soon
+ * @param sourceUrl     the repository URL as status shows it, credentials removed
+ */
+public record LoopSettings(String applianceName, Map<String, String> applianceLabels, long reservedMemoryBytes,
+                           Duration pollInterval, Duration tick, String version, String sourceUrl, String branch) {
+    public LoopSettings {
+        applianceLabels = Map.copyOf(applianceLabels);
+    }
+}

@@ -1,0 +1,45 @@
+package dev.celadon.reconciler.loop;
+
+import dev.celadon.reconciler.plan.Desired;
+import dev.celadon.reconciler.spec.SpecError;
+import dev.celadon.reconciler.spec.SpecSet;
+
+import java.time.Instant;
+import java.util.List;
+
+/**
+ * What the loop knows of Git: the last good revision (in force), the newest fetched revision with its
+ * errors if it was rejected, and the health of fetching.
+ *
+ * @param fetchedRevision the newest revision fetched, good or bad; null before the first fetch
+ * @param rejected        the errors of the fetched revision when it was rejected, else empty
+ */
+record SourceState(LoopSettings settings, Desired desired, String fetchedRevision, List<SpecError> rejected,
+                   Instant lastSyncAt, String lastError, boolean stale) {
+
+    static SourceState initial(LoopSettings settings) {
+        return new SourceState(settings, Desired.NOTHING, null, List.of(), null, null, false);
+    }
+
+    SourceState withRevision(String revision, SpecSet specs, Instant now) {
+        if (specs.isValid()) {
+            return new SourceState(settings, new Desired(revision, specs.partitions()), revision, List.of(), now,
+                    null, false);
+        }
+        String error = "revision " + revision + " rejected: " + specs.errors().size() + " error"
+                + (specs.errors().size() == 1 ? "" : "s") + " in the specs; revision "
+                + (desired.revision() == null ? "(none)" : desired.revision()) + " stays in force";
+        return new SourceState(settings, desired, revision, specs.errors(), now, error, false);
+    }
+
+    /** The same revision again: a rejected one stays rejected, and fetching works again. */
+    SourceState fetchedAgain(Instant now) {
+        String error = rejected.isEmpty() ? null : lastError;
+        return new SourceState(settings, desired, fetchedRevision, rejected, now, error, false);
+    }
+
+    SourceState failed(String message, Instant now) {
+        return new SourceState(settings, desired, fetchedRevision, rejected, lastSyncAt,
+                "fetch failed at " + now + ": " + message, true);
+    }
+}

@@ -1,0 +1,193 @@
+package dev.celadon.reconciler.loop;
+
+import dev.celadon.hypervisor.GuestInfo;
+import dev.celadon.hypervisor.PartitionName;
+import dev.celadon.hypervisor.StopInfo;
+import dev.celadon.hypervisor.VmState;
+import dev.celadon.hypervisor.WorkerStatus;
+import dev.celadon.reconciler.plan.Action;
+import dev.celadon.reconciler.plan.LedgerEntry;
+import dev.celadon.reconciler.plan.Plan;
+import dev.celadon.reconciler.spec.Partition;
+import dev.celadon.reconciler.status.ApplianceInfo;
+import dev.celadon.reconciler.status.Condition;
+import dev.celadon.reconciler.status.ErrorView;
+import dev.celadon.reconciler.status.GuestView;
+import dev.celadon.reconciler.status.PartitionStatus;
+import dev.celadon.reconciler.status.Phase;
+import dev.celadon.reconciler.status.SourceStatus;
+import dev.celadon.reconciler.status.StatusDocument;
+import dev.celadon.reconciler.status.Summary;
+import dev.celadon.reconciler.status.WorkerView;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+
+/** Turns one pass of the loop into the status document of DESIGN.md §5. */
+final class StatusBuilder {
+
+    /** A heartbeat older than this means the guest stopped answering. */
+    static final Duration HEARTBEAT_STALE = ReconcileLoop.PROBE_INTERVAL.multipliedBy(3);
+
+    private final LoopSettings settings;
+    private final String accel;
+
+    StatusBuilder(LoopSettings settings, String accel) {
+        this.settings = settings;
+        this.accel = accel;
+    }
+
+    StatusDocument build(SourceState src, Plan plan, Map<PartitionName, WorkerStatus> workers,
+                         Map<PartitionName, Action> inFlight, Map<PartitionName, ApplyFailure> failures,
+                         Map<PartitionName, LedgerEntry> ledger, StatusDocument previous, Instant now) {
+        Map<String, PartitionStatus> before = previous.partitions().stream()
+                .collect(Collectors.toMap(PartitionStatus::name, Function.identity()));
+        Map<PartitionName, Partition> desired = src.desired().partitions().stream()
+                .collect(Collectors.toMap(Partition::name, Function.identity()));
+        List<PartitionStatus> partitions = new ArrayList<>();
+        for (Action action : plan.actions()) {
+            PartitionName name = action.name();
+            partitions.add(partition(name, desired.get(name), action, workers.get(name), inFlight.get(name),
+                    failures.get(name), ledger.get(name), before.get(name.value()), now));
+        }
+        partitions.sort((a, b) -> a.name().compareTo(b.name()));
+        int placed = (int) plan.actions().stream().filter(a -> desired.containsKey(a.name())).count();
+        Summary summary = new Summary(placed,
+                (int) partitions.stream().filter(p -> p.phase() == Phase.Running).count(),
+                (int) partitions.stream().filter(p -> p.phase() == Phase.Failed).count());
+        return new StatusDocument(
+                new ApplianceInfo(settings.applianceName(), settings.version(), accel, settings.applianceLabels()),
+                new SourceStatus(settings.sourceUrl(), settings.branch(), src.desired().revision(), src.lastSyncAt(),
+                        src.lastError(), src.stale()),
+                src.rejected().stream().map(e -> new ErrorView(e.file(), e.line(), e.column(), e.field(), e.message(),
+                        src.fetchedRevision())).toList(),
+                partitions, summary);
+    }
+
+    private PartitionStatus partition(PartitionName name, Partition spec, Action action, WorkerStatus worker,
+                                      Action running, ApplyFailure failure, LedgerEntry ledger,
+                                      PartitionStatus previous, Instant now) {
+        Phase phase = phase(spec, action, worker, running, failure);
+        Map<String, Condition> since = previous == null ? Map.of() : previous.conditions().stream()
+                .collect(Collectors.toMap(Condition::type, Function.identity()));
+        List<Condition> conditions = new ArrayList<>();
+        conditions.add(workerCondition(worker, since, now));
+        if (worker != null && worker.config().hasAgentChannel() && worker.config().integration().heartbeat()) {
+            conditions.add(guestCondition(worker, since, now));
+        }
+        switch (action) {
+            case Action.Restart restart -> conditions.add(condition(Condition.RESTART_REQUIRED, true, "SpecChanged",
+                    restart.describe(), since, now));
+            case Action.Wait wait when wait.reason() == Action.WaitReason.INSUFFICIENT_RESOURCES ->
+                    conditions.add(condition(Condition.INSUFFICIENT_RESOURCES, true, "DoesNotFit", wait.message(),
+                            since, now));
+            case Action.RefuseDeletion refused -> conditions.add(condition(Condition.DELETION_REFUSED, true,
+                    "Protected", refused.reason(), since, now));
+            default -> { }
+        }
+        if (failure != null) {
+            conditions.add(condition(Condition.RECONCILE_FAILED, true, failure.reason(),
+                    failure.message() + (failure.retry() == dev.celadon.hypervisor.Retry.STALL
+                            ? "; waiting for a new revision" : "; retrying at " + failure.retryAt()), since, now));
+        }
+        String runState = spec != null ? spec.runState().yaml() : null;
+        String revision = ledger != null ? ledger.revision() : null;
+        WorkerView workerView = worker != null && worker.pid().isPresent()
+                ? new WorkerView(worker.pid().getAsLong(), worker.accel().qemuName()) : null;
+        int restarts = ledger != null ? ledger.restarts() : 0;
+        String pending = running != null ? running.describe() : action.describe();
+        return new PartitionStatus(name.value(), phase, runState, revision, workerView, guest(worker), conditions,
+                restarts, pending);
+    }
+
+    static Phase phase(Partition spec, Action action, WorkerStatus worker, Action running, ApplyFailure failure) {
+        if (running != null) {
+            return switch (running) {
+                case Action.Create c -> Phase.Starting;
+                case Action.Start s -> Phase.Starting;
+                case Action.Restart r -> Phase.Starting;
+                case Action.Stop s -> Phase.Stopping;
+                case Action.Delete d -> Phase.Deleting;
+                default -> worker != null ? fromWorker(worker.state()) : Phase.Pending;
+            };
+        }
+        if (failure != null && failure.retry() == dev.celadon.hypervisor.Retry.STALL) {
+            return Phase.Failed;
+        }
+        if (worker != null) {
+            return fromWorker(worker.state());
+        }
+        if (spec != null && action instanceof Action.InSync) {
+            return Phase.Stopped;
+        }
+        return failure != null ? Phase.Failed : Phase.Pending;
+    }
+
+    private static Phase fromWorker(VmState state) {
+        return switch (state) {
+            case STARTING -> Phase.Starting;
+            case RUNNING, PAUSED -> Phase.Running;
+            case STOPPING -> Phase.Stopping;
+            case STOPPED -> Phase.Stopped;
+            case CRASHED -> Phase.Failed;
+        };
+    }
+
+    private static Condition workerCondition(WorkerStatus worker, Map<String, Condition> since, Instant now) {
+        if (worker == null) {
+            return condition(Condition.WORKER_RUNNING, false, "NoWorker", "no worker process", since, now);
+        }
+        if (worker.state().isAlive()) {
+            return condition(Condition.WORKER_RUNNING, true, camel(worker.state().name()),
+                    "pid " + worker.pid().orElse(-1), since, now);
+        }
+        StopInfo stop = worker.lastStop().orElse(null);
+        String reason = stop == null ? camel(worker.state().name()) : camel(stop.reason().name());
+        String message = stop == null ? "" : "at " + stop.at() + (stop.detail().isEmpty() ? "" : ": " + stop.detail());
+        return condition(Condition.WORKER_RUNNING, false, reason, message, since, now);
+    }
+
+    private static Condition guestCondition(WorkerStatus worker, Map<String, Condition> since, Instant now) {
+        Instant heartbeat = worker.guest().heartbeatAt().orElse(null);
+        if (heartbeat == null) {
+            return condition(Condition.GUEST_READY, false, "NoHeartbeat", "the guest agent has not answered yet",
+                    since, now);
+        }
+        boolean fresh = heartbeat.plus(HEARTBEAT_STALE).isAfter(now) && worker.state() == VmState.RUNNING;
+        return condition(Condition.GUEST_READY, fresh, fresh ? "Heartbeat" : "HeartbeatLost",
+                "last heartbeat at " + heartbeat, since, now);
+    }
+
+    private static GuestView guest(WorkerStatus worker) {
+        if (worker == null) {
+            return GuestView.UNKNOWN;
+        }
+        GuestInfo g = worker.guest();
+        return new GuestView(g.heartbeatAt().orElse(null), g.os().orElse(null), g.hostname().orElse(null),
+                g.addresses());
+    }
+
+    /** A condition that keeps its {@code since} while its status does not change. */
+    private static Condition condition(String type, boolean status, String reason, String message,
+                                       Map<String, Condition> previous, Instant now) {
+        String value = status ? "True" : "False";
+        Condition before = previous.get(type);
+        Instant since = before != null && before.status().equals(value) ? before.since() : now;
+        return new Condition(type, value, reason, message, since);
+    }
+
+    /** WORKER_KILLED → WorkerKilled: the enum constants in the CamelCase conditions use. */
+    private static String camel(String constant) {
+        StringBuilder out = new StringBuilder();
+        for (String part : constant.toLowerCase(Locale.ROOT).split("_")) {
+            out.append(Character.toUpperCase(part.charAt(0))).append(part.substring(1));
+        }
+        return out.toString();
+    }
+}

@@ -1,0 +1,241 @@
+package dev.celadon.reconciler.loop;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.celadon.hypervisor.PartitionName;
+import dev.celadon.hypervisor.StopReason;
+import dev.celadon.hypervisor.InvalidVmConfigException;
+import dev.celadon.hypervisor.WorkerLaunchException;
+import dev.celadon.hypervisor.fake.FakeHypervisor;
+import dev.celadon.reconciler.plan.Specs;
+import dev.celadon.reconciler.spec.Partition;
+import dev.celadon.reconciler.spec.RunState;
+import dev.celadon.reconciler.spec.SpecError;
+import dev.celadon.reconciler.spec.SpecSet;
+import dev.celadon.reconciler.status.Condition;
+import dev.celadon.reconciler.status.PartitionStatus;
+import dev.celadon.reconciler.status.Phase;
+import dev.celadon.reconciler.status.StatusDocument;
+import dev.celadon.reconciler.status.StatusStore;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The loop stepped by hand against the fake hypervisor: a "repository" whose revisions tests set,
+ * a clock tests move, one pass at a time.
+ */
+class ReconcileLoopTest {
+
+    private static final PartitionName WEB = new PartitionName("web");
+
+    @TempDir
+    Path stateDir;
+
+    private final MutableClock clock = new MutableClock(Instant.parse("2026-11-23T12:00:00Z"));
+    private final FakeHypervisor hypervisor = new FakeHypervisor(clock);
+    private final Map<String, SpecSet> revisions = new HashMap<>();
+    private final ObjectMapper mapper = new ObjectMapper().findAndRegisterModules()
+            .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS);
+    private final StatusStore store = new StatusStore(mapper);
+    private String head;
+    private boolean reachable = true;
+    private ReconcileLoop loop;
+
+    @BeforeEach
+    void startLoop() {
+        loop = newLoop();
+    }
+
+    @AfterEach
+    void closeLoop() {
+        loop.close();
+    }
+
+    private ReconcileLoop newLoop() {
+        LoopSettings settings = new LoopSettings("host-a", Map.of(), 512L << 20, Duration.ofSeconds(5),
+                Duration.ofSeconds(1), "test", "file:///repo", "main");
+        RevisionSource source = () -> {
+            if (!reachable) {
+                throw new java.io.IOException("connection refused");
+            }
+            return new RevisionSource.Fetched(head, stateDir);
+        };
+        return new ReconcileLoop(settings, source, dir -> revisions.get(head), hypervisor,
+                new Ledger(stateDir.resolve("ledger.json"), mapper), store, LoopListener.NONE, clock);
+    }
+
+    private void commit(String revision, Partition... partitions) {
+        revisions.put(revision, new SpecSet(List.of(partitions), List.of()));
+        head = revision;
+    }
+
+    /** Sync, then passes until nothing is in flight: what the running loop does over a few ticks. */
+    private StatusDocument converge() {
+        loop.syncOnce();
+        for (int i = 0; i < 4; i++) {
+            loop.tick();
+            loop.awaitApplies(Duration.ofSeconds(5));
+        }
+        return store.document();
+    }
+
+    private PartitionStatus web(StatusDocument doc) {
+        return doc.partitions().stream().filter(p -> p.name().equals("web")).findFirst().orElseThrow();
+    }
+
+    @Test
+    void newRevisionCreatesAndReportsRunning() {
+        commit("r1", Specs.partition("web"));
+        StatusDocument doc = converge();
+        assertThat(hypervisor.calls()).containsExactly("start web");
+        assertThat(doc.source().revision()).isEqualTo("r1");
+        assertThat(web(doc).phase()).isEqualTo(Phase.Running);
+        assertThat(web(doc).revision()).isEqualTo("r1");
+        assertThat(web(doc).worker().pid()).isPositive();
+        assertThat(web(doc).pending()).isNull();
+        assertThat(doc.summary().running()).isEqualTo(1);
+        assertThat(store.synced()).isTrue();
+    }
+
+    @Test
+    void invalidRevisionChangesNothingAndShowsErrors() {
+        commit("r1", Specs.partition("web"));
+        converge();
+        revisions.put("r2", new SpecSet(List.of(), List.of(new SpecError("web.yaml", 7, 10, "spec.cpus", "must be at least 1"))));
+        head = "r2";
+        StatusDocument doc = converge();
+        assertThat(hypervisor.calls()).containsExactly("start web");
+        assertThat(doc.source().revision()).isEqualTo("r1");
+        assertThat(doc.source().lastError()).contains("r2 rejected", "r1 stays in force");
+        assertThat(doc.errors()).singleElement().satisfies(e -> {
+            assertThat(e.file()).isEqualTo("web.yaml");
+            assertThat(e.line()).isEqualTo(7);
+            assertThat(e.field()).isEqualTo("spec.cpus");
+            assertThat(e.revision()).isEqualTo("r2");
+        });
+        assertThat(web(doc).phase()).isEqualTo(Phase.Running);
+    }
+
+    @Test
+    void unreachableSourceKeepsEverythingRunningAndIsStale() {
+        commit("r1", Specs.partition("web"));
+        converge();
+        reachable = false;
+        StatusDocument doc = converge();
+        assertThat(doc.source().stale()).isTrue();
+        assertThat(doc.source().lastError()).contains("connection refused");
+        assertThat(web(doc).phase()).isEqualTo(Phase.Running);
+        assertThat(hypervisor.calls()).containsExactly("start web");
+        reachable = true;
+        doc = converge();
+        assertThat(doc.source().stale()).isFalse();
+        assertThat(doc.source().lastError()).isNull();
+    }
+
+    @Test
+    void runStateStoppedStopsAndRunningStartsAgain() {
+        commit("r1", Specs.partition("web"));
+        converge();
+        commit("r2", Specs.with(Specs.partition("web"), RunState.STOPPED));
+        assertThat(web(converge()).phase()).isEqualTo(Phase.Stopped);
+        commit("r3", Specs.partition("web"));
+        assertThat(web(converge()).phase()).isEqualTo(Phase.Running);
+        assertThat(hypervisor.calls()).containsExactly("start web", "stop web", "start web");
+        assertThat(web(store.document()).restarts()).isZero();
+    }
+
+    @Test
+    void crashIsRestartedAfterBackoffAndCountedAcrossReconcilerRestarts() {
+        commit("r1", Specs.partition("web"));
+        converge();
+        hypervisor.crash(WEB, StopReason.WORKER_KILLED);
+        StatusDocument doc = converge();
+        assertThat(web(doc).phase()).isEqualTo(Phase.Failed);
+        assertThat(web(doc).pending()).contains("restart after worker killed", "backing off 10s");
+        clock.advance(Duration.ofSeconds(11));
+        doc = converge();
+        assertThat(web(doc).phase()).isEqualTo(Phase.Running);
+        assertThat(web(doc).restarts()).isEqualTo(1);
+
+        loop.close();
+        loop = newLoop();
+        assertThat(web(converge()).restarts()).isEqualTo(1);
+        assertThat(hypervisor.calls()).containsExactly("start web", "start web");
+    }
+
+    @Test
+    void transientStartFailureBacksOffThenSucceeds() {
+        commit("r1", Specs.partition("web"));
+        hypervisor.failNextStart(WEB, new WorkerLaunchException(WEB, "qemu exited with 1", "boom", null));
+        StatusDocument doc = converge();
+        assertThat(web(doc).phase()).isEqualTo(Phase.Failed);
+        assertThat(web(doc).conditions()).anySatisfy(c -> {
+            assertThat(c.type()).isEqualTo(Condition.RECONCILE_FAILED);
+            assertThat(c.message()).contains("qemu exited with 1", "retrying at");
+        });
+        assertThat(hypervisor.calls()).containsExactly("start web");
+        clock.advance(Duration.ofSeconds(3));
+        assertThat(web(converge()).phase()).isEqualTo(Phase.Running);
+        assertThat(hypervisor.calls()).containsExactly("start web", "start web");
+    }
+
+    @Test
+    void specErrorFromTheHypervisorStallsUntilANewRevision() {
+        commit("r1", Specs.partition("web"));
+        hypervisor.failNextStart(WEB, new InvalidVmConfigException(WEB, "boot.kernel", "tiny/vmlinuz not found"));
+        StatusDocument doc = converge();
+        assertThat(web(doc).phase()).isEqualTo(Phase.Failed);
+        clock.advance(Duration.ofMinutes(10));
+        converge();
+        assertThat(hypervisor.calls()).containsExactly("start web");
+        commit("r2", Specs.withCpus(Specs.partition("web"), 2));
+        assertThat(web(converge()).phase()).isEqualTo(Phase.Running);
+    }
+
+    @Test
+    void protectedPartitionRemovedFromGitKeepsRunningAcrossReconcilerRestarts() {
+        Partition web = Specs.partition("web");
+        commit("r1", new Partition(web.name(), web.labels(), web.runState(), web.placement(), web.vm(),
+                web.restartPolicy(), web.deletionPolicy(), true, web.source()));
+        converge();
+        commit("r2");
+        StatusDocument doc = converge();
+        assertThat(web(doc).phase()).isEqualTo(Phase.Running);
+        assertThat(web(doc).conditions()).anySatisfy(c -> assertThat(c.type()).isEqualTo(Condition.DELETION_REFUSED));
+        loop.close();
+        loop = newLoop();
+        converge();
+        assertThat(hypervisor.calls()).containsExactly("start web");
+    }
+
+    @Test
+    void removedPartitionIsStoppedAndDeletedWithItsDisksRetained() {
+        commit("r1", Specs.partition("web"));
+        converge();
+        commit("r2");
+        StatusDocument doc = converge();
+        assertThat(hypervisor.calls()).containsExactly("start web", "stop web", "delete web");
+        assertThat(doc.partitions()).isEmpty();
+        assertThat(hypervisor.disksDeleted()).isEmpty();
+    }
+
+    @Test
+    void closingTheLoopLeavesWorkersRunning() {
+        commit("r1", Specs.partition("web"));
+        converge();
+        loop.close();
+        assertThat(hypervisor.observe()).singleElement()
+                .satisfies(w -> assertThat(w.state().isAlive()).isTrue());
+    }
+}
