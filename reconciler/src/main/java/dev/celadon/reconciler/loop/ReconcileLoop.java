@@ -1,12 +1,9 @@
 package dev.celadon.reconciler.loop;
 
-import dev.celadon.hypervisor.GuestInfo;
 import dev.celadon.hypervisor.Hypervisor;
 import dev.celadon.hypervisor.HypervisorException;
 import dev.celadon.hypervisor.PartitionName;
 import dev.celadon.hypervisor.Retry;
-import dev.celadon.hypervisor.VmState;
-import dev.celadon.hypervisor.Worker;
 import dev.celadon.hypervisor.WorkerStatus;
 import dev.celadon.reconciler.apply.Applier;
 import dev.celadon.reconciler.plan.Action;
@@ -42,7 +39,8 @@ import java.util.stream.Collectors;
  * good revision and dispatches what differs, whether or not Git changed, so drift and crashes are
  * corrected. Three kinds of thread, so that nothing slow holds up the rest:
  * <ol>
- *   <li>the sync thread fetches Git every poll interval and parses a new revision once;</li>
+ *   <li>the sync thread fetches Git every poll interval and parses a new revision once, and starts the
+ *       guest probes every {@link #PROBE_INTERVAL};</li>
  *   <li>the loop thread owns all loop state: it plans, dispatches and publishes status;</li>
  *   <li>applies and guest probes run on virtual threads, at most one apply per partition.</li>
  * </ol>
@@ -77,9 +75,8 @@ public final class ReconcileLoop implements AutoCloseable {
     // Loop-thread state.
     private final Map<PartitionName, InFlight> inFlight = new HashMap<>();
     private final Map<PartitionName, ApplyFailure> failures = new HashMap<>();
-    private final Map<PartitionName, CompletableFuture<GuestInfo>> probes = new HashMap<>();
-    private final Map<PartitionName, Instant> lastProbe = new HashMap<>();
     private final StatusBuilder statusBuilder;
+    private final GuestProber prober;
 
     private record InFlight(Action action, CompletableFuture<Void> done) {
     }
@@ -97,12 +94,15 @@ public final class ReconcileLoop implements AutoCloseable {
         this.clock = clock;
         this.sourceState = new AtomicReference<>(SourceState.initial(settings));
         this.statusBuilder = new StatusBuilder(settings, hypervisor.accel().qemuName());
+        this.prober = new GuestProber(hypervisor, workers);
     }
 
     /** Starts syncing and reconciling in the background. */
     public void start() {
         syncThread.scheduleWithFixedDelay(this::syncOnce, 0, settings.pollInterval().toMillis(), TimeUnit.MILLISECONDS);
         loopThread.scheduleWithFixedDelay(this::tickSafely, 0, settings.tick().toMillis(), TimeUnit.MILLISECONDS);
+        syncThread.scheduleWithFixedDelay(prober::probeAll, PROBE_INTERVAL.toMillis(), PROBE_INTERVAL.toMillis(),
+                TimeUnit.MILLISECONDS);
     }
 
     /** Fetches Git once and, for a new revision, parses it. Runs on the sync thread (or a test's). */
@@ -160,7 +160,6 @@ public final class ReconcileLoop implements AutoCloseable {
         for (Action action : plan.actions()) {
             dispatch(action, src.desired().revision(), started);
         }
-        probeGuests(workersNow, started);
         store.publish(statusBuilder.build(src, plan, workersNow, inFlightActions(), failures, ledger.entries(),
                 store.document(), started));
         listener.reconciled(Duration.between(started, clock.instant()));
@@ -181,7 +180,6 @@ public final class ReconcileLoop implements AutoCloseable {
             finished(entry.getKey(), entry.getValue(), src.desired().revision(), now);
             return true;
         });
-        probes.entrySet().removeIf(entry -> entry.getValue().isDone());
     }
 
     private void finished(PartitionName name, InFlight flight, String revision, Instant now) {
@@ -252,32 +250,6 @@ public final class ReconcileLoop implements AutoCloseable {
                         partition.deletionPolicy(), partition.vm().shutdownGracePeriod());
                 ledger.put(partition.name(), entry);
             }
-        }
-    }
-
-    /** Asks each running guest with a heartbeat service for news, at most one probe per guest at a time. */
-    private void probeGuests(Map<PartitionName, WorkerStatus> workersNow, Instant now) {
-        for (WorkerStatus status : workersNow.values()) {
-            PartitionName name = status.name();
-            boolean due = lastProbe.getOrDefault(name, Instant.MIN).plus(PROBE_INTERVAL).isBefore(now);
-            if (status.state() != VmState.RUNNING || !status.config().hasAgentChannel()
-                    || !status.config().integration().heartbeat() || probes.containsKey(name) || !due) {
-                continue;
-            }
-            Worker worker = hypervisor.worker(name).orElse(null);
-            if (worker == null) {
-                continue;
-            }
-            lastProbe.put(name, now);
-            probes.put(name, CompletableFuture.supplyAsync(() -> {
-                try {
-                    return worker.probeGuest();
-                } catch (HypervisorException e) {
-                    // A guest still booting does not answer yet; status shows the missing heartbeat.
-                    LOG.debugf("probe %s: %s", name, e.getMessage());
-                    return null;
-                }
-            }, workers));
         }
     }
 

@@ -75,6 +75,9 @@ public final class Planner {
         }
         VmConfig running = worker.config();
         VmConfig wanted = partition.vm();
+        if (running.equals(wanted)) {
+            return new Action.InSync(partition.name());
+        }
         List<Change> changes = ConfigDiff.restartChanges(running, wanted);
         Change memory = ConfigDiff.memoryChange(running, wanted);
         if (changes.isEmpty() && memory == null) {

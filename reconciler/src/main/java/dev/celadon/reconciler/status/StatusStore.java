@@ -12,13 +12,40 @@ import java.util.stream.Collectors;
 
 /**
  * The one place status lives. The reconcile loop publishes whole documents; readers get the latest
- * one. Each document is serialized once, when published, so serving {@code /status} is a copy of
- * bytes and readers never see a half-updated state.
+ * one. Each document is serialized at most once, by the first reader that wants it, so serving
+ * {@code /status} is a copy of bytes, publishing costs the loop nothing, and readers never see a
+ * half-updated state.
  */
 @ApplicationScoped
 public class StatusStore {
 
-    private record Snapshot(StatusDocument document, byte[] json, Map<String, byte[]> partitionJson) {
+    /** A published document and its JSON, made once on first demand. */
+    private final class Snapshot {
+        private final StatusDocument document;
+        private volatile byte[] json;
+        private volatile Map<String, byte[]> partitionJson;
+
+        Snapshot(StatusDocument document) {
+            this.document = document;
+        }
+
+        byte[] json() {
+            byte[] bytes = json;
+            if (bytes == null) {
+                // Two readers racing here serialize twice and store equal bytes: harmless, and no lock.
+                json = bytes = serialize(document);
+            }
+            return bytes;
+        }
+
+        Map<String, byte[]> partitionJson() {
+            Map<String, byte[]> map = partitionJson;
+            if (map == null) {
+                partitionJson = map = document.partitions().stream()
+                        .collect(Collectors.toUnmodifiableMap(PartitionStatus::name, StatusStore.this::serialize));
+            }
+            return map;
+        }
     }
 
     private final ObjectMapper mapper;
@@ -31,20 +58,21 @@ public class StatusStore {
                 new SourceStatus("", "", null, null, null, false), List.of(), List.of(), new Summary(0, 0, 0)));
     }
 
-    /** Replaces the whole status. */
+    /** Replaces the whole status; an equal document keeps the JSON already made. */
     public void publish(StatusDocument document) {
-        Map<String, byte[]> byName = document.partitions().stream()
-                .collect(Collectors.toUnmodifiableMap(PartitionStatus::name, this::serialize));
-        snapshot = new Snapshot(document, serialize(document), byName);
+        Snapshot current = snapshot;
+        if (current == null || !current.document.equals(document)) {
+            snapshot = new Snapshot(document);
+        }
     }
 
     /** Publishes a document derived from the current one; callers are the single loop thread. */
     public void update(Function<StatusDocument, StatusDocument> change) {
-        publish(change.apply(snapshot.document()));
+        publish(change.apply(snapshot.document));
     }
 
     public StatusDocument document() {
-        return snapshot.document();
+        return snapshot.document;
     }
 
     /** The current document as JSON. Callers must not modify the array. */
