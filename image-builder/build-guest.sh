@@ -46,7 +46,8 @@ if [ -z "$pkg" ]; then	# a fresh machine whose package lists were never fetched
 fi
 [ -n "$pkg" ] || { echo "build-guest: apt knows no $KERNEL_META" >&2; exit 1; }
 # `apt-get --print-uris download` prints: 'URI' FILE SIZE SHA256:HEX (from the verified index).
-read -r _ deb_file _ deb_hash < <(apt-get --print-uris download "$pkg")
+read -r _ deb_file _ deb_hash < <(apt-get --print-uris download "$pkg") ||
+	{ echo "build-guest: apt cannot download $pkg" >&2; exit 1; }
 
 QGA=/usr/sbin/qemu-ga
 BUSYBOX=/bin/busybox
@@ -119,7 +120,6 @@ install -m 0755 "$HERE/guest/shutdown" "$root/sbin/shutdown"
 install -m 0755 "$HERE/guest/udhcpc.script" "$root/etc/udhcpc.script"
 install -m 0755 "$HERE/guest/power-button" "$root/etc/acpi/PWRF/00000080"
 install -m 0644 "$HERE/guest/inittab" "$HERE/guest/os-release" "$HERE/guest/adjtime" "$root/etc/"
-echo tiny >"$root/etc/hostname"
 
 # Modules: each wanted one after its dependencies (recursively, so the order modules.dep lists
 # them in does not matter), uncompressed so plain busybox insmod loads them.
