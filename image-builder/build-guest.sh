@@ -1,0 +1,185 @@
+#!/bin/bash
+# Builds the Celadon tiny guest into OUT/tiny: vmlinuz (Debian cloud kernel), initrd.img
+# (busybox + qemu-guest-agent + the virtio modules, see guest/init), base.qcow2 (a 64 MiB
+# base image for overlay-disk tests) and MANIFEST (what went in).
+#
+# Usage: build-guest.sh OUT
+#
+# Inputs, all Debian packages, no root-only mounts, no chroot:
+#  - the kernel and its modules: the .deb that linux-image-cloud-amd64 points at, fetched with
+#    `apt-get download` into image-builder/target/cache (verified by apt against the index) and
+#    unpacked with dpkg-deb, so the host need not install a kernel;
+#  - busybox (busybox-static) and qemu-ga (qemu-guest-agent) with the shared libraries it links:
+#    the installed files of those packages (the Makefile installs them).
+# Output is byte-for-byte reproducible: fixed timestamps (SOURCE_DATE_EPOCH), sorted file list,
+# owner 0:0, renumbered inodes, single-threaded zstd at a fixed level.
+# Nothing is rebuilt when MANIFEST records the same inputs (scripts, packages, binaries).
+set -euo pipefail
+umask 022
+export LC_ALL=C
+
+OUT=${1:?usage: build-guest.sh OUT}
+HERE=$(cd "$(dirname "$0")" && pwd)
+CACHE=$HERE/target/cache
+SOURCE_DATE_EPOCH=${SOURCE_DATE_EPOCH:-1700000000}
+KERNEL_META=linux-image-cloud-amd64
+# Drivers in load order (dependencies are added in front from modules.dep). The legacy profile's
+# ahci and e1000 are not built for the cloud kernel: they are skipped with a note, like any
+# module this kernel lacks. button+evdev deliver the ACPI power button to acpid.
+MODULES="virtio_ring virtio virtio_pci_modern_dev virtio_pci_legacy_dev virtio_pci virtio_console
+	virtio_balloon virtio_blk virtio_net virtio_scsi ata_piix ahci e1000 sd_mod button evdev"
+
+mkdir -p "$OUT" "$CACHE"
+OUT=$(cd "$OUT" && pwd)
+# Parallel `make guest` runs (tests in several worktrees) must not interleave.
+exec 9>"$OUT/.build-guest.lock"
+flock 9
+
+# --- What goes in: resolved without network, so the up-to-date check stays fast. ---
+kernel_pkg() {
+	apt-cache depends --important "$KERNEL_META" 2>/dev/null | awk '/Depends: linux-image-/ {print $2; exit}'
+}
+pkg=$(kernel_pkg)
+if [ -z "$pkg" ]; then	# a fresh machine whose package lists were never fetched
+	apt-get update -qq
+	pkg=$(kernel_pkg)
+fi
+[ -n "$pkg" ] || { echo "build-guest: apt knows no $KERNEL_META" >&2; exit 1; }
+# `apt-get --print-uris download` prints: 'URI' FILE SIZE SHA256:HEX (from the verified index).
+read -r _ deb_file _ deb_hash < <(apt-get --print-uris download "$pkg") ||
+	{ echo "build-guest: apt cannot download $pkg" >&2; exit 1; }
+
+QGA=/usr/sbin/qemu-ga
+BUSYBOX=/bin/busybox
+for f in "$QGA" "$BUSYBOX"; do
+	[ -x "$f" ] || { echo "build-guest: $f missing (apt-get install qemu-guest-agent busybox-static)" >&2; exit 1; }
+done
+if ldd "$BUSYBOX" >/dev/null 2>&1; then
+	echo "build-guest: $BUSYBOX is not static (install busybox-static)" >&2; exit 1
+fi
+# The loader and libraries qemu-ga links, as ldd resolves them on this machine.
+mapfile -t LIBS < <(ldd "$QGA" | awk '$2 == "=>" && $3 ~ /^\// {print $3} $1 ~ /^\// {print $1}' | sort -u)
+
+manifest() {
+	echo "# Celadon tiny guest: inputs (a change rebuilds)"
+	echo "kernel $deb_file $deb_hash"
+	dpkg-query -W -f='package ${Package} ${Version}\n' busybox-static qemu-guest-agent
+	echo "source-date-epoch $SOURCE_DATE_EPOCH"
+	echo "modules $(echo $MODULES)"
+	(cd "$HERE" && sha256sum build-guest.sh guest/*)
+	sha256sum "$BUSYBOX" "$QGA" "${LIBS[@]}"
+}
+MANIFEST=$(manifest)
+TINY=$OUT/tiny
+if [ -f "$TINY/MANIFEST" ] && [ -f "$TINY/vmlinuz" ] && [ -f "$TINY/initrd.img" ] && [ -f "$TINY/base.qcow2" ] &&
+	[ "$MANIFEST" = "$(cat "$TINY/MANIFEST")" ]; then
+	echo "build-guest: $TINY is up to date"
+	exit 0
+fi
+
+# --- Kernel package: download once, unpack once. ---
+deb=$CACHE/$deb_file
+if [ ! -f "$deb" ]; then
+	# Running as root, apt's sandbox user could not write here; the hash is checked either way.
+	(cd "$CACHE" && apt-get -q -o APT::Sandbox::User=root download "$pkg")
+fi
+[ "SHA256:$(sha256sum "$deb" | cut -d' ' -f1)" = "$deb_hash" ] || {
+	echo "build-guest: $deb does not match the index ($deb_hash); delete it and retry" >&2; exit 1; }
+kroot=$CACHE/${deb_file%.deb}
+if [ ! -d "$kroot" ]; then
+	rm -rf "$kroot.tmp"
+	mkdir -p "$kroot.tmp"
+	dpkg-deb -x "$deb" "$kroot.tmp"
+	# The package ships no modules.dep (the host's depmod makes it on install): make it here.
+	kv=$(basename "$(ls -d "$kroot.tmp"/lib/modules/*)")
+	"$BUSYBOX" depmod -b "$kroot.tmp" "$kv"
+	mv "$kroot.tmp" "$kroot"
+fi
+kver=$(basename "$(ls -d "$kroot"/lib/modules/*)")
+moddir=$kroot/lib/modules/$kver
+
+# --- The initramfs tree. ---
+WORK=$(mktemp -d "$OUT/.tiny-build.XXXXXX")
+trap 'rm -rf "$WORK"' EXIT
+root=$WORK/root
+mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,etc/acpi/PWRF,lib/modules,proc,sys,run,tmp,var}
+ln -s ../run "$root/var/run"	# qemu-ga's default pid file is /var/run/qemu-ga.pid
+
+install -m 0755 "$BUSYBOX" "$root/bin/busybox"
+for applet in $("$BUSYBOX" --list-full); do
+	[ "$applet" = bin/busybox ] || ln -s /bin/busybox "$root/$applet"
+done
+install -m 0755 "$QGA" "$root/usr/sbin/qemu-ga"
+for lib in "${LIBS[@]}"; do
+	mkdir -p "$root$(dirname "$lib")"
+	install -m 0755 "$lib" "$root$lib"	# install follows the soname link: one real file
+done
+
+install -m 0755 "$HERE/guest/init" "$root/init"
+install -m 0755 "$HERE/guest/shutdown" "$root/sbin/shutdown"
+install -m 0755 "$HERE/guest/udhcpc.script" "$root/etc/udhcpc.script"
+install -m 0755 "$HERE/guest/power-button" "$root/etc/acpi/PWRF/00000080"
+install -m 0644 "$HERE/guest/inittab" "$HERE/guest/os-release" "$HERE/guest/adjtime" "$root/etc/"
+
+# Modules: each wanted one after its dependencies (recursively, so the order modules.dep lists
+# them in does not matter), uncompressed so plain busybox insmod loads them.
+declare -A seen=()
+: >"$root/lib/modules/load-order"
+add_module() {	# add_module RELATIVE_PATH
+	local rel=$1 name
+	name=$(basename "$rel"); name=${name%%.ko*}
+	[ -z "${seen[$name]:-}" ] || return 0
+	seen[$name]=1
+	local dep deps
+	deps=$(awk -v m="$rel:" '$1 == m {for (i = 2; i <= NF; i++) print $i}' "$moddir/modules.dep")
+	for dep in $deps; do add_module "$dep"; done
+	case "$rel" in
+		*.ko) install -m 0644 "$moddir/$rel" "$root/lib/modules/$name.ko" ;;
+		*.ko.xz) xz -dc "$moddir/$rel" >"$root/lib/modules/$name.ko" ;;
+		*.ko.zst) zstd -qdc "$moddir/$rel" >"$root/lib/modules/$name.ko" ;;
+	esac
+	echo "$name" >>"$root/lib/modules/load-order"
+}
+for m in $MODULES; do
+	rel=$(awk -v m="$m" '{p = $1; sub(/:$/, "", p); n = p; sub(/.*\//, "", n); sub(/\.ko.*/, "", n); if (n == m) {print p; exit}}' "$moddir/modules.dep")
+	if [ -n "$rel" ]; then add_module "$rel"; else echo "build-guest: $kver has no module $m (skipped)"; fi
+done
+
+# --- Archive: a hand-written newc header for /dev and /dev/console (the kernel opens the
+# console for /init before anything is mounted; making the node would need root), then the
+# tree with GNU cpio. The kernel unpacks concatenated archives in order. ---
+newc() {	# newc NAME MODE RDEVMAJOR RDEVMINOR; entries without data
+	local name=$1 mode=$2 namesize=$((${#1} + 1))
+	printf '070701%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X' \
+		0 "$mode" 0 0 1 "$SOURCE_DATE_EPOCH" 0 0 0 "$3" "$4" "$namesize" 0
+	printf '%s\0' "$name"
+	# header (110 bytes) + name is padded to a multiple of 4
+	local pad=$(( (4 - (110 + namesize) % 4) % 4 ))
+	head -c "$pad" /dev/zero
+}
+find "$root" -exec touch -h -d "@$SOURCE_DATE_EPOCH" {} +
+{
+	newc dev $((0040755)) 0 0
+	newc dev/console $((0020600)) 5 1
+	newc TRAILER!!! 0 0 0
+	(cd "$root" && find . -mindepth 1 -printf '%P\n' | sort |
+		cpio --quiet -o -H newc -R 0:0 --reproducible)
+} | zstd -q -19 -T1 >"$WORK/initrd.img"
+
+# --- Base image: 64 MiB, a marker in the first sector so overlay tests can tell it is there. ---
+truncate -s 64M "$WORK/base.raw"
+printf 'CELADON-TINY-BASE 1\n' | dd of="$WORK/base.raw" conv=notrunc status=none
+qemu-img convert -q -f raw -O qcow2 "$WORK/base.raw" "$WORK/base.qcow2"
+
+# --- Publish: replace OUT/tiny in one rename so readers never see a half-written guest. ---
+new=$WORK/tiny
+mkdir "$new"
+install -m 0644 "$kroot/boot/vmlinuz-$kver" "$new/vmlinuz"
+mv "$WORK/initrd.img" "$WORK/base.qcow2" "$new/"
+chmod 0644 "$new"/*
+echo "$MANIFEST" >"$new/MANIFEST"
+rm -rf "$TINY.old"
+[ ! -e "$TINY" ] || mv "$TINY" "$TINY.old"
+mv "$new" "$TINY"
+rm -rf "$TINY.old"
+echo "build-guest: built $TINY ($(stat -c %s "$TINY/initrd.img") bytes initrd, kernel $kver)"
