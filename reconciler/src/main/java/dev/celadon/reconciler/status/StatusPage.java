@@ -175,7 +175,9 @@ final class StatusPage {
             if (guest.os() != null) {
                 html.markup("<br>").element("span", guest.os(), "class", "muted");
             }
-            html.markup("<br>").element("span", "heartbeat " + when(guest.heartbeatAt(), now), "class", "heartbeat");
+            // The age is what matters in a table; the exact time is in the tooltip.
+            html.markup("<br>").element("span", "heartbeat " + ago(guest.heartbeatAt(), now),
+                    "class", "heartbeat", "title", guest.heartbeatAt() == null ? null : time(guest.heartbeatAt()));
         }
         html.close("td");
     }
@@ -223,6 +225,10 @@ final class StatusPage {
     /** An instant as UTC to the second with its age, e.g. {@code 2025-05-01T10:00:00Z (3 s ago)}. */
     static String when(Instant at, Instant now) {
         return at == null ? "never" : time(at) + " (" + age(Duration.between(at, now)) + ")";
+    }
+
+    private static String ago(Instant at, Instant now) {
+        return at == null ? "never" : age(Duration.between(at, now));
     }
 
     static String age(Duration age) {

@@ -14,7 +14,7 @@ class RedactionTest {
             "https://ghp_token@git.example/r.git | https://git.example/r.git",
             "https://u:p@ss@git.example:8443/r.git | https://git.example:8443/r.git",
             "ssh://git@git.example/r.git | ssh://git.example/r.git",
-            "fetch https://u:t@a.example/x failed; retry https://u:t@b.example/y | fetch https://a.example/x failed; retry https://b.example/y",
+            "failed https://u:t@a.example/x; https://u:t@b.example/y | failed https://a.example/x; https://b.example/y",
             "https://git.example/r.git | https://git.example/r.git",
             "file:///srv/git/demo | file:///srv/git/demo",
             "https://git.example/users/me@example.org/r.git | https://git.example/users/me@example.org/r.git",

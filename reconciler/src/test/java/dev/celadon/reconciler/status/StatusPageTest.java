@@ -20,7 +20,7 @@ class StatusPageTest {
 
         assertThat(page).startsWith("<!DOCTYPE html>")
                 .contains("<title>host-a · Celadon</title>",
-                        "2025-05-01T10:00:00Z (3 s ago)", "heartbeat 2025-05-01T09:59:59Z (4 s ago)",
+                        "2025-05-01T10:00:00Z (3 s ago)", "title=\"2025-05-01T09:59:59Z\">heartbeat 4 s ago<",
                         "title=\"" + StatusFixtures.GOOD_REVISION + "\">0123456<",
                         "data-refresh-millis=\"2000\"");
     }
