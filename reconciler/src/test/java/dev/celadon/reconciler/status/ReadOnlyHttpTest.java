@@ -2,10 +2,11 @@ package dev.celadon.reconciler.status;
 
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.Method;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
-import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.util.List;
 import java.util.stream.Stream;
@@ -53,7 +54,7 @@ class ReadOnlyHttpTest {
         when().get(path).then().statusCode(200);
     }
 
-    @org.junit.jupiter.api.Test
+    @Test
     void theRefusalSaysWhereChangesGo() {
         given().post("/status").then().statusCode(405).body(containsString("change the desired state in Git"));
     }
