@@ -15,4 +15,10 @@ import java.time.Instant;
 @RegisterForReflection
 public record SourceStatus(String url, String branch, String revision, Instant lastSyncAt, String lastError,
                            boolean stale) {
+
+    /** Credentials in {@code url} or quoted in {@code lastError} never reach a status reader. */
+    public SourceStatus {
+        url = Redaction.stripUserInfo(url);
+        lastError = Redaction.stripUserInfo(lastError);
+    }
 }

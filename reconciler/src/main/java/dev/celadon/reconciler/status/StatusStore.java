@@ -1,7 +1,9 @@
 package dev.celadon.reconciler.status;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
 import jakarta.enterprise.context.ApplicationScoped;
 
 import java.util.List;
@@ -53,7 +55,7 @@ public class StatusStore {
     private volatile boolean synced;
 
     public StatusStore(ObjectMapper mapper) {
-        this.mapper = mapper;
+        this.mapper = contractMapper(mapper);
         publish(new StatusDocument(new ApplianceInfo("", "", "", Map.of()),
                 new SourceStatus("", "", null, null, null, false), List.of(), List.of(), new Summary(0, 0, 0)));
     }
@@ -92,6 +94,18 @@ public class StatusStore {
 
     public boolean synced() {
         return synced;
+    }
+
+    /**
+     * The contract (DESIGN.md §5) fixes the JSON shape whatever the application's global Jackson settings:
+     * every field is always present (null written as null) and instants are ISO-8601 strings. A copy keeps
+     * Quarkus' registered modules (java.time) without changing the mapper REST endpoints share.
+     */
+    private static ObjectMapper contractMapper(ObjectMapper applicationMapper) {
+        ObjectMapper mapper = applicationMapper.copy();
+        mapper.setDefaultPropertyInclusion(JsonInclude.Include.ALWAYS);
+        mapper.disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS);
+        return mapper;
     }
 
     private byte[] serialize(Object value) {

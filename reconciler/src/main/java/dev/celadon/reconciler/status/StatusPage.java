@@ -1,0 +1,255 @@
+package dev.celadon.reconciler.status;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.time.format.DateTimeFormatter;
+import java.time.temporal.ChronoUnit;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeMap;
+
+/**
+ * {@code GET /}: the status document as a page for people. A pure function of the document and the time,
+ * rendered on the server so the page is complete without JavaScript (curl, text browsers on a console);
+ * {@code /assets/status.js} re-fetches it every few seconds and swaps the {@code <main>} in place.
+ * Only constant markup and escaped values are written (see {@link HtmlWriter}).
+ */
+final class StatusPage {
+
+    /** How often the page refreshes itself; the script reads it from the page. */
+    static final int REFRESH_MILLIS = 2000;
+
+    private static final String NONE = "—";
+    private static final int SHORT_REVISION = 7;
+
+    /** Conditions that are good news when True; every other type is bad news when True. */
+    private static final Set<String> HEALTHY_WHEN_TRUE = Set.of(Condition.WORKER_RUNNING, Condition.GUEST_READY);
+
+    private StatusPage() {
+    }
+
+    static String render(StatusDocument status, Instant now) {
+        HtmlWriter html = new HtmlWriter();
+        head(html, status.appliance());
+        html.open("body");
+        // Outside <main>, so the script's "unreachable" notice survives the swaps.
+        html.markup("<p id=\"connection\" class=\"banner error\" hidden></p>");
+        html.open("main", "id", "status", "data-refresh-millis", Integer.toString(REFRESH_MILLIS));
+        header(html, status.appliance(), status.summary());
+        sourceBanner(html, status.source());
+        source(html, status.source(), now);
+        errors(html, status.errors());
+        partitions(html, status.partitions(), now);
+        html.open("footer")
+                .text("Updated " + time(now) + " · refreshes every " + REFRESH_MILLIS / 1000 + " s · read-only: "
+                        + "change the desired state in Git · ")
+                .element("a", "JSON", "href", "/status")
+                .close("footer");
+        html.close("main").close("body").close("html");
+        return html.toString();
+    }
+
+    private static void head(HtmlWriter html, ApplianceInfo appliance) {
+        html.markup("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+                + "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+                // Without JavaScript the page still refreshes, only less smoothly.
+                + "<noscript><meta http-equiv=\"refresh\" content=\"5\"></noscript>"
+                + "<link rel=\"stylesheet\" href=\"/assets/status.css\">"
+                + "<script src=\"/assets/status.js\" defer></script>");
+        html.element("title", orNone(appliance.name()) + " · Celadon");
+        html.close("head");
+    }
+
+    private static void header(HtmlWriter html, ApplianceInfo appliance, Summary summary) {
+        html.open("header");
+        html.open("h1").text("Celadon ").element("span", orNone(appliance.name()), "class", "appliance").close("h1");
+        html.open("p", "class", "facts")
+                .text("accel ").element("b", orNone(appliance.accel()), "id", "accel")
+                .text(" · version ").element("b", orNone(appliance.version()), "id", "version");
+        if (!appliance.labels().isEmpty()) {
+            html.text(" · labels ");
+            new TreeMap<>(appliance.labels()).forEach((key, value) -> html.element("code", key + "=" + value,
+                    "class", "label"));
+        }
+        html.close("p");
+        html.open("p", "class", "summary", "id", "summary")
+                .element("span", summary.desired() + " desired")
+                .element("span", summary.running() + " running", "class", "running")
+                .element("span", summary.failed() + " failed", "class", summary.failed() > 0 ? "failed" : null)
+                .close("p");
+        html.close("header");
+    }
+
+    /** Staleness and the last error go first, where nobody can miss them. */
+    private static void sourceBanner(HtmlWriter html, SourceStatus source) {
+        if (source.stale()) {
+            html.open("p", "class", "banner error", "id", "stale")
+                    .element("strong", "Stale: ")
+                    .text("the last fetch from Git failed; partitions follow revision "
+                            + shortRevision(source.revision()) + ", Git may hold newer. ")
+                    .text(source.lastError() == null ? "" : source.lastError())
+                    .close("p");
+        } else if (source.lastError() != null) {
+            html.open("p", "class", "banner warn", "id", "last-error")
+                    .element("strong", "Not applied: ")
+                    .text(source.lastError())
+                    .close("p");
+        }
+    }
+
+    private static void source(HtmlWriter html, SourceStatus source, Instant now) {
+        html.open("section", "id", "source").element("h2", "Source").open("dl");
+        html.element("dt", "Repository").open("dd").element("code", orNone(source.url())).close("dd");
+        html.element("dt", "Branch").element("dd", orNone(source.branch()));
+        html.element("dt", "Revision").open("dd")
+                .element("code", source.revision() == null ? "none applied yet" : source.revision(), "id", "revision")
+                .close("dd");
+        html.element("dt", "Last sync").element("dd", when(source.lastSyncAt(), now), "id", "last-sync");
+        html.close("dl").close("section");
+    }
+
+    private static void errors(HtmlWriter html, List<ErrorView> errors) {
+        if (errors.isEmpty()) {
+            return;
+        }
+        html.open("section", "id", "errors")
+                .element("h2", "Spec errors (" + errors.size() + ")")
+                .element("p", "Revision " + shortRevision(errors.getFirst().revision())
+                        + " was rejected as a whole; the last good revision stays in force.")
+                .open("ul", "class", "errors");
+        for (ErrorView error : errors) {
+            html.open("li")
+                    .element("code", error.file() + ":" + error.line() + ":" + error.column() + ":", "class", "where")
+                    .text(" ");
+            if (error.field() != null && !error.field().isEmpty()) {
+                html.element("code", error.field() + ":", "class", "field").text(" ");
+            }
+            html.element("span", orNone(error.message()), "class", "message").close("li");
+        }
+        html.close("ul").close("section");
+    }
+
+    private static void partitions(HtmlWriter html, List<PartitionStatus> partitions, Instant now) {
+        html.open("section", "id", "partitions").element("h2", "Partitions");
+        if (partitions.isEmpty()) {
+            html.element("p", "No partitions: Git declares none for this appliance.", "class", "muted");
+            html.close("section");
+            return;
+        }
+        html.markup("<table><thead><tr><th>Name</th><th>Phase</th><th>Desired</th><th>Revision</th>"
+                + "<th>Worker</th><th>Guest</th><th>Restarts</th><th>Conditions</th><th>Pending</th></tr></thead>");
+        html.open("tbody");
+        for (PartitionStatus partition : partitions) {
+            row(html, partition, now);
+        }
+        html.close("tbody").markup("</table>").close("section");
+    }
+
+    private static void row(HtmlWriter html, PartitionStatus partition, Instant now) {
+        String phase = partition.phase() == null ? "Unknown" : partition.phase().name();
+        html.open("tr", "data-partition", partition.name(), "class", "phase-" + phase);
+        html.open("td", "class", "name").element("code", orNone(partition.name())).close("td");
+        html.open("td").element("span", phase, "class", "phase").close("td");
+        html.element("td", orNone(partition.runState()), "class", "desired");
+        html.open("td").element("code", shortRevision(partition.revision()), "class", "revision",
+                "title", partition.revision()).close("td");
+        WorkerView worker = partition.worker();
+        html.element("td", worker == null ? NONE : "pid " + worker.pid() + " · " + orNone(worker.accel()),
+                "class", "worker");
+        guest(html, partition.guest(), now);
+        html.element("td", Integer.toString(partition.restarts()), "class", "restarts");
+        conditions(html, partition);
+        html.element("td", partition.pending() == null ? NONE : partition.pending(), "class", "pending");
+        html.close("tr");
+    }
+
+    private static void guest(HtmlWriter html, GuestView guest, Instant now) {
+        html.open("td", "class", "guest");
+        if (guest == null || (guest.heartbeatAt() == null && guest.hostname() == null && guest.addresses().isEmpty())) {
+            html.element("span", "no agent", "class", "muted");
+        } else {
+            html.element("b", orNone(guest.hostname()));
+            if (!guest.addresses().isEmpty()) {
+                html.markup("<br>").element("span", String.join(", ", guest.addresses()), "class", "addresses");
+            }
+            if (guest.os() != null) {
+                html.markup("<br>").element("span", guest.os(), "class", "muted");
+            }
+            // The age is what matters in a table; the exact time is in the tooltip.
+            html.markup("<br>").element("span", "heartbeat " + ago(guest.heartbeatAt(), now),
+                    "class", "heartbeat", "title", guest.heartbeatAt() == null ? null : time(guest.heartbeatAt()));
+        }
+        html.close("td");
+    }
+
+    private static void conditions(HtmlWriter html, PartitionStatus partition) {
+        List<Condition> attention = partition.conditions().stream()
+                .filter(condition -> needsAttention(condition, partition))
+                .toList();
+        html.open("td", "class", "conditions");
+        if (attention.isEmpty()) {
+            html.element("span", "OK", "class", "muted");
+        } else {
+            html.open("ul");
+            for (Condition condition : attention) {
+                html.open("li", "title", condition.since() == null ? null : "since " + time(condition.since()))
+                        .element("b", orNone(condition.type()))
+                        .text(condition.reason() == null ? "" : " " + condition.reason())
+                        .text(condition.message() == null ? "" : ": " + condition.message())
+                        .close("li");
+            }
+            html.close("ul");
+        }
+        html.close("td");
+    }
+
+    /**
+     * Worth showing: a bad-news condition that holds, or a good-news one that does not while Git wants the
+     * partition running (a stopped partition's worker is rightly not running).
+     */
+    static boolean needsAttention(Condition condition, PartitionStatus partition) {
+        boolean holds = "True".equals(condition.status());
+        if (HEALTHY_WHEN_TRUE.contains(condition.type())) {
+            return !holds && "Running".equals(partition.runState());
+        }
+        return holds;
+    }
+
+    static String shortRevision(String revision) {
+        if (revision == null) {
+            return NONE;
+        }
+        return revision.length() <= SHORT_REVISION ? revision : revision.substring(0, SHORT_REVISION);
+    }
+
+    /** An instant as UTC to the second with its age, e.g. {@code 2025-05-01T10:00:00Z (3 s ago)}. */
+    static String when(Instant at, Instant now) {
+        return at == null ? "never" : time(at) + " (" + age(Duration.between(at, now)) + ")";
+    }
+
+    private static String ago(Instant at, Instant now) {
+        return at == null ? "never" : age(Duration.between(at, now));
+    }
+
+    static String age(Duration age) {
+        long seconds = age.toSeconds();
+        if (seconds < 1) {
+            return "just now";
+        } else if (seconds < 60) {
+            return seconds + " s ago";
+        } else if (seconds < 3600) {
+            return seconds / 60 + " min ago";
+        } else if (seconds < 86_400) {
+            return seconds / 3600 + " h ago";
+        }
+        return seconds / 86_400 + " d ago";
+    }
+
+    private static String time(Instant at) {
+        return DateTimeFormatter.ISO_INSTANT.format(at.truncatedTo(ChronoUnit.SECONDS));
+    }
+
+    private static String orNone(String value) {
+        return value == null || value.isEmpty() ? NONE : value;
+    }
+}

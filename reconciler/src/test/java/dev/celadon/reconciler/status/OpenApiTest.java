@@ -1,0 +1,32 @@
+package dev.celadon.reconciler.status;
+
+import io.quarkus.test.junit.QuarkusTest;
+import org.junit.jupiter.api.Test;
+
+import static io.restassured.RestAssured.given;
+import static org.hamcrest.Matchers.hasItems;
+import static org.hamcrest.Matchers.notNullValue;
+import static org.hamcrest.Matchers.nullValue;
+
+/** {@code /q/openapi} describes the GET endpoints with the records' schemas, and nothing that writes. */
+@QuarkusTest
+class OpenApiTest {
+
+    @Test
+    void describesTheReadOnlyEndpoints() {
+        given().queryParam("format", "json").get("/q/openapi").then()
+                .statusCode(200)
+                .body("paths.'/status'.get.responses.'200'.content.'application/json'.schema.'$ref'",
+                        notNullValue())
+                .body("paths.'/status'.post", nullValue())
+                .body("paths.'/status/partitions/{name}'.get.responses.'404'", notNullValue())
+                .body("paths.'/'.get.responses.'200'.content", notNullValue())
+                .body("components.schemas.StatusDocument.properties.keySet()",
+                        hasItems("appliance", "source", "errors", "partitions", "summary"))
+                .body("components.schemas.PartitionStatus.properties.keySet()",
+                        hasItems("name", "phase", "runState", "revision", "worker", "guest", "conditions",
+                                "restarts", "pending"))
+                .body("components.schemas.SourceStatus.properties.keySet()",
+                        hasItems("url", "branch", "revision", "lastSyncAt", "lastError", "stale"));
+    }
+}

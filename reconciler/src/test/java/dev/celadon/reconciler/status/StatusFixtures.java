@@ -1,0 +1,67 @@
+package dev.celadon.reconciler.status;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+
+/** Status documents as the reconcile loop would publish them, for the status API's tests. */
+final class StatusFixtures {
+
+    static final Instant SYNCED_AT = Instant.parse("2025-05-01T10:00:00Z");
+    static final String GOOD_REVISION = "0123456789abcdef0123456789abcdef01234567";
+    static final String BAD_REVISION = "fedcba9876543210fedcba9876543210fedcba98";
+    /** A credential a careless source layer could leak; it must never be served. */
+    static final String SECRET = "ghp_s3cr3tT0ken";
+    /** A committer-written message that would run if the page rendered data as markup. */
+    static final String SCRIPT = "<script>window.pwned = true</script>";
+
+    private StatusFixtures() {
+    }
+
+    static ApplianceInfo appliance() {
+        return new ApplianceInfo("host-a", "0.1.0", "tcg", Map.of("role", "edge"));
+    }
+
+    static PartitionStatus running(String name, String revision) {
+        return new PartitionStatus(name, Phase.Running, "Running", revision, new WorkerView(4242, "tcg"),
+                new GuestView(SYNCED_AT.minusSeconds(1), "Debian GNU/Linux 12", name, List.of("10.0.2.15")),
+                List.of(new Condition(Condition.WORKER_RUNNING, "True", "Started", "worker up", SYNCED_AT),
+                        new Condition(Condition.GUEST_READY, "True", "AgentAnswered", "guest-ping ok", SYNCED_AT)),
+                0, null);
+    }
+
+    static PartitionStatus stopped(String name) {
+        return new PartitionStatus(name, Phase.Stopped, "Stopped", GOOD_REVISION, null, GuestView.UNKNOWN,
+                List.of(new Condition(Condition.WORKER_RUNNING, "False", "Stopped", "stopped as desired", SYNCED_AT)),
+                0, null);
+    }
+
+    /** Everything fine: one partition running, one stopped as desired. */
+    static StatusDocument healthy() {
+        return new StatusDocument(appliance(),
+                new SourceStatus("https://git.example/fleet.git", "main", GOOD_REVISION, SYNCED_AT, null, false),
+                List.of(),
+                List.of(running("web-01", GOOD_REVISION), stopped("db-01")),
+                new Summary(2, 1, 0));
+    }
+
+    /**
+     * Everything wrong at once: Git unreachable (with credentials in the URL and the error), the newest
+     * revision invalid, a partition failed with a hostile message and a restart pending.
+     */
+    static StatusDocument troubled() {
+        PartitionStatus failed = new PartitionStatus("web-02", Phase.Failed, "Running", GOOD_REVISION,
+                null, GuestView.UNKNOWN,
+                List.of(new Condition(Condition.WORKER_RUNNING, "False", "Exited", "qemu exited: " + SCRIPT,
+                                SYNCED_AT),
+                        new Condition(Condition.RESTART_REQUIRED, "True", "SpecChanged", "cpus 1 → 2", SYNCED_AT)),
+                3, "restart: cpus 1 → 2");
+        return new StatusDocument(appliance(),
+                new SourceStatus("https://deploy:" + SECRET + "@git.example/fleet.git", "main", GOOD_REVISION,
+                        SYNCED_AT, "fetch https://" + SECRET + "@git.example/fleet.git: connection refused", true),
+                List.of(new ErrorView("partitions.d/web.yaml", 7, 10, "spec.cpus", "must be at least 1 " + SCRIPT,
+                        BAD_REVISION)),
+                List.of(running("web-01", GOOD_REVISION), failed),
+                new Summary(2, 1, 1));
+    }
+}
