@@ -1,6 +1,7 @@
 package dev.celadon.reconciler.source;
 
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.Collection;
@@ -88,7 +89,8 @@ public final class GitSource {
     private ObjectId update(Repository repository) throws SourceException {
         try {
             ObjectId commit = fetchTarget(repository);
-            if (commit.equals(checkedOut)) {
+            // The stat guards against someone having removed the checkout under us.
+            if (commit.equals(checkedOut) && Files.isDirectory(specDir())) {
                 return commit;
             }
             requireSpecDir(repository, commit);

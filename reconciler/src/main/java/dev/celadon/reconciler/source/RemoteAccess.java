@@ -36,6 +36,9 @@ final class RemoteAccess {
     /** Connect and read timeout; a hung server must not stall the reconcile loop forever. */
     private static final int TIMEOUT_SECONDS = 30;
 
+    /** JGit's text for a refspec the remote cannot serve, up to its placeholder. */
+    private static final String REMOTE_LACKS_REF = JGitText.get().remoteDoesNotHaveSpec.split("\\{")[0];
+
     private final GitSettings settings;
     private final URIish uri;
     private final String urlCredentials;
@@ -120,6 +123,10 @@ final class RemoteAccess {
                 return new RemoteUnreachableException(url, "no repository at this URL", failure);
             }
             String m = String.valueOf(t.getMessage());
+            if (m.contains(REMOTE_LACKS_REF)) {
+                // The ref was deleted between listing and fetching it.
+                return new UnknownRefException(url, settings.target());
+            }
             if (m.endsWith(JGitText.get().notAuthorized) || m.endsWith(JGitText.get().noCredentialsProvider)
                     || m.endsWith(JGitText.get().authenticationNotSupported) || m.contains(" not permitted on ")) {
                 return new AuthenticationFailedException(url, settings.tokenFile().isPresent() || urlCredentials != null

@@ -58,6 +58,7 @@ class GitSourceIT {
         assertThat(one.revision()).isEqualTo(first);
         assertThat(one.specDir()).isEqualTo(state.resolve("clone/partitions.d"));
         assertThat(one.specDir().resolve("web.yaml")).hasContent(WEB);
+        assertThat(state.resolve("clone/.git/shallow")).as("fetched at depth 1").exists();
 
         String second = repo.write("partitions.d/db.yaml", DB).delete("partitions.d/web.yaml").commitAndPush("db");
         Snapshot two = source.sync();
@@ -79,6 +80,18 @@ class GitSourceIT {
         source.sync();
 
         assertThat(files(specDir)).containsExactly("db.yaml", "web.yaml");
+        assertThat(specDir.resolve("web.yaml")).hasContent(WEB);
+    }
+
+    @Test
+    void aRemovedCheckoutIsRestoredEvenWithoutNewCommits() throws Exception {
+        String sha = repo.write("partitions.d/web.yaml", WEB).commitAndPush("web");
+        GitSource source = new GitSource(GitSettings.of(daemon.url(repo)), state.resolve("clone"));
+        Path specDir = source.sync().specDir();
+        Files.delete(specDir.resolve("web.yaml"));
+        Files.delete(specDir);
+
+        assertThat(source.sync().revision()).isEqualTo(sha);
         assertThat(specDir.resolve("web.yaml")).hasContent(WEB);
     }
 

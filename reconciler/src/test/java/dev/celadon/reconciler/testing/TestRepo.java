@@ -5,6 +5,8 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.stream.Stream;
 
 /**
  * A bare repository (what clients fetch from) plus a work clone to author commits in, driven through the
@@ -66,7 +68,14 @@ public final class TestRepo {
 
     /** Removes a file or folder from the work clone; not yet committed. */
     public TestRepo delete(String relPath) {
-        Cli.git(workDir, "rm", "-r", "--quiet", "--", relPath);
+        Path target = workDir.resolve(relPath);
+        try (Stream<Path> tree = Files.walk(target)) {
+            for (Path p : tree.sorted(Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
         return this;
     }
 
