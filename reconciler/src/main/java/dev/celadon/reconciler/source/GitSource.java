@@ -11,7 +11,10 @@ import org.eclipse.jgit.api.Git;
 import org.eclipse.jgit.api.ResetCommand;
 import org.eclipse.jgit.api.errors.GitAPIException;
 import org.eclipse.jgit.api.errors.JGitInternalException;
+import org.eclipse.jgit.errors.CorruptObjectException;
+import org.eclipse.jgit.errors.LockFailedException;
 import org.eclipse.jgit.errors.MissingObjectException;
+import org.eclipse.jgit.errors.PackInvalidException;
 import org.eclipse.jgit.lib.Constants;
 import org.eclipse.jgit.lib.NullProgressMonitor;
 import org.eclipse.jgit.lib.ObjectId;
@@ -179,8 +182,22 @@ public final class GitSource {
             }
             transport.fetch(NullProgressMonitor.INSTANCE, specs);
         } catch (IOException | JGitInternalException e) {
+            if (isLocalDamage(e)) {
+                throw corrupt("fetching needs objects the clone cannot read: " + e.getMessage(), e);
+            }
             throw remote.classify(e);
         }
+    }
+
+    /** Failures of our own object store, which a retry against the same clone would repeat forever. */
+    private static boolean isLocalDamage(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            if (t instanceof MissingObjectException || t instanceof CorruptObjectException
+                    || t instanceof PackInvalidException || t instanceof LockFailedException) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Step 5: refuse a commit without the spec folder before anything on disk changes. */

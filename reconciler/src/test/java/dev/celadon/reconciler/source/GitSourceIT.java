@@ -299,6 +299,28 @@ class GitSourceIT {
     }
 
     @Test
+    void aCloneDamagedWhileRunningIsReplacedOnTheNextSync() throws Exception {
+        repo.write("partitions.d/web.yaml", WEB).commitAndPush("web");
+        Path clone = state.resolve("clone");
+        GitSource source = new GitSource(GitSettings.of(daemon.url(repo)), clone);
+        source.sync();
+        try (var objects = Files.walk(clone.resolve(".git/objects"))) {
+            for (Path object : objects.filter(Files::isRegularFile).toList()) {
+                Files.writeString(object, "garbage");
+            }
+        }
+        String next = repo.write("partitions.d/db.yaml", DB).commitAndPush("db");
+
+        assertThatThrownBy(source::sync).isInstanceOfSatisfying(CorruptCloneException.class, e -> {
+            assertThat(e.cloneDir()).isEqualTo(clone);
+            assertThat(e.retry()).isEqualTo(Retry.BACKOFF);
+        });
+        Snapshot recovered = source.sync();
+        assertThat(recovered.revision()).isEqualTo(next);
+        assertThat(files(recovered.specDir())).containsExactly("db.yaml", "web.yaml");
+    }
+
+    @Test
     void worksOverFileUrlsAndPlainPaths() throws Exception {
         String sha = repo.write("partitions.d/web.yaml", WEB).commitAndPush("web");
 
