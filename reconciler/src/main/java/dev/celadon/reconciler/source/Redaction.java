@@ -1,0 +1,35 @@
+package dev.celadon.reconciler.source;
+
+import java.util.regex.Pattern;
+
+/** Keeps credentials out of anything shown: status, logs, exception messages. */
+public final class Redaction {
+
+    /** {@code scheme://userinfo@} — the userinfo may be a user, {@code user:password} or a bare token. */
+    private static final Pattern USERINFO = Pattern.compile("(?i)\\b([a-z][a-z0-9+.-]*://)[^/?#@\\s]*@");
+
+    private Redaction() {
+    }
+
+    /** {@code https://user:secret@host/r.git} → {@code https://host/r.git}; other text unchanged. */
+    public static String redactUrl(String url) {
+        return USERINFO.matcher(url).replaceAll("$1");
+    }
+
+    /**
+     * Removes URL userinfo and every given secret from free text (for example a message of a library we
+     * do not control), so it can be logged or shown.
+     */
+    static String scrub(String text, Iterable<String> secrets) {
+        if (text == null) {
+            return "";
+        }
+        String scrubbed = redactUrl(text);
+        for (String secret : secrets) {
+            if (!secret.isEmpty()) {
+                scrubbed = scrubbed.replace(secret, "***");
+            }
+        }
+        return scrubbed;
+    }
+}

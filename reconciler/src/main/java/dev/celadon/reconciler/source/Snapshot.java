@@ -1,0 +1,15 @@
+package dev.celadon.reconciler.source;
+
+import java.nio.file.Path;
+import java.time.Instant;
+
+/**
+ * The outcome of a successful {@link GitSource#sync()}.
+ *
+ * @param revision the full SHA-1 of the commit checked out
+ * @param specDir  the spec folder inside the checkout; its files are exactly that commit's and stay
+ *                 untouched until the next {@code sync()}
+ * @param syncedAt when the remote was last confirmed to point at {@code revision}
+ */
+public record Snapshot(String revision, Path specDir, Instant syncedAt) {
+}

@@ -1,0 +1,100 @@
+package dev.celadon.reconciler.source;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Path;
+import java.util.Optional;
+
+import org.junit.jupiter.api.Test;
+
+class GitSettingsTest {
+
+    @Test
+    void defaultsBranchAndPath() {
+        GitSettings settings = new GitSettings("git://host/r.git", null, null, " ", null, null, null);
+
+        assertThat(settings.branch()).isEqualTo("main");
+        assertThat(settings.path()).isEqualTo("partitions.d");
+        assertThat(settings.ref()).isEmpty();
+        assertThat(settings.target()).isEqualTo("main");
+    }
+
+    @Test
+    void refWinsOverBranch() {
+        GitSettings settings = GitSettings.of("git://host/r.git").withBranch("dev").withRef("v1.2");
+
+        assertThat(settings.target()).isEqualTo("v1.2");
+        assertThat(settings.refIsCommit()).isFalse();
+        assertThat(settings.withRef("0123456789abcdef0123456789abcdef01234567").refIsCommit()).isTrue();
+    }
+
+    @Test
+    void normalizesPath() {
+        GitSettings settings = GitSettings.of("/srv/r.git");
+
+        assertThat(settings.withPath("./clusters/a/").path()).isEqualTo("clusters/a");
+        assertThat(settings.withPath(".").path()).isEqualTo(".");
+    }
+
+    @Test
+    void rejectsPathsLeavingTheRepository() {
+        GitSettings settings = GitSettings.of("/srv/r.git");
+
+        for (String bad : new String[] {"/etc", "../x", "a/../../b", "a//b", ".git/hooks"}) {
+            assertThatThrownBy(() -> settings.withPath(bad)).as(bad).isInstanceOf(IllegalArgumentException.class);
+        }
+    }
+
+    @Test
+    void rejectsBadBranchAndRef() {
+        GitSettings settings = GitSettings.of("/srv/r.git");
+
+        assertThatThrownBy(() -> settings.withBranch("a..b")).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> settings.withRef("v1 2")).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> settings.withRef("refs/heads/main")).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void sshNeedsKeyAndKnownHosts() {
+        assertThatThrownBy(() -> GitSettings.of("ssh://git@host/r.git"))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("ssh-key-file");
+
+        GitSettings ssh = GitSettings.ofSsh("git@host:r.git", Path.of("/k"), Path.of("/known"));
+        assertThat(ssh.protocol()).isEqualTo(GitSettings.Protocol.SSH);
+    }
+
+    @Test
+    void credentialsOnlyWhereTheyApply() {
+        assertThatThrownBy(() -> GitSettings.of("git://host/r.git").withTokenFile(Path.of("/t")))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("token-file");
+        assertThatThrownBy(() -> GitSettings.ofSsh("https://host/r.git", Path.of("/k"), Path.of("/kh")))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("ssh-key-file");
+    }
+
+    @Test
+    void rejectsUnsupportedScheme() {
+        assertThatThrownBy(() -> GitSettings.of("ftp://user:hunter2@host/r.git"))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("ftp://host/r.git")
+                .hasMessageNotContaining("hunter2");
+    }
+
+    @Test
+    void sshPasswordIsRefusedWithoutShowingIt() {
+        assertThatThrownBy(() -> new GitSettings("ssh://git:hunter2@host/r.git", null, Optional.empty(), null,
+                Optional.of(Path.of("/k")), Optional.of(Path.of("/kh")), Optional.empty()))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageNotContaining("hunter2");
+    }
+
+    @Test
+    void toStringAndRedactedUrlHideCredentials() {
+        GitSettings settings = GitSettings.of("https://deploy:hunter2@git.example.com/org/r.git")
+                .withTokenFile(Path.of("/run/secrets/token"));
+
+        assertThat(settings.redactedUrl()).isEqualTo("https://git.example.com/org/r.git");
+        assertThat(settings.toString()).doesNotContain("hunter2").doesNotContain("deploy")
+                .contains("https://git.example.com/org/r.git", "/run/secrets/token");
+    }
+}
