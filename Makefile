@@ -10,7 +10,7 @@ APP := reconciler/target/quarkus-app/quarkus-run.jar
 
 # Debian packages the build, the tests and the demo use.
 DEB_PACKAGES := qemu-system-x86 qemu-utils ovmf busybox-static qemu-guest-agent \
-	mtools dosfstools gdisk systemd-boot-efi cpio zstd xz-utils git curl chromium python3
+	mtools dosfstools gdisk systemd-boot-efi cpio zstd xz-utils git curl chromium python3 openssh-server openssh-client
 
 .PHONY: deps guest build test unit run validate image bench clean
 

@@ -5,15 +5,18 @@ import java.util.regex.Pattern;
 /** Keeps credentials out of anything shown: status, logs, exception messages. */
 public final class Redaction {
 
-    /** {@code scheme://userinfo@} — the userinfo may be a user, {@code user:password} or a bare token. */
-    private static final Pattern USERINFO = Pattern.compile("(?i)\\b([a-z][a-z0-9+.-]*://)[^/?#@\\s]*@");
+    /**
+     * {@code scheme://userinfo@}: the userinfo may be a user, {@code user:password} or a bare token. Greedy up
+     * to the last {@code @} of the authority, so a password with an unencoded {@code @} goes as a whole.
+     */
+    private static final Pattern USERINFO = Pattern.compile("(?i)\\b([a-z][a-z0-9+.-]*://)[^/?#\\s]*@");
 
     private Redaction() {
     }
 
-    /** {@code https://user:secret@host/r.git} → {@code https://host/r.git}; other text unchanged. */
+    /** {@code https://user:secret@host/r.git} → {@code https://host/r.git}; other text unchanged; null stays null. */
     public static String redactUrl(String url) {
-        return USERINFO.matcher(url).replaceAll("$1");
+        return url == null ? null : USERINFO.matcher(url).replaceAll("$1");
     }
 
     /**

@@ -1,5 +1,6 @@
 package dev.celadon.reconciler.status;
 
+import dev.celadon.reconciler.source.Redaction;
 import io.quarkus.runtime.annotations.RegisterForReflection;
 
 import java.time.Instant;
@@ -18,7 +19,7 @@ public record SourceStatus(String url, String branch, String revision, Instant l
 
     /** Credentials in {@code url} or quoted in {@code lastError} never reach a status reader. */
     public SourceStatus {
-        url = Redaction.stripUserInfo(url);
-        lastError = Redaction.stripUserInfo(lastError);
+        url = Redaction.redactUrl(url);
+        lastError = Redaction.redactUrl(lastError);
     }
 }

@@ -6,7 +6,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Arrays;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -95,28 +94,17 @@ class GitSourceIT {
         assertThat(specDir.resolve("web.yaml")).hasContent(WEB);
     }
 
+    /** An unchanged revision costs one ref listing: nothing is fetched or checked out again (speed: benchmarks/). */
     @Test
-    void unchangedPollIsCheapAndTouchesNothing() throws Exception {
+    void unchangedPollTouchesNothing() throws Exception {
         String sha = repo.write("partitions.d/web.yaml", WEB).commitAndPush("web");
         GitSource source = new GitSource(GitSettings.of(daemon.url(repo)), state.resolve("clone"));
         Path file = source.sync().specDir().resolve("web.yaml");
         long modified = Files.getLastModifiedTime(file).toMillis();
 
-        for (int i = 0; i < 20; i++) { // warm up JIT and the connection path
-            source.sync();
-        }
-        int polls = 50;
-        long[] micros = new long[polls];
-        for (int i = 0; i < polls; i++) {
-            long start = System.nanoTime();
+        for (int i = 0; i < 5; i++) {
             assertThat(source.sync().revision()).isEqualTo(sha);
-            micros[i] = (System.nanoTime() - start) / 1000;
         }
-        Arrays.sort(micros);
-        System.out.printf("no-change poll against git daemon: median %d us, p90 %d us, max %d us%n",
-                micros[polls / 2], micros[polls * 9 / 10], micros[polls - 1]);
-
-        assertThat(micros[polls / 2]).as("median no-change poll, microseconds").isLessThan(50_000);
         assertThat(Files.getLastModifiedTime(file).toMillis()).isEqualTo(modified);
     }
 

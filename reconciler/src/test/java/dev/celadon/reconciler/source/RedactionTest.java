@@ -32,4 +32,21 @@ class RedactionTest {
                 .isEqualTo("fetch https://host/r.git failed: server said *** is bad");
         assertThat(Redaction.scrub(null, List.of())).isEmpty();
     }
+
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.CsvSource(delimiter = '|', value = {
+            "https://u:p@ss@git.example:8443/r.git | https://git.example:8443/r.git",
+            "failed https://u:t@a.example/x; https://u:t@b.example/y | failed https://a.example/x; https://b.example/y",
+            "file:///srv/git/demo | file:///srv/git/demo",
+            "https://git.example/users/me@example.org/r.git | https://git.example/users/me@example.org/r.git",
+            "git@git.example:org/r.git | git@git.example:org/r.git",
+    })
+    void removesWholeUserinfoAndNothingElse(String text, String shown) {
+        assertThat(Redaction.redactUrl(text)).isEqualTo(shown);
+    }
+
+    @Test
+    void nullStaysNull() {
+        assertThat(Redaction.redactUrl(null)).isNull();
+    }
 }
