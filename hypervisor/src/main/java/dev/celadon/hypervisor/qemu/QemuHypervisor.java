@@ -8,6 +8,7 @@ import dev.celadon.hypervisor.PartitionName;
 import dev.celadon.hypervisor.VmConfig;
 import dev.celadon.hypervisor.Worker;
 import dev.celadon.hypervisor.WorkerBusyException;
+import dev.celadon.hypervisor.WorkerControlException;
 import dev.celadon.hypervisor.WorkerLaunchException;
 import dev.celadon.hypervisor.WorkerStatus;
 import dev.celadon.hypervisor.qemu.qmp.QmpException;
@@ -277,14 +278,18 @@ public final class QemuHypervisor implements Hypervisor {
                 workers.remove(name);
             }
             WorkerPaths paths = store.paths(name);
-            deleteTree(paths.workerDir());
-            if (deleteDisks) {
-                deleteTree(paths.disksDir());
+            try {
+                deleteTree(paths.workerDir());
+                if (deleteDisks) {
+                    deleteTree(paths.disksDir());
+                }
+            } catch (IOException e) {
+                throw new WorkerControlException(name, "delete", e.getMessage(), e);
             }
         }
     }
 
-    private static void deleteTree(Path dir) {
+    private static void deleteTree(Path dir) throws IOException {
         if (!Files.exists(dir)) {
             return;
         }
@@ -292,8 +297,6 @@ public final class QemuHypervisor implements Hypervisor {
             for (Path file : files.sorted(Comparator.reverseOrder()).toList()) {
                 Files.delete(file);
             }
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot delete " + dir, e);
         }
     }
 
