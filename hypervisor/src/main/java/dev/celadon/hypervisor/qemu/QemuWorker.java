@@ -67,11 +67,12 @@ final class QemuWorker implements Worker, QmpListener {
         this.paths = paths;
         this.record = record;
         this.child = child;
-        if (record.pid() != 0) {
-            // Notice a death as it happens, not only at the next observation.
-            Optional<ProcessHandle> handle = child != null ? Optional.of(child.toHandle()) : ProcessHandle.of(record.pid());
-            handle.ifPresent(h -> h.onExit().thenRun(this::observeAfterExit));
-        }
+        // Notice a death as it happens, not only at the next observation. Only for the recorded process
+        // itself: never for a stranger that reused the pid, nor for this JVM (which cannot watch itself).
+        Optional<ProcessHandle> handle = child != null ? Optional.of(child.toHandle())
+                : hypervisor.processes().handle(record.pid(), record.startTicks());
+        handle.filter(h -> h.pid() != ProcessHandle.current().pid())
+                .ifPresent(h -> h.onExit().thenRun(this::observeAfterExit));
     }
 
     @Override
