@@ -1,0 +1,103 @@
+package dev.celadon.hypervisor.qemu;
+
+import dev.celadon.hypervisor.PartitionName;
+import dev.celadon.hypervisor.WorkerControlException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Creates the disks a worker opens, with qemu-img, where they do not exist yet. Existing disks are
+ * kept: they are the partition's data across restarts. A disk is created under a temporary name
+ * and renamed when complete, so a failed creation never leaves a half-made disk to be kept.
+ */
+final class DiskPreparer {
+
+    private static final byte[] QCOW2_MAGIC = {'Q', 'F', 'I', (byte) 0xFB};
+    private static final long TIMEOUT_SECONDS = 120;
+
+    private final String qemuImg;
+
+    DiskPreparer(String qemuImg) {
+        this.qemuImg = qemuImg;
+    }
+
+    void prepare(ResolvedVm vm, WorkerPaths paths) throws WorkerControlException {
+        PartitionName name = vm.config().name();
+        for (ResolvedVm.Disk disk : vm.disks()) {
+            if (disk.kind() != ResolvedVm.Disk.Kind.IMAGE || Files.exists(disk.path())) {
+                continue;
+            }
+            Path temp = disk.path().resolveSibling(disk.path().getFileName() + ".creating");
+            List<String> command = new ArrayList<>(List.of(qemuImg, "create", "-q", "-f", "qcow2"));
+            if (disk.backing().isPresent()) {
+                Path base = disk.backing().get();
+                // An absolute backing path: the overlay stays valid wherever QEMU's cwd is.
+                command.addAll(List.of("-F", format(name, disk.name(), base), "-b", base.toAbsolutePath().toString()));
+            }
+            command.add(temp.toString());
+            if (disk.sizeBytes() > 0) {
+                command.add(Long.toString(disk.sizeBytes()));
+            }
+            run(name, "prepare disk " + disk.name(), paths.disksDir(), command);
+            move(name, disk.name(), temp, disk.path());
+        }
+        if (vm.uefi().isPresent() && !Files.exists(vm.uefi().get().vars())) {
+            try {
+                Files.createDirectories(paths.disksDir());
+                Files.copy(vm.uefi().get().code().resolveSibling(varsTemplateName(vm.uefi().get().code())), vm.uefi().get().vars());
+            } catch (IOException e) {
+                throw new WorkerControlException(name, "prepare UEFI variables", e.getMessage(), e);
+            }
+        }
+    }
+
+    /** OVMF_CODE_4M.fd pairs with OVMF_VARS_4M.fd, OVMF_CODE.fd with OVMF_VARS.fd. */
+    private static String varsTemplateName(Path code) {
+        return code.getFileName().toString().replace("CODE", "VARS").replace(".secboot", "").replace(".ms", "");
+    }
+
+    private static String format(PartitionName name, String disk, Path base) throws WorkerControlException {
+        try (InputStream in = Files.newInputStream(base)) {
+            return Arrays.equals(in.readNBytes(4), QCOW2_MAGIC) ? "qcow2" : "raw";
+        } catch (IOException e) {
+            throw new WorkerControlException(name, "prepare disk " + disk, "cannot read base image " + base + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static void move(PartitionName name, String disk, Path from, Path to) throws WorkerControlException {
+        try {
+            Files.move(from, to, StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            throw new WorkerControlException(name, "prepare disk " + disk, e.getMessage(), e);
+        }
+    }
+
+    private static void run(PartitionName name, String operation, Path dir, List<String> command) throws WorkerControlException {
+        try {
+            Files.createDirectories(dir);
+            Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile())).start();
+            byte[] output = process.getInputStream().readAllBytes();
+            if (!process.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+                throw new WorkerControlException(name, operation, "qemu-img did not finish within " + TIMEOUT_SECONDS + " s", null);
+            }
+            if (process.exitValue() != 0) {
+                throw new WorkerControlException(name, operation, "qemu-img exited with " + process.exitValue() + ": "
+                        + new String(output, StandardCharsets.UTF_8).strip(), null);
+            }
+        } catch (IOException e) {
+            throw new WorkerControlException(name, operation, "cannot run " + command.getFirst() + ": " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new WorkerControlException(name, operation, "interrupted", e);
+        }
+    }
+}

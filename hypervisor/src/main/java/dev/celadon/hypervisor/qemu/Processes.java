@@ -1,0 +1,61 @@
+package dev.celadon.hypervisor.qemu;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.Optional;
+import java.util.OptionalLong;
+
+/**
+ * Process identity from /proc. A pid alone names a process only until it exits and the number is
+ * reused; (pid, start time in clock ticks since boot) names it for good, so a stale record never
+ * leads us to adopt or signal a stranger.
+ */
+final class Processes {
+
+    /** Field 22 of /proc/PID/stat, counted from 1; fields after the command name start at 3. */
+    private static final int START_TIME_FIELD = 22;
+
+    private final Path proc;
+
+    Processes(Path proc) {
+        this.proc = proc;
+    }
+
+    /** The start time of a live (not zombie) process, or empty when there is none with that pid. */
+    OptionalLong startTicks(long pid) {
+        try {
+            String stat = Files.readString(proc.resolve(Long.toString(pid)).resolve("stat"));
+            if (state(stat) == 'Z') {
+                return OptionalLong.empty();
+            }
+            return OptionalLong.of(parseStartTicks(stat));
+        } catch (NoSuchFileException e) {
+            return OptionalLong.empty();
+        } catch (IOException e) {
+            return OptionalLong.empty();
+        }
+    }
+
+    /** True when the process with this pid is the one that was started at {@code startTicks}. */
+    boolean isAlive(long pid, long startTicks) {
+        OptionalLong now = startTicks(pid);
+        return now.isPresent() && now.getAsLong() == startTicks;
+    }
+
+    /** The process, if it is still the one recorded: the only safe way to signal a recorded pid. */
+    Optional<ProcessHandle> handle(long pid, long startTicks) {
+        return isAlive(pid, startTicks) ? ProcessHandle.of(pid) : Optional.empty();
+    }
+
+    static long parseStartTicks(String stat) {
+        // The command name (field 2) is in parentheses and may itself contain spaces and ')'.
+        String[] fields = stat.substring(stat.lastIndexOf(')') + 2).trim().split(" ");
+        return Long.parseLong(fields[START_TIME_FIELD - 3]);
+    }
+
+    private static char state(String stat) {
+        return stat.charAt(stat.lastIndexOf(')') + 2);
+    }
+}

@@ -1,0 +1,167 @@
+package dev.celadon.hypervisor.qemu;
+
+import dev.celadon.hypervisor.Accel;
+import dev.celadon.hypervisor.GuestProfile;
+import dev.celadon.hypervisor.NetworkConfig;
+import dev.celadon.hypervisor.PciAddress;
+import dev.celadon.hypervisor.VmConfig;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Collectors;
+
+/**
+ * The pure argv builder: (resolved config, accelerator, worker paths) → QEMU's command line.
+ * No file system, no clock, no environment: the same input always gives the same argv, which the
+ * golden files under {@code src/test/resources/golden} pin down.
+ *
+ * <p>Device ids are derived from the spec's names (a disk {@code root} is {@code drive-root} /
+ * {@code disk-root}), so they stay the same across restarts and reorderings, and QMP commands can
+ * address devices by them.
+ */
+final class QemuArgv {
+
+    /** The agent's well-known virtio-serial port name; qemu-ga in the guest opens exactly this one. */
+    static final String AGENT_PORT = "org.qemu.guest_agent.0";
+
+    /** QEMU's Hyper-V enlightenments for Windows guests on KVM (hv-spinlocks takes a retry count). */
+    static final List<String> HYPERV_FLAGS = List.of("hv-relaxed=on", "hv-vapic=on", "hv-spinlocks=0x1fff", "hv-time=on",
+            "hv-vpindex=on", "hv-synic=on", "hv-stimer=on", "hv-runtime=on", "hv-frequencies=on", "hv-reset=on",
+            "hv-tlbflush=on", "hv-ipi=on");
+
+    private QemuArgv() {
+    }
+
+    static List<String> build(String qemuBinary, ResolvedVm vm, Accel accel, WorkerPaths paths) {
+        VmConfig config = vm.config();
+        boolean legacy = config.profile() == GuestProfile.LEGACY;
+        List<String> argv = new ArrayList<>();
+        argv.add(qemuBinary);
+        add(argv, "-name", "guest=" + config.name() + ",debug-threads=on");
+        // Paused until QMP is negotiated and we say cont; no host config files, no default devices;
+        // a guest poweroff stops the CPUs instead of exiting, so we see why the guest stopped.
+        argv.addAll(List.of("-S", "-no-user-config", "-nodefaults", "-no-shutdown"));
+        add(argv, "-machine", (legacy ? "pc" : "q35") + ",accel=" + accel.qemuName());
+        add(argv, "-cpu", cpu(config.profile(), accel));
+        add(argv, "-smp", Integer.toString(config.cpus()));
+        // Enlightened guests boot with maxMemory and the balloon takes them down to memory, so that
+        // memory can grow again live; legacy guests have no balloon and get what they asked for.
+        add(argv, "-m", "size=" + (legacy ? config.memoryBytes() : config.maxMemoryBytes()) + "B");
+        add(argv, "-uuid", Identity.smbiosUuid(config.name()).toString());
+        add(argv, "-smbios", "type=1,manufacturer=Celadon,product=Celadon partition,serial=" + config.name());
+        add(argv, "-display", "none");
+        add(argv, "-sandbox", sandbox(config));
+        add(argv, "-msg", "timestamp=on");
+        add(argv, "-rtc", config.profile() == GuestProfile.WINDOWS ? "base=localtime" : "base=utc");
+        add(argv, "-chardev", "socket,id=charmonitor,path=" + escape(paths.qmpSocket()) + ",server=on,wait=off");
+        add(argv, "-mon", "chardev=charmonitor,id=monitor,mode=control");
+        add(argv, "-chardev", "file,id=charserial0,path=" + escape(paths.consoleLog()));
+        add(argv, "-serial", "chardev:charserial0");
+        vm.uefi().ifPresent(uefi -> {
+            add(argv, "-drive", "if=pflash,format=raw,unit=0,readonly=on,file=" + escape(uefi.code()));
+            add(argv, "-drive", "if=pflash,format=raw,unit=1,file=" + escape(uefi.vars()));
+        });
+        vm.kernel().ifPresent(kernel -> {
+            add(argv, "-kernel", kernel.kernel().toString());
+            kernel.initrd().ifPresent(initrd -> add(argv, "-initrd", initrd.toString()));
+            if (!kernel.cmdline().isEmpty()) {
+                add(argv, "-append", kernel.cmdline());
+            }
+        });
+        disks(argv, vm, legacy);
+        for (NetworkConfig network : config.networks()) {
+            add(argv, "-netdev", netdev(network));
+            add(argv, "-device", (legacy ? "e1000" : "virtio-net-pci") + ",netdev=hostnet-" + network.name()
+                    + ",id=net-" + network.name() + ",mac=" + Identity.mac(config.name(), network.name()));
+        }
+        if (config.hasAgentChannel()) {
+            add(argv, "-chardev", "socket,id=charagent,path=" + escape(paths.agentSocket()) + ",server=on,wait=off");
+            add(argv, "-device", "virtio-serial-pci,id=vserial0");
+            add(argv, "-device", "virtserialport,bus=vserial0.0,nr=1,chardev=charagent,id=agent0,name=" + AGENT_PORT);
+        }
+        if (!legacy) {
+            add(argv, "-device", "virtio-balloon-pci,id=balloon0");
+            // pvpanic lets a panicking guest say so (GUEST_PANICKED) instead of just going quiet.
+            add(argv, "-device", "pvpanic,id=panic0");
+        }
+        int hostdev = 0;
+        for (PciAddress device : config.devices()) {
+            add(argv, "-device", "vfio-pci,host=" + device.value() + ",id=hostdev" + hostdev++);
+        }
+        return List.copyOf(argv);
+    }
+
+    private static String cpu(GuestProfile profile, Accel accel) {
+        if (accel == Accel.TCG) {
+            // kvmclock and the hv-* flags need KVM; under TCG the emulated CPU is the best there is.
+            return "max";
+        }
+        return switch (profile) {
+            case LEGACY -> "host,kvmclock=off";
+            case ENLIGHTENED -> "host,kvmclock=on";
+            case WINDOWS -> "host,kvmclock=on," + String.join(",", HYPERV_FLAGS);
+        };
+    }
+
+    private static String sandbox(VmConfig config) {
+        // A bridged NIC needs QEMU to spawn qemu-bridge-helper to get its tap; nothing else may spawn.
+        boolean bridged = config.networks().stream().anyMatch(n -> n.attachment() instanceof NetworkConfig.Bridge);
+        return "on,obsolete=deny,elevateprivileges=deny,spawn=" + (bridged ? "allow" : "deny") + ",resourcecontrol=deny";
+    }
+
+    private static void disks(List<String> argv, ResolvedVm vm, boolean legacy) {
+        boolean firmwareBoot = vm.kernel().isEmpty();
+        boolean scsiController = false;
+        int ide = 0;
+        boolean first = true;
+        for (ResolvedVm.Disk disk : vm.disks()) {
+            String drive = "drive-" + disk.name();
+            String bootindex = first && firmwareBoot ? ",bootindex=1" : "";
+            first = false;
+            switch (disk.kind()) {
+                case IMAGE -> {
+                    add(argv, "-blockdev", "driver=file,filename=" + escape(disk.path()) + ",node-name=file-" + disk.name());
+                    add(argv, "-blockdev", "driver=qcow2,file=file-" + disk.name() + ",node-name=" + drive);
+                    if (legacy) {
+                        add(argv, "-device", "ide-hd,bus=ide." + ide / 2 + ",unit=" + ide % 2 + ",drive=" + drive
+                                + ",id=disk-" + disk.name() + bootindex);
+                        ide++;
+                    } else {
+                        add(argv, "-device", "virtio-blk-pci,drive=" + drive + ",id=disk-" + disk.name() + bootindex);
+                    }
+                }
+                case PASSTHROUGH -> {
+                    if (!scsiController) {
+                        // SCSI commands pass through to the device: virtio-scsi for enlightened
+                        // guests, an emulated LSI HBA (drivers everywhere) for legacy ones.
+                        add(argv, "-device", (legacy ? "lsi53c895a" : "virtio-scsi-pci") + ",id=scsi0");
+                        scsiController = true;
+                    }
+                    add(argv, "-blockdev", "driver=host_device,filename=" + escape(disk.path()) + ",node-name=" + drive);
+                    add(argv, "-device", "scsi-block,bus=scsi0.0,drive=" + drive + ",id=disk-" + disk.name() + bootindex);
+                }
+            }
+        }
+    }
+
+    private static String netdev(NetworkConfig network) {
+        String id = "hostnet-" + network.name();
+        return switch (network.attachment()) {
+            case NetworkConfig.Bridge bridge -> "bridge,id=" + id + ",br=" + bridge.bridge();
+            // restrict=on: the guest reaches nothing outside; forwards listen on loopback only.
+            case NetworkConfig.User user -> "user,id=" + id + ",restrict=on" + user.forwards().stream()
+                    .map(f -> ",hostfwd=tcp:127.0.0.1:" + f.hostPort() + "-:" + f.guestPort())
+                    .collect(Collectors.joining());
+        };
+    }
+
+    /** QEMU option values are comma-separated; a literal comma in a path is written twice. */
+    static String escape(Path path) {
+        return path.toString().replace(",", ",,");
+    }
+
+    private static void add(List<String> argv, String option, String value) {
+        argv.add(option);
+        argv.add(value);
+    }
+}

@@ -1,0 +1,300 @@
+package dev.celadon.hypervisor.qemu;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import dev.celadon.hypervisor.Accel;
+import dev.celadon.hypervisor.BootConfig;
+import dev.celadon.hypervisor.DiskConfig;
+import dev.celadon.hypervisor.GuestAgentException;
+import dev.celadon.hypervisor.GuestInfo;
+import dev.celadon.hypervisor.GuestProfile;
+import dev.celadon.hypervisor.IntegrationServices;
+import dev.celadon.hypervisor.InvalidVmConfigException;
+import dev.celadon.hypervisor.NetworkConfig;
+import dev.celadon.hypervisor.PartitionName;
+import dev.celadon.hypervisor.PciAddress;
+import dev.celadon.hypervisor.StopInfo;
+import dev.celadon.hypervisor.StopReason;
+import dev.celadon.hypervisor.VmConfig;
+import dev.celadon.hypervisor.VmState;
+import dev.celadon.hypervisor.Worker;
+import dev.celadon.hypervisor.WorkerLaunchException;
+import dev.celadon.hypervisor.WorkerStatus;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicReference;
+import org.jboss.logging.Logger;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * The QEMU hypervisor against real qemu-system-x86_64 under TCG and the tiny guest of
+ * {@code make guest}. Boots are few and shared: TCG on a busy machine is slow, so timeouts are
+ * generous and nothing asserts on speed.
+ */
+class QemuHypervisorIT {
+
+    private static final Logger LOG = Logger.getLogger(QemuHypervisorIT.class);
+    private static final long MIB = 1024 * 1024;
+    private static final Duration BOOT = Duration.ofSeconds(180);
+    private static final Duration GRACE = Duration.ofSeconds(60);
+
+    @RegisterExtension
+    final WorkerLeakCheck leaks = new WorkerLeakCheck();
+
+    private static Path images;
+
+    @BeforeAll
+    static void tinyGuestIsBuilt() {
+        images = Path.of(System.getProperty("celadon.test.images", "../image-builder/target/images")).toAbsolutePath().normalize();
+        for (String file : List.of("tiny/vmlinuz", "tiny/initrd.img", "tiny/base.qcow2")) {
+            assertThat(images.resolve(file)).as("the tiny guest is missing in %s: run `make guest`", images).isRegularFile();
+        }
+    }
+
+    private QemuSettings settings() {
+        return QemuSettings.defaults(leaks.stateDir().resolve("state"), List.of(images));
+    }
+
+    private static VmConfig tiny(String name, GuestProfile profile, long memory, long maxMemory) throws IOException {
+        int hostPort;
+        try (ServerSocket free = new ServerSocket(0)) {
+            hostPort = free.getLocalPort();
+        }
+        return new VmConfig(new PartitionName(name), profile, 1, memory, maxMemory,
+                new BootConfig.Kernel("tiny/vmlinuz", Optional.of("tiny/initrd.img"), "console=ttyS0 celadon.hostname=" + name),
+                List.of(new DiskConfig("root", new DiskConfig.Overlay("tiny/base.qcow2", 0)),
+                        new DiskConfig("scratch", new DiskConfig.Blank(64 * MIB))),
+                List.of(new NetworkConfig("mgmt", new NetworkConfig.User(List.of(new NetworkConfig.PortForward(hostPort, 22))))),
+                List.of(), IntegrationServices.ALL, GRACE);
+    }
+
+    private static void awaitConsole(QemuHypervisor hypervisor, PartitionName name, String line) {
+        Path console = hypervisor.consoleLog(name);
+        await("console of " + name + " shows '" + line + "'").atMost(BOOT).pollInterval(Duration.ofMillis(500))
+                .until(() -> Files.exists(console) && Files.readString(console).contains(line));
+    }
+
+    private static GuestInfo awaitHeartbeat(Worker worker) {
+        AtomicReference<GuestInfo> info = new AtomicReference<>();
+        await("agent heartbeat of " + worker.name()).atMost(BOOT).pollInterval(Duration.ofSeconds(1)).until(() -> {
+            try {
+                info.set(worker.probeGuest());
+                return true;
+            } catch (GuestAgentException e) {
+                return false;
+            }
+        });
+        return info.get();
+    }
+
+    @Test
+    void enlightenedGuestRunsIsProbedBalloonedAdoptedAndStoppedGracefully() throws Exception {
+        VmConfig config = tiny("tiny-1", GuestProfile.ENLIGHTENED, 384 * MIB, 512 * MIB);
+        long pid;
+        try (QemuHypervisor first = new QemuHypervisor(settings())) {
+            assertThat(first.accel()).as("kvm_pvm machines must run TCG").isEqualTo(Accel.TCG);
+            Instant launched = Instant.now();
+            Worker worker = first.start(config);
+            Instant running = Instant.now();
+            WorkerStatus status = worker.status();
+            assertThat(status.state()).isEqualTo(VmState.RUNNING);
+            assertThat(status.pid()).isPresent();
+            pid = status.pid().getAsLong();
+            assertThat(status.config()).isEqualTo(config);
+
+            awaitConsole(first, config.name(), "celadon-tiny: ready");
+            GuestInfo guest = awaitHeartbeat(worker);
+            LOG.infof("timings: launch to running %d ms, launch to first heartbeat %d ms",
+                    Duration.between(launched, running).toMillis(), Duration.between(launched, Instant.now()).toMillis());
+            assertThat(guest.heartbeatAt()).isPresent();
+            assertThat(guest.os()).hasValueSatisfying(os -> assertThat(os).contains("Celadon tiny guest"));
+            assertThat(guest.hostname()).hasValue("tiny-1");
+
+            // Live memory change through the balloon: same process, smaller guest.
+            worker.setMemory(256 * MIB);
+            QemuWorker qemuWorker = (QemuWorker) worker;
+            await("balloon reaches 256 MiB").atMost(BOOT).pollInterval(Duration.ofSeconds(1))
+                    .until(() -> Math.abs(qemuWorker.balloonActual() - 256 * MIB) < 8 * MIB);
+            assertThat(worker.status().config().memoryBytes()).isEqualTo(256 * MIB);
+            assertThat(worker.status().pid()).hasValue(pid);
+            assertThatThrownBy(() -> worker.setMemory(1024 * MIB)).isInstanceOf(InvalidVmConfigException.class)
+                    .hasMessageContaining("maxMemory");
+        }
+        // A new instance (as after a reconciler restart) adopts the survivor without restarting it.
+        try (QemuHypervisor second = new QemuHypervisor(settings())) {
+            List<WorkerStatus> observed = second.observe();
+            assertThat(observed).singleElement().satisfies(s -> {
+                assertThat(s.name().value()).isEqualTo("tiny-1");
+                assertThat(s.state()).isEqualTo(VmState.RUNNING);
+                assertThat(s.pid()).hasValue(pid);
+                assertThat(s.config().memoryBytes()).isEqualTo(256 * MIB);
+            });
+            Worker adopted = second.worker(config.name()).orElseThrow();
+            assertThat(adopted.probeGuest().hostname()).hasValue("tiny-1");
+            assertThatThrownBy(() -> second.start(config)).isInstanceOf(dev.celadon.hypervisor.WorkerBusyException.class);
+
+            adopted.stop(GRACE);
+            WorkerStatus stopped = adopted.status();
+            assertThat(stopped.state()).isEqualTo(VmState.STOPPED);
+            assertThat(stopped.pid()).isEmpty();
+            assertThat(stopped.lastStop()).hasValueSatisfying(stop -> {
+                assertThat(stop.reason()).isEqualTo(StopReason.REQUESTED);
+                assertThat(stop.detail()).contains("guest powered off after agent guest-shutdown");
+            });
+            // The worker was launched by this JVM (the first instance): its zombie is reaped a moment later.
+            await("worker process reaped").atMost(Duration.ofSeconds(10))
+                    .until(() -> ProcessHandle.of(pid).filter(ProcessHandle::isAlive).isEmpty());
+            assertThat(second.consoleLog(config.name())).content().contains("celadon-tiny: ready");
+            // Disks are kept across restarts: the overlay is still there for the next start.
+            assertThat(leaks.stateDir().resolve("state/disks/tiny-1/root.qcow2")).isRegularFile();
+            assertThat(second.observe()).singleElement().extracting(WorkerStatus::state).isEqualTo(VmState.STOPPED);
+            second.delete(config.name(), true);
+            assertThat(second.observe()).isEmpty();
+        }
+    }
+
+    @Test
+    void killedWorkerIsACrashWithItsReason() throws Exception {
+        VmConfig config = tiny("crash-1", GuestProfile.ENLIGHTENED, 256 * MIB, 256 * MIB);
+        try (QemuHypervisor hypervisor = new QemuHypervisor(settings())) {
+            Worker worker = hypervisor.start(config);
+            long pid = worker.status().pid().orElseThrow();
+            ProcessHandle.of(pid).orElseThrow().destroyForcibly();
+            await("crash seen").atMost(Duration.ofSeconds(60)).until(() -> worker.status().state() == VmState.CRASHED);
+            StopInfo stop = worker.status().lastStop().orElseThrow();
+            assertThat(stop.reason()).isEqualTo(StopReason.WORKER_KILLED);
+            assertThat(stop.detail()).contains("signal 9 (SIGKILL)");
+            assertThat(hypervisor.observe()).singleElement().extracting(WorkerStatus::state).isEqualTo(VmState.CRASHED);
+            worker.stop(GRACE); // returns at once: nothing to stop
+            // A crashed partition starts again over its kept disks; a guest that powers itself off
+            // is a GUEST_SHUTDOWN (not a crash), seen through QMP's SHUTDOWN event.
+            Worker again = hypervisor.start(config);
+            assertThat(again.status().state()).isEqualTo(VmState.RUNNING);
+            awaitHeartbeat(again);
+            try (var agent = dev.celadon.hypervisor.qemu.agent.GuestAgentConnection.open(
+                    leaks.stateDir().resolve("state/workers/crash-1/agent.sock"), Duration.ofSeconds(10))) {
+                agent.shutdown();
+            } catch (dev.celadon.hypervisor.qemu.agent.AgentException e) {
+                // qemu-ga may report its helper's death by the poweroff it started; the guest goes down anyway.
+            }
+            await("guest shutdown seen").atMost(BOOT).until(() -> again.status().state() == VmState.STOPPED);
+            assertThat(again.status().lastStop().orElseThrow().reason()).isEqualTo(StopReason.GUEST_SHUTDOWN);
+        }
+    }
+
+    @Test
+    void legacyGuestBootsOnEmulatedDevicesAndStopsByAcpi() throws Exception {
+        VmConfig config = tiny("legacy-1", GuestProfile.LEGACY, 256 * MIB, 256 * MIB);
+        try (QemuHypervisor hypervisor = new QemuHypervisor(settings())) {
+            Worker worker = hypervisor.start(config);
+            awaitConsole(hypervisor, config.name(), "celadon-tiny: init");
+            // ready: acpid listens to the power button, so an ACPI powerdown is not lost.
+            awaitConsole(hypervisor, config.name(), "celadon-tiny: ready");
+            assertThat(worker.status().state()).isEqualTo(VmState.RUNNING);
+            assertThat(worker.probeGuest()).as("no agent channel on legacy").isEqualTo(GuestInfo.UNKNOWN);
+            assertThatThrownBy(() -> worker.setMemory(128 * MIB)).isInstanceOf(InvalidVmConfigException.class)
+                    .hasMessageContaining("balloon");
+            worker.stop(GRACE);
+            StopInfo stop = worker.status().lastStop().orElseThrow();
+            assertThat(worker.status().state()).isEqualTo(VmState.STOPPED);
+            assertThat(stop.reason()).isEqualTo(StopReason.REQUESTED);
+            assertThat(stop.detail()).contains("guest powered off after ACPI powerdown");
+        }
+    }
+
+    @Test
+    void staleRecordWhosePidWasReusedIsNotAdopted() throws Exception {
+        Process stranger = new ProcessBuilder("sleep", "300").start();
+        leaks.track(stranger.pid());
+        Processes processes = new Processes(Path.of("/proc"));
+        long realStart = processes.startTicks(stranger.pid()).orElseThrow();
+        VmConfig config = tiny("stale-1", GuestProfile.ENLIGHTENED, 256 * MIB, 256 * MIB);
+        RecordStore store = new RecordStore(leaks.stateDir().resolve("state"));
+        WorkerPaths paths = store.paths(config.name());
+        // The record of a worker long gone whose pid now belongs to the stranger.
+        store.write(new WorkerRecord(WorkerRecord.FORMAT, "stale-1", stranger.pid(), realStart - 1, Instant.now().toString(),
+                "TCG", VmConfigJson.hash(config), VmConfigJson.toJson(config), config.memoryBytes(),
+                paths.qmpSocket().toString(), paths.agentSocket().toString(), paths.consoleLog().toString(), false, null, null));
+        try (QemuHypervisor hypervisor = new QemuHypervisor(settings())) {
+            WorkerStatus status = hypervisor.observe().getFirst();
+            assertThat(status.state()).isEqualTo(VmState.CRASHED);
+            assertThat(status.pid()).isEmpty();
+            assertThat(status.lastStop().orElseThrow().detail()).contains("belongs to another process");
+            hypervisor.worker(config.name()).orElseThrow().stop(Duration.ofSeconds(1));
+            assertThat(stranger.isAlive()).as("the stranger is never signalled").isTrue();
+        } finally {
+            stranger.destroyForcibly().waitFor();
+        }
+    }
+
+    @Test
+    void badInputIsATypedErrorAndLeavesNothingBehind() throws Exception {
+        Path extraImages = Files.createDirectories(leaks.stateDir().resolve("images"));
+        Files.createSymbolicLink(extraImages.resolve("escape.qcow2"), Path.of("/etc/hostname"));
+        QemuSettings settings = new QemuSettings(leaks.stateDir().resolve("state"), List.of(images, extraImages),
+                List.of("/dev/disk/by-id", "0000:ff:1f.7"), "qemu-system-x86_64", "qemu-img", AccelChoice.AUTO,
+                Path.of("/usr/share/OVMF/OVMF_CODE_4M.fd"), Path.of("/usr/share/OVMF/OVMF_VARS_4M.fd"),
+                Duration.ofSeconds(30), Duration.ofSeconds(10), Duration.ofSeconds(5));
+        VmConfig good = tiny("bad-1", GuestProfile.ENLIGHTENED, 256 * MIB, 256 * MIB);
+        try (QemuHypervisor hypervisor = new QemuHypervisor(settings)) {
+            assertInvalid(hypervisor, withBoot(good, "tiny/missing-vmlinuz"), "boot.kernel", "not found in the images dirs");
+            assertInvalid(hypervisor, withBoot(good, "../tiny/vmlinuz"), "boot.kernel", "must not contain '..'");
+            assertInvalid(hypervisor, withBoot(good, "/etc/hostname"), "boot.kernel", "not absolute");
+            assertInvalid(hypervisor, withDisk(good, new DiskConfig.Overlay("escape.qcow2", 0)), "disks[0].image", "outside the images dirs");
+            assertInvalid(hypervisor, withDisk(good, new DiskConfig.Passthrough("/dev/disk/by-id/scsi-celadon-absent")),
+                    "disks[0].passthrough", "does not exist");
+            assertInvalid(hypervisor, withDisk(good, new DiskConfig.Passthrough("/dev/sda")), "disks[0].passthrough",
+                    "not under celadon.passthrough.allowed");
+            assertInvalid(hypervisor, withDevice(good, new PciAddress("0000:ff:1f.7")), "devices[0].pci", "no PCI device");
+            assertInvalid(hypervisor, withDevice(good, new PciAddress("0000:00:01.0")), "devices[0].pci", "not listed");
+
+            VmConfig tooManyCpus = new VmConfig(good.name(), good.profile(), 1000, good.memoryBytes(), good.maxMemoryBytes(),
+                    good.boot(), good.disks(), good.networks(), good.devices(), good.integration(), good.shutdownGracePeriod());
+            assertThatThrownBy(() -> hypervisor.start(tooManyCpus)).isInstanceOfSatisfying(WorkerLaunchException.class, e -> {
+                assertThat(e.qemuOutput()).contains("Invalid SMP CPUs 1000");
+                assertThat(e).hasMessageContaining("exited with code 1");
+            });
+            assertThat(hypervisor.observe()).as("a failed launch leaves no record").isEmpty();
+        }
+        try (QemuHypervisor noQemu = new QemuHypervisor(settings.withQemuBinary("/nonexistent/qemu-system-x86_64"))) {
+            assertThatThrownBy(() -> noQemu.start(good)).isInstanceOf(WorkerLaunchException.class)
+                    .hasMessageContaining("/nonexistent/qemu-system-x86_64");
+            assertThat(noQemu.observe()).isEmpty();
+        }
+        assertThat(WorkerLeakCheck.workersUnder(leaks.stateDir())).isEmpty();
+    }
+
+    private static void assertInvalid(QemuHypervisor hypervisor, VmConfig config, String field, String problem) {
+        assertThatThrownBy(() -> hypervisor.start(config)).isInstanceOfSatisfying(InvalidVmConfigException.class, e -> {
+            assertThat(e.field()).isEqualTo(field);
+            assertThat(e.problem()).contains(problem);
+        });
+        assertThat(hypervisor.observe()).isEmpty();
+    }
+
+    private static VmConfig withBoot(VmConfig c, String kernel) {
+        return new VmConfig(c.name(), c.profile(), c.cpus(), c.memoryBytes(), c.maxMemoryBytes(),
+                new BootConfig.Kernel(kernel, Optional.empty(), ""), c.disks(), c.networks(), c.devices(), c.integration(),
+                c.shutdownGracePeriod());
+    }
+
+    private static VmConfig withDisk(VmConfig c, DiskConfig.Source source) {
+        return new VmConfig(c.name(), c.profile(), c.cpus(), c.memoryBytes(), c.maxMemoryBytes(), c.boot(),
+                List.of(new DiskConfig("data", source)), c.networks(), c.devices(), c.integration(), c.shutdownGracePeriod());
+    }
+
+    private static VmConfig withDevice(VmConfig c, PciAddress device) {
+        return new VmConfig(c.name(), c.profile(), c.cpus(), c.memoryBytes(), c.maxMemoryBytes(), c.boot(), c.disks(),
+                c.networks(), List.of(device), c.integration(), c.shutdownGracePeriod());
+    }
+}

@@ -1,0 +1,127 @@
+package dev.celadon.hypervisor.qemu;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import dev.celadon.hypervisor.BootConfig;
+import dev.celadon.hypervisor.GuestProfile;
+import dev.celadon.hypervisor.IntegrationServices;
+import dev.celadon.hypervisor.InvalidVmConfigException;
+import dev.celadon.hypervisor.PartitionName;
+import dev.celadon.hypervisor.VmConfig;
+import dev.celadon.hypervisor.VmState;
+import dev.celadon.hypervisor.Worker;
+import dev.celadon.hypervisor.qemu.qmp.ScriptedQmpServer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The supervision logic against a scripted QMP server, without QEMU: the "worker" is this JVM
+ * itself (alive, with a known start time), so these tests must never stop it.
+ */
+class QemuWorkerTest {
+
+    private static final long MIB = 1024 * 1024;
+    private static final PartitionName NAME = new PartitionName("scripted");
+    private static final VmConfig CONFIG = new VmConfig(NAME, GuestProfile.ENLIGHTENED, 1, 256 * MIB, 512 * MIB,
+            new BootConfig.Kernel("tiny/vmlinuz", Optional.empty(), ""), List.of(), List.of(), List.of(),
+            IntegrationServices.ALL, Duration.ofSeconds(30));
+
+    @TempDir
+    Path dir;
+
+    private QemuHypervisor hypervisor;
+    private ScriptedQmpServer qmp;
+
+    @BeforeEach
+    void adoptThisJvmAsAWorker() throws Exception {
+        QemuSettings settings = QemuSettings.defaults(dir.resolve("state"), List.of(Files.createDirectories(dir.resolve("images"))));
+        hypervisor = new QemuHypervisor(settings);
+        long pid = ProcessHandle.current().pid();
+        WorkerPaths paths = hypervisor.store().paths(NAME);
+        hypervisor.store().write(new WorkerRecord(WorkerRecord.FORMAT, NAME.value(), pid,
+                hypervisor.processes().startTicks(pid).orElseThrow(), Instant.now().toString(), "TCG", VmConfigJson.hash(CONFIG),
+                VmConfigJson.toJson(CONFIG), CONFIG.memoryBytes(), paths.qmpSocket().toString(), paths.agentSocket().toString(),
+                paths.consoleLog().toString(), false, null, null));
+        qmp = ScriptedQmpServer.start(paths.qmpSocket());
+    }
+
+    @AfterEach
+    void release() throws Exception {
+        hypervisor.close();
+        qmp.close();
+    }
+
+    private void qemuStatus(String status) {
+        qmp.on("query-status", args -> new ScriptedQmpServer.Reply.Ok(
+                JsonNodeFactory.instance.objectNode().put("status", status).put("running", status.equals("running"))));
+    }
+
+    @Test
+    void mapsQemuStatusToVmState() {
+        Worker worker = hypervisor.worker(NAME).orElseThrow();
+        assertThat(worker.status().state()).isEqualTo(VmState.RUNNING);
+        qemuStatus("paused");
+        assertThat(worker.status().state()).isEqualTo(VmState.PAUSED);
+        qemuStatus("prelaunch");
+        assertThat(worker.status().state()).isEqualTo(VmState.STARTING);
+        assertThat(worker.status().config()).isEqualTo(CONFIG);
+    }
+
+    @Test
+    void balloonsWithinMaxMemoryAndRemembersTheTarget() throws Exception {
+        qmp.on("balloon", args -> {
+            assertThat(args.path("value").asLong()).isEqualTo(300 * MIB);
+            return ScriptedQmpServer.Reply.ok();
+        });
+        Worker worker = hypervisor.worker(NAME).orElseThrow();
+        worker.setMemory(300 * MIB);
+        assertThat(qmp.received()).contains("balloon");
+        assertThat(worker.status().config().memoryBytes()).isEqualTo(300 * MIB);
+        assertThatThrownBy(() -> worker.setMemory(513 * MIB)).isInstanceOfSatisfying(InvalidVmConfigException.class,
+                e -> assertThat(e.field()).isEqualTo("memory"));
+        hypervisor.close();
+        qmp.hangup();
+        try (QemuHypervisor next = new QemuHypervisor(hypervisor.settings())) {
+            assertThat(next.observe()).singleElement().satisfies(s -> assertThat(s.config().memoryBytes()).isEqualTo(300 * MIB));
+        }
+    }
+
+    @Test
+    void aGuestThatPowersOffIsRecordedAndTheWorkerQuit() throws Exception {
+        Worker worker = hypervisor.worker(NAME).orElseThrow();
+        assertThat(worker.status().state()).isEqualTo(VmState.RUNNING);
+        qmp.emit("SHUTDOWN", JsonNodeFactory.instance.objectNode().put("guest", true).put("reason", "guest-shutdown"));
+        await().atMost(Duration.ofSeconds(10)).until(() -> qmp.received().contains("quit"));
+        assertThat(worker.status().state()).as("on its way out until the process exits").isEqualTo(VmState.STOPPING);
+        assertThat(hypervisor.store().read(NAME).orElseThrow().ending().reason()).isEqualTo("GUEST_SHUTDOWN");
+    }
+
+    @Test
+    void aPanicOutranksTheShutdownThatFollows() throws Exception {
+        Worker worker = hypervisor.worker(NAME).orElseThrow();
+        worker.status();
+        qmp.emit("GUEST_PANICKED", JsonNodeFactory.instance.objectNode().put("action", "pause"));
+        qmp.emit("SHUTDOWN", JsonNodeFactory.instance.objectNode().put("guest", true).put("reason", "guest-panic"));
+        await().atMost(Duration.ofSeconds(10)).until(() -> qmp.received().contains("quit"));
+        await().atMost(Duration.ofSeconds(10)).until(() ->
+                "GUEST_PANICKED".equals(hypervisor.store().read(NAME).orElseThrow().ending().reason()));
+    }
+
+    @Test
+    void aRunningWorkerCannotBeStartedAgainOrDeleted() {
+        assertThatThrownBy(() -> hypervisor.start(CONFIG)).isInstanceOf(dev.celadon.hypervisor.WorkerBusyException.class)
+                .hasMessageContaining("cannot start while the worker is RUNNING");
+        assertThatThrownBy(() -> hypervisor.delete(NAME, true)).isInstanceOf(dev.celadon.hypervisor.WorkerBusyException.class);
+    }
+}

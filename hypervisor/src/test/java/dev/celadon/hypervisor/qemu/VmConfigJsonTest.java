@@ -1,0 +1,43 @@
+package dev.celadon.hypervisor.qemu;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.celadon.hypervisor.BootConfig;
+import dev.celadon.hypervisor.DiskConfig;
+import dev.celadon.hypervisor.Firmware;
+import dev.celadon.hypervisor.GuestProfile;
+import dev.celadon.hypervisor.IntegrationServices;
+import dev.celadon.hypervisor.NetworkConfig;
+import dev.celadon.hypervisor.PartitionName;
+import dev.celadon.hypervisor.PciAddress;
+import dev.celadon.hypervisor.VmConfig;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+class VmConfigJsonTest {
+
+    private static final VmConfig FULL = new VmConfig(new PartitionName("web-01"), GuestProfile.WINDOWS, 4, 1L << 30, 2L << 30,
+            new BootConfig.Kernel("tiny/vmlinuz", Optional.of("tiny/initrd.img"), "console=ttyS0"),
+            List.of(new DiskConfig("root", new DiskConfig.Overlay("tiny/base.qcow2", 1L << 32)),
+                    new DiskConfig("scratch", new DiskConfig.Blank(1L << 30)),
+                    new DiskConfig("san", new DiskConfig.Passthrough("/dev/disk/by-id/scsi-X"))),
+            List.of(new NetworkConfig("lan", new NetworkConfig.Bridge("br0")),
+                    new NetworkConfig("mgmt", new NetworkConfig.User(List.of(new NetworkConfig.PortForward(2222, 22))))),
+            List.of(new PciAddress("0000:03:00.0")), new IntegrationServices(true, false, true), Duration.ofSeconds(45));
+
+    @Test
+    void roundTrips() {
+        assertThat(VmConfigJson.fromJson(VmConfigJson.toJson(FULL))).isEqualTo(FULL);
+        VmConfig firmware = new VmConfig(FULL.name(), GuestProfile.LEGACY, 1, 1L << 28, 1L << 28, new BootConfig.FromDisk(Firmware.UEFI),
+                List.of(), List.of(), List.of(), IntegrationServices.NONE, Duration.ofSeconds(1));
+        assertThat(VmConfigJson.fromJson(VmConfigJson.toJson(firmware))).isEqualTo(firmware);
+    }
+
+    @Test
+    void hashIsStableAndSensitive() {
+        assertThat(VmConfigJson.hash(FULL)).hasSize(64).isEqualTo(VmConfigJson.hash(VmConfigJson.fromJson(VmConfigJson.toJson(FULL))));
+        assertThat(VmConfigJson.hash(FULL.withMemory(1L << 29))).isNotEqualTo(VmConfigJson.hash(FULL));
+    }
+}
