@@ -130,7 +130,7 @@ class SchemaAgreementTest {
     }
 
     /** The places (JSON pointers) the schema flags in any document of the file; empty when it is not JSON-shaped. */
-    private static Optional<List<String>> schemaErrors(Path file) {
+    static Optional<List<String>> schemaErrors(Path file) {
         Problems problems = new Problems(file.getFileName().toString(), new ArrayList<>());
         List<Node> documents = YamlDocuments.compose(Fixtures.read(file), problems);
         if (problems.count() > 0) {
