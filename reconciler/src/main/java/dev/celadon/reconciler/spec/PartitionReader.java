@@ -123,19 +123,21 @@ final class PartitionReader {
         List<DiskConfig> disks = spec.optional("disks").map(this::disks).orElse(List.of());
         List<NetworkConfig> networks = spec.optional("networks").map(this::networks).orElse(List.of());
         List<PciAddress> devices = spec.optional("devices").map(this::devices).orElse(List.of());
-        Optional<IntegrationServices> integration = profile.map(p -> spec.optional("integration").map(v -> integration(v, p))
-                .orElse(p == GuestProfile.LEGACY ? IntegrationServices.NONE : IntegrationServices.ALL));
+        // With a misspelt profile the services are still type-checked, as for the default profile.
+        GuestProfile effectiveProfile = profile.orElse(GuestProfile.ENLIGHTENED);
+        IntegrationServices integration = spec.optional("integration").map(v -> integration(v, effectiveProfile))
+                .orElse(effectiveProfile == GuestProfile.LEGACY ? IntegrationServices.NONE : IntegrationServices.ALL);
         RestartPolicy restartPolicy = spec.optional("restartPolicy").flatMap(v -> v.oneOf(RESTART_POLICIES)).orElse(RestartPolicy.ALWAYS);
         Duration grace = spec.optional("shutdownGracePeriod").flatMap(Value::duration).orElse(DEFAULT_GRACE_PERIOD);
         DeletionPolicy deletionPolicy = spec.optional("deletionPolicy").flatMap(v -> v.oneOf(DELETION_POLICIES)).orElse(DeletionPolicy.RETAIN);
         boolean protectedFromDeletion = spec.optional("protected").flatMap(Value::bool).orElse(false);
 
         if (name.isEmpty() || profile.isEmpty() || cpus.isEmpty() || memory.isEmpty() || maxMemory.isEmpty()
-                || boot.isEmpty() || integration.isEmpty()) {
+                || boot.isEmpty()) {
             return Optional.empty();
         }
         VmConfig vm = new VmConfig(name.get(), profile.get(), cpus.get(), memory.get(), maxMemory.get(), boot.get(),
-                disks, networks, devices, integration.get(), grace);
+                disks, networks, devices, integration, grace);
         return Optional.of(new Spec(runState, placement, vm, restartPolicy, deletionPolicy, protectedFromDeletion));
     }
 

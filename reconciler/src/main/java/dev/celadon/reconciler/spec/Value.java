@@ -292,10 +292,6 @@ final class Value {
             return Optional.ofNullable(value);
         }
 
-        boolean has(String name) {
-            return values.containsKey(name);
-        }
-
         Value owner() {
             return owner;
         }

@@ -149,6 +149,25 @@ class SpecLoaderTest {
     }
 
     @Test
+    void aMisspeltProfileStillLetsTheIntegrationServicesBeChecked() {
+        String spec = """
+                apiVersion: celadon.dev/v1alpha1
+                kind: Partition
+                metadata: {name: p}
+                spec:
+                  guest: {profile: Enlightened}
+                  cpus: 1
+                  memory: 128Mi
+                  boot: {kernel: tiny/vmlinuz}
+                  integration: {heartbeat: "yes"}
+                """;
+
+        assertThat(SpecLoader.parse(Map.of("p.yaml", spec), SpecRules.DEFAULT).errors()).map(SpecError::toString).containsExactly(
+                "p.yaml:5:20: spec.guest.profile: invalid value \"Enlightened\"; allowed: enlightened, legacy, windows",
+                "p.yaml:9:28: spec.integration.heartbeat: expected a boolean (true or false), got the string \"yes\"");
+    }
+
+    @Test
     void hostPortsAreUniqueAcrossFiles() {
         String forwarding = """
                 apiVersion: celadon.dev/v1alpha1
