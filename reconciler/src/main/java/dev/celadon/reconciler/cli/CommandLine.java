@@ -1,0 +1,118 @@
+package dev.celadon.reconciler.cli;
+
+import dev.celadon.reconciler.spec.SpecError;
+import dev.celadon.reconciler.spec.SpecLoader;
+import dev.celadon.reconciler.spec.SpecRules;
+import dev.celadon.reconciler.spec.SpecSet;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+
+/**
+ * The command line, parsed by hand before anything else starts: {@code run} (the default) hands over
+ * to Quarkus, while {@code validate DIR} runs here in plain Java, so checking a spec folder opens no
+ * port, reads no configuration file and touches no Git repository or hypervisor.
+ */
+public final class CommandLine {
+
+    public static final int EXIT_OK = 0;
+    public static final int EXIT_INVALID = 1;
+    public static final int EXIT_USAGE = 2;
+
+    static final String PASSTHROUGH_PROPERTY = "celadon.passthrough.allowed";
+    static final String PASSTHROUGH_ENV = "CELADON_PASSTHROUGH_ALLOWED";
+
+    static final String USAGE = """
+            usage: java -jar quarkus-run.jar [run]        run the reconciler
+                   java -jar quarkus-run.jar validate DIR  check the partition specs under DIR and exit:
+                                                           0 valid, 1 invalid (one FILE:LINE:COLUMN line
+                                                           per error on stderr), 2 usage error
+            validate honours celadon.passthrough.allowed (system property) or CELADON_PASSTHROUGH_ALLOWED
+            (comma-separated device paths), as the reconciler does.""";
+
+    /** What {@code main} does next. */
+    public sealed interface Outcome {
+    }
+
+    /** Start the reconciler with these arguments. */
+    public record RunReconciler(List<String> arguments) implements Outcome {
+        public RunReconciler {
+            arguments = List.copyOf(arguments);
+        }
+    }
+
+    /** Exit the JVM with this status; the command has done its work. */
+    public record Exit(int status) implements Outcome {
+    }
+
+    private final Map<String, String> environment;
+    private final Properties systemProperties;
+    private final PrintStream out;
+    private final PrintStream err;
+
+    public CommandLine(Map<String, String> environment, Properties systemProperties, PrintStream out, PrintStream err) {
+        this.environment = environment;
+        this.systemProperties = systemProperties;
+        this.out = out;
+        this.err = err;
+    }
+
+    public Outcome execute(List<String> args) {
+        if (args.isEmpty() || args.equals(List.of("run"))) {
+            return new RunReconciler(List.of());
+        }
+        return switch (args.getFirst()) {
+            case "validate" -> args.size() == 2 ? new Exit(validate(args.get(1))) : usageError("validate takes one folder");
+            case "help", "-h", "--help" -> {
+                out.println(USAGE);
+                yield new Exit(EXIT_OK);
+            }
+            case "run" -> usageError("run takes no arguments");
+            default -> usageError("unknown command \"" + args.getFirst() + "\"");
+        };
+    }
+
+    private int validate(String folder) {
+        Path dir = Path.of(folder);
+        if (!Files.isDirectory(dir)) {
+            err.println("celadon: " + folder + ": no such folder");
+            return EXIT_USAGE;
+        }
+        SpecSet specs;
+        try {
+            specs = SpecLoader.load(dir, passthroughRules());
+        } catch (IOException e) {
+            err.println("celadon: " + folder + ": cannot read: " + e.getMessage());
+            return EXIT_USAGE;
+        }
+        // File names as typed on the command line, so terminals and editors can open them.
+        String prefix = dir.normalize().toString().isEmpty() ? "" : folder.replaceAll("/+$", "") + "/";
+        for (SpecError error : specs.errors()) {
+            err.println(prefix + error);
+        }
+        if (!specs.isValid()) {
+            return EXIT_INVALID;
+        }
+        int count = specs.partitions().size();
+        out.println(count + (count == 1 ? " partition valid" : " partitions valid"));
+        return EXIT_OK;
+    }
+
+    /** The same setting the reconciler reads, from the two sources that exist before Quarkus does. */
+    SpecRules passthroughRules() {
+        String value = systemProperties.getProperty(PASSTHROUGH_PROPERTY, environment.getOrDefault(PASSTHROUGH_ENV, ""));
+        return new SpecRules(Arrays.stream(value.split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList());
+    }
+
+    private Exit usageError(String problem) {
+        err.println("celadon: " + problem);
+        err.println(USAGE);
+        return new Exit(EXIT_USAGE);
+    }
+}

@@ -1,0 +1,430 @@
+package dev.celadon.reconciler.spec;
+
+import dev.celadon.hypervisor.BootConfig;
+import dev.celadon.hypervisor.DiskConfig;
+import dev.celadon.hypervisor.Firmware;
+import dev.celadon.hypervisor.GuestProfile;
+import dev.celadon.hypervisor.IntegrationServices;
+import dev.celadon.hypervisor.NetworkConfig;
+import dev.celadon.hypervisor.PartitionName;
+import dev.celadon.hypervisor.PciAddress;
+import dev.celadon.hypervisor.VmConfig;
+import dev.celadon.reconciler.spec.Value.Fields;
+import org.yaml.snakeyaml.nodes.Node;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.function.Function;
+import java.util.regex.Pattern;
+
+/**
+ * Reads one YAML document into a {@link Partition}, checking everything that can be checked within
+ * the document. Fields are read in an order where later checks can rely on earlier ones (the guest
+ * profile before the integration services); a field that fails is reported and read on past, and
+ * the partition is built only when the document added no error.
+ */
+final class PartitionReader {
+
+    static final String API_VERSION = "celadon.dev/v1alpha1";
+    static final String KIND = "Partition";
+    static final long MIN_MEMORY = 16L << 20;
+    static final int MAX_CPUS = 256;
+    static final Duration DEFAULT_GRACE_PERIOD = Duration.ofSeconds(30);
+
+    private static final Pattern BRIDGE = Pattern.compile("[A-Za-z0-9][-A-Za-z0-9_.]{0,14}");
+    private static final Pattern APPLIANCE = Pattern.compile("[A-Za-z0-9]([-A-Za-z0-9_.]{0,251}[A-Za-z0-9])?");
+    private static final String DNS_LABEL_RULE = "use a DNS-1123 label: at most 63 lower-case letters, digits and '-', starting and ending with a letter or digit";
+
+    private static final Map<String, RunState> RUN_STATES = spellings(RunState.values(), RunState::yaml);
+    private static final Map<String, RestartPolicy> RESTART_POLICIES = spellings(RestartPolicy.values(), RestartPolicy::yaml);
+    private static final Map<String, DeletionPolicy> DELETION_POLICIES = spellings(DeletionPolicy.values(), DeletionPolicy::yaml);
+    private static final Map<String, GuestProfile> PROFILES = spellings(GuestProfile.values(), PartitionReader::lowerCase);
+    private static final Map<String, Firmware> FIRMWARES = spellings(Firmware.values(), PartitionReader::lowerCase);
+
+    /** A value that must be unique across the revision, and where it was claimed. */
+    record Claim(String value, SourceLocation at, String field) {
+    }
+
+    /** What a document yields: the partition if sound, and what the revision-wide checks need. */
+    record Result(Optional<Partition> partition, Optional<Claim> name, List<Claim> hostPorts) {
+    }
+
+    private final Problems problems;
+    private final SpecRules rules;
+    private final List<Claim> hostPorts = new ArrayList<>();
+
+    private PartitionReader(Problems problems, SpecRules rules) {
+        this.problems = problems;
+        this.rules = rules;
+    }
+
+    static Result read(Node document, Problems problems, SpecRules rules) {
+        return new PartitionReader(problems, rules).read(Value.document(document, problems));
+    }
+
+    private Result read(Value document) {
+        int errorsBefore = problems.count();
+        Optional<Fields> fields = document.fields(Section.DOCUMENT);
+        if (fields.isEmpty()) {
+            return new Result(Optional.empty(), Optional.empty(), List.of());
+        }
+        Fields root = fields.get();
+        root.required("apiVersion").flatMap(Value::string).ifPresent(apiVersion -> {
+            if (!apiVersion.equals(API_VERSION)) {
+                root.optional("apiVersion").orElseThrow().error("unsupported apiVersion \"" + apiVersion + "\"; use " + API_VERSION);
+            }
+        });
+        Optional<String> kind = root.required("kind").flatMap(Value::string);
+        if (kind.isPresent() && !kind.get().equals(KIND)) {
+            // Any other kind has other fields: reading on would only bury this one error in noise.
+            root.optional("kind").orElseThrow().error("unsupported kind \"" + kind.get() + "\"; use " + KIND);
+            return new Result(Optional.empty(), Optional.empty(), List.of());
+        }
+
+        Optional<Fields> metadata = root.required("metadata").flatMap(v -> v.fields(Section.METADATA));
+        Optional<Value> nameValue = metadata.flatMap(m -> m.required("name"));
+        Optional<PartitionName> name = nameValue.flatMap(this::partitionName);
+        Map<String, String> labels = metadata.flatMap(m -> m.optional("labels")).map(this::labels).orElse(Map.of());
+        Optional<Claim> nameClaim = name.map(n -> new Claim(n.value(), nameValue.orElseThrow().at(), nameValue.orElseThrow().path()));
+
+        Optional<Spec> spec = root.required("spec").flatMap(v -> v.fields(Section.SPEC)).flatMap(s -> spec(s, name));
+        Optional<Partition> partition = problems.count() > errorsBefore || name.isEmpty() || spec.isEmpty()
+                ? Optional.empty()
+                : Optional.of(new Partition(name.get(), labels, spec.get().runState, spec.get().placement, spec.get().vm,
+                        spec.get().restartPolicy, spec.get().deletionPolicy, spec.get().protectedFromDeletion, document.at()));
+        return new Result(partition, nameClaim, List.copyOf(hostPorts));
+    }
+
+    /** The {@code spec} section, read. */
+    private record Spec(RunState runState, Placement placement, VmConfig vm, RestartPolicy restartPolicy,
+                        DeletionPolicy deletionPolicy, boolean protectedFromDeletion) {
+    }
+
+    private Optional<Spec> spec(Fields spec, Optional<PartitionName> name) {
+        RunState runState = spec.optional("runState").flatMap(v -> v.oneOf(RUN_STATES)).orElse(RunState.RUNNING);
+        Placement placement = spec.optional("placement").flatMap(this::placement).orElse(Placement.EVERYWHERE);
+        Optional<GuestProfile> profile = spec.optional("guest")
+                .flatMap(v -> v.fields(Section.GUEST))
+                .map(g -> g.optional("profile").map(v -> v.oneOf(PROFILES)).orElse(Optional.of(GuestProfile.ENLIGHTENED)))
+                .orElse(Optional.of(GuestProfile.ENLIGHTENED));
+        Optional<Integer> cpus = spec.required("cpus").flatMap(v -> v.integer(1, MAX_CPUS));
+        Optional<Long> memory = spec.required("memory").flatMap(Value::quantity).filter(bytes -> atLeastMinimum(spec, bytes));
+        Optional<Long> maxMemory = spec.optional("maxMemory").isPresent()
+                ? spec.optional("maxMemory").flatMap(Value::quantity).filter(bytes -> notBelowMemory(spec, bytes, memory))
+                : memory;
+        Optional<BootConfig> boot = spec.required("boot").flatMap(v -> v.fields(Section.BOOT)).flatMap(this::boot);
+        List<DiskConfig> disks = spec.optional("disks").map(this::disks).orElse(List.of());
+        List<NetworkConfig> networks = spec.optional("networks").map(this::networks).orElse(List.of());
+        List<PciAddress> devices = spec.optional("devices").map(this::devices).orElse(List.of());
+        // With a misspelt profile the services are still type-checked, as for the default profile.
+        GuestProfile effectiveProfile = profile.orElse(GuestProfile.ENLIGHTENED);
+        IntegrationServices integration = spec.optional("integration").map(v -> integration(v, effectiveProfile))
+                .orElse(effectiveProfile == GuestProfile.LEGACY ? IntegrationServices.NONE : IntegrationServices.ALL);
+        RestartPolicy restartPolicy = spec.optional("restartPolicy").flatMap(v -> v.oneOf(RESTART_POLICIES)).orElse(RestartPolicy.ALWAYS);
+        Duration grace = spec.optional("shutdownGracePeriod").flatMap(Value::duration).orElse(DEFAULT_GRACE_PERIOD);
+        DeletionPolicy deletionPolicy = spec.optional("deletionPolicy").flatMap(v -> v.oneOf(DELETION_POLICIES)).orElse(DeletionPolicy.RETAIN);
+        boolean protectedFromDeletion = spec.optional("protected").flatMap(Value::bool).orElse(false);
+
+        if (name.isEmpty() || profile.isEmpty() || cpus.isEmpty() || memory.isEmpty() || maxMemory.isEmpty()
+                || boot.isEmpty()) {
+            return Optional.empty();
+        }
+        VmConfig vm = new VmConfig(name.get(), profile.get(), cpus.get(), memory.get(), maxMemory.get(), boot.get(),
+                disks, networks, devices, integration, grace);
+        return Optional.of(new Spec(runState, placement, vm, restartPolicy, deletionPolicy, protectedFromDeletion));
+    }
+
+    // --- metadata ----------------------------------------------------------------------------
+
+    private Optional<PartitionName> partitionName(Value value) {
+        return value.string().flatMap(text -> {
+            if (!PartitionName.isValid(text)) {
+                value.error("invalid name \"" + text + "\": " + DNS_LABEL_RULE);
+                return Optional.empty();
+            }
+            return Optional.of(new PartitionName(text));
+        });
+    }
+
+    private Map<String, String> labels(Value value) {
+        Map<String, String> labels = new LinkedHashMap<>();
+        value.entries().ifPresent(entries -> {
+            for (Value.Entry entry : entries) {
+                Optional<String> keyProblem = Labels.checkKey(entry.key());
+                keyProblem.ifPresent(entry::keyError);
+                entry.value().string().ifPresent(text -> {
+                    Optional<String> valueProblem = Labels.checkValue(text);
+                    valueProblem.ifPresent(entry.value()::error);
+                    if (keyProblem.isEmpty() && valueProblem.isEmpty()) {
+                        labels.put(entry.key(), text);
+                    }
+                });
+            }
+        });
+        return labels;
+    }
+
+    // --- spec parts --------------------------------------------------------------------------
+
+    private Optional<Placement> placement(Value value) {
+        return value.fields(Section.PLACEMENT).map(placement -> {
+            List<String> appliances = new ArrayList<>();
+            placement.optional("appliances").flatMap(Value::list).ifPresent(items -> {
+                for (Value item : items) {
+                    item.string().ifPresent(name -> {
+                        if (APPLIANCE.matcher(name).matches()) {
+                            appliances.add(name);
+                        } else {
+                            item.error("invalid appliance name \"" + name + "\": use a host name of letters, digits, '-', '_' or '.'");
+                        }
+                    });
+                }
+            });
+            Map<String, String> selector = placement.optional("selector").map(this::labels).orElse(Map.of());
+            return new Placement(appliances, selector);
+        });
+    }
+
+    private boolean atLeastMinimum(Fields spec, long bytes) {
+        if (bytes < MIN_MEMORY) {
+            spec.optional("memory").orElseThrow().error(Quantities.format(bytes) + " is too small; at least " + Quantities.format(MIN_MEMORY));
+            return false;
+        }
+        return true;
+    }
+
+    private boolean notBelowMemory(Fields spec, long bytes, Optional<Long> memory) {
+        if (memory.isPresent() && bytes < memory.get()) {
+            spec.optional("maxMemory").orElseThrow().error(Quantities.format(bytes) + " is less than spec.memory ("
+                    + Quantities.format(memory.get()) + "); maxMemory must be at least memory");
+            return false;
+        }
+        return memory.isPresent();
+    }
+
+    private Optional<BootConfig> boot(Fields boot) {
+        Optional<Value> kernel = boot.optional("kernel");
+        Optional<Value> firmware = boot.optional("firmware");
+        if (kernel.isPresent() && firmware.isPresent()) {
+            boot.owner().error("set either kernel (with optional initrd and cmdline) or firmware, not both");
+            return Optional.empty();
+        }
+        if (firmware.isPresent()) {
+            for (String kernelOnly : List.of("initrd", "cmdline")) {
+                boot.optional(kernelOnly).ifPresent(v -> v.error("only used with kernel boot; remove it or set kernel instead of firmware"));
+            }
+            return firmware.flatMap(v -> v.oneOf(FIRMWARES)).map(BootConfig.FromDisk::new);
+        }
+        if (kernel.isEmpty()) {
+            boot.owner().error("set kernel (with optional initrd and cmdline) or firmware (bios or uefi)");
+            return Optional.empty();
+        }
+        Optional<String> kernelPath = kernel.flatMap(this::imagePath);
+        Optional<Optional<String>> initrd = boot.optional("initrd").isPresent()
+                ? boot.optional("initrd").flatMap(this::imagePath).map(Optional::of)
+                : Optional.of(Optional.empty());
+        Optional<String> cmdline = boot.optional("cmdline").isPresent()
+                ? boot.optional("cmdline").flatMap(this::cmdline)
+                : Optional.of("");
+        if (kernelPath.isEmpty() || initrd.isEmpty() || cmdline.isEmpty()) {
+            return Optional.empty();
+        }
+        return Optional.of(new BootConfig.Kernel(kernelPath.get(), initrd.get(), cmdline.get()));
+    }
+
+    private Optional<String> cmdline(Value value) {
+        return value.string().filter(text -> {
+            if (PathRules.hasControlCharacter(text)) {
+                value.error("must not contain control characters such as line breaks");
+                return false;
+            }
+            return true;
+        });
+    }
+
+    private Optional<String> imagePath(Value value) {
+        return value.string().filter(path -> {
+            Optional<String> problem = PathRules.checkImagePath(path);
+            problem.ifPresent(value::error);
+            return problem.isEmpty();
+        });
+    }
+
+    private List<DiskConfig> disks(Value value) {
+        List<DiskConfig> disks = new ArrayList<>();
+        Map<String, SourceLocation> names = new HashMap<>();
+        for (Value item : value.list().orElse(List.of())) {
+            item.fields(Section.DISK).ifPresent(disk -> {
+                Optional<String> name = disk.required("name").flatMap(v -> uniqueLabel(v, "disk", names));
+                Optional<DiskConfig.Source> source = diskSource(disk);
+                if (name.isPresent() && source.isPresent()) {
+                    disks.add(new DiskConfig(name.get(), source.get()));
+                }
+            });
+        }
+        return disks;
+    }
+
+    private Optional<DiskConfig.Source> diskSource(Fields disk) {
+        Optional<Value> image = disk.optional("image");
+        Optional<Value> size = disk.optional("size");
+        Optional<Value> passthrough = disk.optional("passthrough");
+        if (passthrough.isPresent()) {
+            if (image.isPresent() || size.isPresent()) {
+                passthrough.get().error("a pass-through disk takes no image or size; remove them or the passthrough");
+                return Optional.empty();
+            }
+            return passthrough.get().string().filter(path -> {
+                Optional<String> problem = PathRules.checkPassthrough(path, rules.passthroughAllowed());
+                problem.ifPresent(passthrough.get()::error);
+                return problem.isEmpty();
+            }).map(DiskConfig.Passthrough::new);
+        }
+        Optional<Long> bytes = size.flatMap(v -> v.quantity().filter(b -> {
+            if (b == 0) {
+                v.error("must be more than 0");
+            }
+            return b > 0;
+        }));
+        if (size.isPresent() && bytes.isEmpty()) {
+            return Optional.empty();
+        }
+        if (image.isPresent()) {
+            return image.flatMap(this::imagePath).map(base -> new DiskConfig.Overlay(base, bytes.orElse(0L)));
+        }
+        if (bytes.isPresent()) {
+            return Optional.of(new DiskConfig.Blank(bytes.get()));
+        }
+        disk.owner().error("set image (an overlay over a base image, optional size), size (a blank disk) or passthrough (a host device)");
+        return Optional.empty();
+    }
+
+    private List<NetworkConfig> networks(Value value) {
+        List<NetworkConfig> networks = new ArrayList<>();
+        Map<String, SourceLocation> names = new HashMap<>();
+        for (Value item : value.list().orElse(List.of())) {
+            item.fields(Section.NETWORK).ifPresent(network -> {
+                Optional<String> name = network.required("name").flatMap(v -> uniqueLabel(v, "network", names));
+                Optional<NetworkConfig.Attachment> attachment = attachment(network);
+                if (name.isPresent() && attachment.isPresent()) {
+                    networks.add(new NetworkConfig(name.get(), attachment.get()));
+                }
+            });
+        }
+        return networks;
+    }
+
+    private Optional<NetworkConfig.Attachment> attachment(Fields network) {
+        Optional<Value> bridge = network.optional("bridge");
+        Optional<Value> user = network.optional("user");
+        if (bridge.isPresent() && user.isPresent()) {
+            network.owner().error("set either bridge or user, not both");
+            return Optional.empty();
+        }
+        if (bridge.isPresent()) {
+            return bridge.get().string().filter(name -> {
+                boolean valid = BRIDGE.matcher(name).matches();
+                if (!valid) {
+                    bridge.get().error("invalid bridge name \"" + name + "\": use an interface name of at most 15 letters, digits, '-', '_' or '.'");
+                }
+                return valid;
+            }).map(NetworkConfig.Bridge::new);
+        }
+        if (user.isEmpty()) {
+            network.owner().error("set bridge (a tap on a host bridge) or user (user-mode networking, e.g. user: {})");
+            return Optional.empty();
+        }
+        return user.get().fields(Section.USER_NETWORK).flatMap(fields -> {
+            List<NetworkConfig.PortForward> forwards = new ArrayList<>();
+            boolean sound = true;
+            for (Value item : fields.optional("forwards").flatMap(Value::list).orElse(List.of())) {
+                Optional<NetworkConfig.PortForward> forward = item.fields(Section.FORWARD).flatMap(this::forward);
+                forward.ifPresent(forwards::add);
+                sound &= forward.isPresent();
+            }
+            return sound ? Optional.of(new NetworkConfig.User(forwards)) : Optional.empty();
+        });
+    }
+
+    private Optional<NetworkConfig.PortForward> forward(Fields forward) {
+        Optional<Value> hostValue = forward.required("host");
+        Optional<Integer> host = hostValue.flatMap(v -> v.integer(1, 65535));
+        Optional<Integer> guest = forward.required("guest").flatMap(v -> v.integer(1, 65535));
+        host.ifPresent(port -> hostPorts.add(new Claim(port.toString(), hostValue.get().at(), hostValue.get().path())));
+        return host.isPresent() && guest.isPresent() ? Optional.of(new NetworkConfig.PortForward(host.get(), guest.get())) : Optional.empty();
+    }
+
+    private List<PciAddress> devices(Value value) {
+        List<PciAddress> devices = new ArrayList<>();
+        Map<String, SourceLocation> seen = new HashMap<>();
+        for (Value item : value.list().orElse(List.of())) {
+            item.fields(Section.DEVICE).flatMap(d -> d.required("pci")).ifPresent(pci -> pci.string().ifPresent(address -> {
+                if (!PciAddress.isValid(address)) {
+                    pci.error("invalid PCI address \"" + address + "\": use domain:bus:slot.function in lower-case hex, e.g. 0000:03:00.0");
+                } else if (seen.containsKey(address)) {
+                    pci.error("device " + address + " is already assigned at line " + seen.get(address).line());
+                } else {
+                    seen.put(address, pci.at());
+                    devices.add(new PciAddress(address));
+                }
+            }));
+        }
+        return devices;
+    }
+
+    private IntegrationServices integration(Value value, GuestProfile profile) {
+        boolean byDefault = profile != GuestProfile.LEGACY;
+        return value.fields(Section.INTEGRATION).map(fields -> new IntegrationServices(
+                service(fields, "heartbeat", profile, byDefault),
+                service(fields, "shutdown", profile, byDefault),
+                service(fields, "timeSync", profile, byDefault))).orElse(IntegrationServices.NONE);
+    }
+
+    private boolean service(Fields integration, String name, GuestProfile profile, boolean byDefault) {
+        Optional<Value> value = integration.optional(name);
+        boolean enabled = value.flatMap(Value::bool).orElse(byDefault);
+        if (enabled && profile == GuestProfile.LEGACY) {
+            value.orElseThrow().error("legacy guests have no integration channel; set it to false or use profile enlightened or windows");
+            return false;
+        }
+        return enabled;
+    }
+
+    // --- shared ------------------------------------------------------------------------------
+
+    /** A DNS-1123 label unique among its siblings (disk or network names). */
+    private Optional<String> uniqueLabel(Value value, String what, Map<String, SourceLocation> seen) {
+        return value.string().filter(name -> {
+            if (!PartitionName.isValid(name)) {
+                value.error("invalid " + what + " name \"" + name + "\": " + DNS_LABEL_RULE);
+                return false;
+            }
+            SourceLocation first = seen.putIfAbsent(name, value.at());
+            if (first != null) {
+                value.error("duplicate " + what + " name \"" + name + "\"; already used at line " + first.line());
+                return false;
+            }
+            return true;
+        });
+    }
+
+    /** Spelling → constant, in declaration order so messages list the values as the docs do. */
+    private static <E> Map<String, E> spellings(E[] values, Function<E, String> spelling) {
+        Map<String, E> map = new LinkedHashMap<>();
+        for (E value : values) {
+            map.put(spelling.apply(value), value);
+        }
+        return Collections.unmodifiableMap(map);
+    }
+
+    private static String lowerCase(Enum<?> value) {
+        return value.name().toLowerCase(Locale.ROOT);
+    }
+}

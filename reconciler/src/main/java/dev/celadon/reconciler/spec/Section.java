@@ -1,0 +1,32 @@
+package dev.celadon.reconciler.spec;
+
+import java.util.List;
+
+/**
+ * Every mapping of a partition document and the fields it allows, in the order the docs list them.
+ * The parser rejects anything else; a test holds {@code partition.schema.json} to the same table.
+ */
+enum Section {
+    DOCUMENT("", "apiVersion", "kind", "metadata", "spec"),
+    METADATA("metadata", "name", "labels"),
+    SPEC("spec", "runState", "placement", "guest", "cpus", "memory", "maxMemory", "boot", "disks", "networks",
+            "devices", "integration", "restartPolicy", "shutdownGracePeriod", "deletionPolicy", "protected"),
+    PLACEMENT("spec.placement", "appliances", "selector"),
+    GUEST("spec.guest", "profile"),
+    BOOT("spec.boot", "kernel", "initrd", "cmdline", "firmware"),
+    DISK("spec.disks[]", "name", "image", "size", "passthrough"),
+    NETWORK("spec.networks[]", "name", "bridge", "user"),
+    USER_NETWORK("spec.networks[].user", "forwards"),
+    FORWARD("spec.networks[].user.forwards[]", "host", "guest"),
+    DEVICE("spec.devices[]", "pci"),
+    INTEGRATION("spec.integration", "heartbeat", "shutdown", "timeSync");
+
+    /** The section's path with list indices left out, e.g. {@code spec.disks[]}. */
+    final String path;
+    final List<String> fields;
+
+    Section(String path, String... fields) {
+        this.path = path;
+        this.fields = List.of(fields);
+    }
+}

@@ -1,0 +1,24 @@
+/**
+ * Partition specs ({@code celadon.dev/v1alpha1}): the records the rest of the reconciler works with,
+ * and the strict parser that produces them.
+ *
+ * <p>Public: {@link dev.celadon.reconciler.spec.SpecLoader} (load a folder, or parse content),
+ * its result {@link dev.celadon.reconciler.spec.SpecSet} of {@link dev.celadon.reconciler.spec.Partition}s
+ * and {@link dev.celadon.reconciler.spec.SpecError}s, and the value helpers
+ * {@link dev.celadon.reconciler.spec.Quantities} and {@link dev.celadon.reconciler.spec.Durations}.
+ * Everything else is the package-private engine.
+ *
+ * <p>How a revision is read:
+ * <ol>
+ *   <li>Every {@code *.yaml}/{@code *.yml} file is composed into SnakeYAML nodes under the YAML 1.2
+ *       core schema; nodes keep their line and column. A syntax error ends that file only.</li>
+ *   <li>Each non-empty document is walked by hand ({@code PartitionReader} over {@code Value}):
+ *       every field is type-checked where it stands, unknown and duplicate keys are reported, and the
+ *       walk goes on past each error, so one pass finds them all.</li>
+ *   <li>Checks across documents follow: unique partition names and forwarded host ports.</li>
+ *   <li>Errors are sorted by file, line and column. A set with any error is applied not at all.</li>
+ * </ol>
+ * {@code partitions.d/partition.schema.json} describes the same format for editors; a test holds the
+ * two together.
+ */
+package dev.celadon.reconciler.spec;

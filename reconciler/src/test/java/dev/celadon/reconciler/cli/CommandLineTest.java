@@ -1,0 +1,118 @@
+package dev.celadon.reconciler.cli;
+
+import dev.celadon.reconciler.spec.SpecRules;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class CommandLineTest {
+
+    private static final String VALID = """
+            apiVersion: celadon.dev/v1alpha1
+            kind: Partition
+            metadata: {name: %s}
+            spec: {cpus: 1, memory: 128Mi, boot: {kernel: tiny/vmlinuz}}
+            """;
+
+    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
+    private final ByteArrayOutputStream err = new ByteArrayOutputStream();
+
+    @Test
+    void noArgumentsOrRunStartTheReconciler() {
+        assertThat(commandLine().execute(List.of())).isEqualTo(new CommandLine.RunReconciler(List.of()));
+        assertThat(commandLine().execute(List.of("run"))).isEqualTo(new CommandLine.RunReconciler(List.of()));
+        assertThat(out.size() + err.size()).isZero();
+    }
+
+    @Test
+    void validateReportsTheCountOfAValidFolder(@TempDir Path dir) throws IOException {
+        Files.writeString(dir.resolve("a.yaml"), VALID.formatted("a") + "---\n" + VALID.formatted("b"));
+
+        assertThat(commandLine().execute(List.of("validate", dir.toString()))).isEqualTo(new CommandLine.Exit(0));
+        assertThat(stdout()).isEqualTo("2 partitions valid\n");
+        assertThat(stderr()).isEmpty();
+    }
+
+    @Test
+    void validateSaysPartitionForOne(@TempDir Path dir) throws IOException {
+        Files.writeString(dir.resolve("a.yaml"), VALID.formatted("a"));
+
+        commandLine().execute(List.of("validate", dir.toString()));
+
+        assertThat(stdout()).isEqualTo("1 partition valid\n");
+    }
+
+    @Test
+    void validatePrintsOneLinePerErrorNamedAsTyped(@TempDir Path dir) throws IOException {
+        Files.createDirectories(dir.resolve("sub"));
+        Files.writeString(dir.resolve("a.yaml"), VALID.formatted("a").replace("cpus: 1", "cpus: 0"));
+        Files.writeString(dir.resolve("sub/b.yaml"), VALID.formatted("a"));
+
+        assertThat(commandLine().execute(List.of("validate", dir + "/"))).isEqualTo(new CommandLine.Exit(1));
+        assertThat(stdout()).isEmpty();
+        assertThat(stderr().lines()).containsExactly(
+                dir + "/a.yaml:4:14: spec.cpus: 0 is out of range; use 1 to 256",
+                dir + "/sub/b.yaml:3:18: metadata.name: duplicate partition name \"a\"; already defined at a.yaml:3:18");
+    }
+
+    @Test
+    void usageErrorsExitWithTwo(@TempDir Path dir) {
+        for (List<String> args : List.of(
+                List.of("validate"),
+                List.of("validate", dir.toString(), "extra"),
+                List.of("run", "now"),
+                List.of("frobnicate"),
+                List.of("validate", dir.resolve("missing").toString()))) {
+            assertThat(commandLine().execute(args)).as("%s", args).isEqualTo(new CommandLine.Exit(2));
+        }
+        assertThat(stdout()).isEmpty();
+        assertThat(stderr()).contains("celadon: validate takes one folder", "celadon: run takes no arguments",
+                "celadon: unknown command \"frobnicate\"", "missing: no such folder", "usage: ");
+    }
+
+    @Test
+    void helpGoesToStdout() {
+        assertThat(commandLine().execute(List.of("--help"))).isEqualTo(new CommandLine.Exit(0));
+        assertThat(stdout()).startsWith("usage: ");
+    }
+
+    @Test
+    void passThroughPolicyComesFromTheSystemPropertyThenTheEnvironment() {
+        Properties properties = new Properties();
+        Map<String, String> environment = Map.of("CELADON_PASSTHROUGH_ALLOWED", "/dev/disk/by-id, /dev/mapper");
+
+        assertThat(commandLine(environment, new Properties()).passthroughRules())
+                .isEqualTo(new SpecRules(List.of("/dev/disk/by-id", "/dev/mapper")));
+        properties.setProperty("celadon.passthrough.allowed", "/dev/sdb,");
+        assertThat(commandLine(environment, properties).passthroughRules()).isEqualTo(new SpecRules(List.of("/dev/sdb")));
+        assertThat(commandLine(Map.of(), new Properties()).passthroughRules()).isEqualTo(SpecRules.DEFAULT);
+    }
+
+    private CommandLine commandLine() {
+        return commandLine(Map.of(), new Properties());
+    }
+
+    private CommandLine commandLine(Map<String, String> environment, Properties properties) {
+        return new CommandLine(environment, properties, new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8));
+    }
+
+    private String stdout() {
+        return out.toString(StandardCharsets.UTF_8);
+    }
+
+    private String stderr() {
+        return err.toString(StandardCharsets.UTF_8);
+    }
+}

@@ -1,0 +1,41 @@
+package dev.celadon.reconciler.spec;
+
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import java.nio.file.Path;
+import java.util.stream.Stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** Every error class, each in its own fixture file stating the exact errors it must produce. */
+class SpecFixturesTest {
+
+    static Stream<Path> valid() {
+        return Fixtures.valid();
+    }
+
+    static Stream<Path> invalid() {
+        return Fixtures.invalid();
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("valid")
+    void validFixturesParseWithoutErrors(Path file) {
+        SpecSet set = Fixtures.parse(file);
+
+        assertThat(set.errors()).map(SpecError::toString).isEmpty();
+        assertThat(set.partitions()).isNotEmpty();
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("invalid")
+    void invalidFixturesReportExactlyTheirErrors(Path file) {
+        SpecSet set = Fixtures.parse(file);
+
+        assertThat(set.errors()).map(SpecError::toString)
+                .as("errors of %s", file.getFileName())
+                .containsExactlyElementsOf(Fixtures.expectedErrors(file));
+        assertThat(set.isValid()).isFalse();
+    }
+}
