@@ -54,7 +54,8 @@ final class StatusBuilder {
         for (Action action : plan.actions()) {
             PartitionName name = action.name();
             partitions.add(partition(name, desired.get(name), action, workers.get(name), inFlight.get(name),
-                    failures.get(name), ledger.get(name), before.get(name.value()), now));
+                    failures.get(name), ledger.get(name), appliedRevision(src, action, ledger.get(name)),
+                    before.get(name.value()), now));
         }
         partitions.sort((a, b) -> a.name().compareTo(b.name()));
         int placed = (int) plan.actions().stream().filter(a -> desired.containsKey(a.name())).count();
@@ -71,8 +72,8 @@ final class StatusBuilder {
     }
 
     private PartitionStatus partition(PartitionName name, Partition spec, Action action, WorkerStatus worker,
-                                      Action running, ApplyFailure failure, LedgerEntry ledger,
-                                      PartitionStatus previous, Instant now) {
+                                      Action running, ApplyFailure failure, LedgerEntry ledgerEntry,
+                                      String revision, PartitionStatus previous, Instant now) {
         Phase phase = phase(spec, action, worker, running, failure);
         Map<String, Condition> since = previous == null ? Map.of() : previous.conditions().stream()
                 .collect(Collectors.toMap(Condition::type, Function.identity()));
@@ -97,13 +98,23 @@ final class StatusBuilder {
                             ? "; waiting for a new revision" : "; retrying at " + failure.retryAt()), since, now));
         }
         String runState = spec != null ? spec.runState().yaml() : null;
-        String revision = ledger != null ? ledger.revision() : null;
         WorkerView workerView = worker != null && worker.pid().isPresent()
                 ? new WorkerView(worker.pid().getAsLong(), worker.accel().qemuName()) : null;
-        int restarts = ledger != null ? ledger.restarts() : 0;
+        int restarts = ledgerEntry != null ? ledgerEntry.restarts() : 0;
         String pending = running != null ? running.describe() : action.describe();
         return new PartitionStatus(name.value(), phase, runState, revision, workerView, guest(worker), conditions,
                 restarts, pending);
+    }
+
+    /**
+     * The revision a partition follows: the one it was last applied from, or for a partition that has
+     * nothing to apply (declared Stopped, never started) the revision in force.
+     */
+    private static String appliedRevision(SourceState src, Action action, LedgerEntry entry) {
+        if (entry != null) {
+            return entry.revision();
+        }
+        return action instanceof Action.InSync ? src.desired().revision() : null;
     }
 
     static Phase phase(Partition spec, Action action, WorkerStatus worker, Action running, ApplyFailure failure) {

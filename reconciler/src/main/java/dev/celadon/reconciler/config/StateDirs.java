@@ -1,0 +1,40 @@
+package dev.celadon.reconciler.config;
+
+import java.nio.file.Path;
+import java.util.List;
+
+/** The folders under {@code celadon.state-dir}, each owned by one part of the reconciler. */
+public record StateDirs(Path root) {
+
+    /** {@code /var/lib/celadon} as root, else {@code ~/.local/state/celadon} (DESIGN.md §4). */
+    public static StateDirs from(CeladonConfig config) {
+        return new StateDirs(config.stateDir().orElseGet(() -> "root".equals(System.getProperty("user.name"))
+                ? Path.of("/var/lib/celadon")
+                : Path.of(System.getProperty("user.home"), ".local", "state", "celadon")).toAbsolutePath());
+    }
+
+    /** The clone of the Git repository. */
+    public Path clone() {
+        return root.resolve("git");
+    }
+
+    /** Worker records, sockets, console logs and disks. */
+    public Path hypervisor() {
+        return root.resolve("hypervisor");
+    }
+
+    /** The reconciler's ledger of what it applied. */
+    public Path ledger() {
+        return root.resolve("reconciler").resolve("ledger.json");
+    }
+
+    /** The embedded demo repository, created when no Git URL is configured. */
+    public Path demoRepository() {
+        return root.resolve("demo-repo");
+    }
+
+    public List<Path> images(CeladonConfig config) {
+        return config.images().dirs().orElse(List.of(root.resolve("images"))).stream()
+                .map(Path::toAbsolutePath).toList();
+    }
+}

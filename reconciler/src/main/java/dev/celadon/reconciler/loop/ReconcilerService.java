@@ -1,0 +1,141 @@
+package dev.celadon.reconciler.loop;
+
+import dev.celadon.hypervisor.Hypervisor;
+import dev.celadon.reconciler.config.CeladonConfig;
+import dev.celadon.reconciler.config.DemoRepository;
+import dev.celadon.reconciler.config.StateDirs;
+import dev.celadon.reconciler.source.GitSettings;
+import dev.celadon.reconciler.source.GitSource;
+import dev.celadon.reconciler.source.Snapshot;
+import dev.celadon.reconciler.spec.Durations;
+import dev.celadon.reconciler.spec.Quantities;
+import dev.celadon.reconciler.spec.SpecLoader;
+import dev.celadon.reconciler.spec.SpecRules;
+import dev.celadon.reconciler.spec.SpecSet;
+import dev.celadon.reconciler.status.ReconcileMetrics;
+import dev.celadon.reconciler.status.StatusStore;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.enterprise.inject.Instance;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.jboss.logging.Logger;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * Builds the reconcile loop from configuration when the application starts, and stops it (never the
+ * partitions) when the application stops.
+ */
+@ApplicationScoped
+public class ReconcilerService {
+
+    private static final Logger LOG = Logger.getLogger(ReconcilerService.class);
+    /** How often the loop looks at the workers, independent of Git's poll interval. */
+    static final Duration TICK = Duration.ofSeconds(1);
+
+    private final CeladonConfig config;
+    private final StatusStore store;
+    private final ReconcileMetrics metrics;
+    private final Instance<Hypervisor> hypervisor;
+    private final ObjectMapper mapper;
+    private final boolean enabled;
+    private final String version;
+    private ReconcileLoop loop;
+
+    public ReconcilerService(CeladonConfig config, StatusStore store, ReconcileMetrics metrics,
+                             Instance<Hypervisor> hypervisor, ObjectMapper mapper,
+                             @ConfigProperty(name = "celadon.loop.enabled", defaultValue = "true") boolean enabled,
+                             @ConfigProperty(name = "quarkus.application.version", defaultValue = "dev") String version) {
+        this.config = config;
+        this.store = store;
+        this.metrics = metrics;
+        this.hypervisor = hypervisor;
+        this.mapper = mapper;
+        this.enabled = enabled;
+        this.version = version;
+    }
+
+    void onStart(@Observes StartupEvent event) {
+        if (!enabled) {
+            LOG.info("the reconcile loop is disabled (celadon.loop.enabled=false)");
+            return;
+        }
+        StateDirs dirs = StateDirs.from(config);
+        GitSettings git = gitSettings(dirs);
+        GitSource source = new GitSource(git, dirs.clone());
+        SpecRules rules = new SpecRules(config.passthrough().allowed().orElse(List.of()));
+        LoopSettings settings = new LoopSettings(applianceName(), config.appliance().labels(),
+                Quantities.parse(config.hypervisor().reservedMemory()), config.git().pollInterval(), TICK, version,
+                git.redactedUrl(), git.target());
+        loop = new ReconcileLoop(settings, () -> fetch(source), dir -> load(dir, rules), hypervisor.get(),
+                new Ledger(dirs.ledger(), mapper), store, metricsListener(), Clock.systemUTC());
+        loop.start();
+        LOG.infof("reconciling %s (%s) every %s; state in %s; images from %s", git.redactedUrl(), settings.branch(),
+                Durations.format(config.git().pollInterval()), dirs.root(), dirs.images(config));
+    }
+
+    void onStop(@Observes ShutdownEvent event) {
+        if (loop != null) {
+            // Only the loop stops: every worker keeps running and is adopted by the next start.
+            loop.close();
+        }
+    }
+
+    private LoopListener metricsListener() {
+        return new LoopListener() {
+            @Override
+            public void synced(String result) {
+                metrics.recordSync(result);
+            }
+
+            @Override
+            public void reconciled(Duration took) {
+                metrics.recordReconcile(took);
+            }
+        };
+    }
+
+    private GitSettings gitSettings(StateDirs dirs) {
+        CeladonConfig.Git git = config.git();
+        String url = git.url().orElseGet(() -> {
+            String demo = DemoRepository.ensure(dirs.demoRepository());
+            LOG.infof("no celadon.git.url set: using the embedded demo repository %s; commit to its partitions.d/"
+                    + " to change what runs", dirs.demoRepository());
+            return demo;
+        });
+        return new GitSettings(url, git.branch(), git.ref(), git.path(), git.sshKeyFile(), git.knownHostsFile(),
+                git.tokenFile());
+    }
+
+    private static RevisionSource.Fetched fetch(GitSource source) throws Exception {
+        Snapshot snapshot = source.sync();
+        return new RevisionSource.Fetched(snapshot.revision(), snapshot.specDir());
+    }
+
+    private static SpecSet load(Path dir, SpecRules rules) {
+        try {
+            return SpecLoader.load(dir, rules);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read the specs in " + dir + ": " + e.getMessage(), e);
+        }
+    }
+
+    private String applianceName() {
+        return config.appliance().name().orElseGet(() -> {
+            try {
+                return Files.readString(Path.of("/proc/sys/kernel/hostname")).strip();
+            } catch (IOException e) {
+                return "localhost";
+            }
+        });
+    }
+}
