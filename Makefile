@@ -37,7 +37,7 @@ unit: deps
 
 ## Every tier: unit tests, then integration tests against real QEMU (TCG) and a real git daemon.
 test: deps guest
-	$(MVN) verify -Dceladon.test.images=$(IMAGES)
+	$(MVN) verify -Dceladon-test.images=$(IMAGES)
 
 ## The reconciler on the embedded demo repository; status on http://localhost:8080.
 run: deps guest build

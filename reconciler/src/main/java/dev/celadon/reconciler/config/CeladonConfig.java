@@ -26,6 +26,8 @@ public interface CeladonConfig {
 
     Hypervisor hypervisor();
 
+    Loop loop();
+
     interface Git {
         /** file://, git://, http(s)://, ssh://. Absent: the embedded demo repository. */
         Optional<String> url();
@@ -78,5 +80,11 @@ public interface CeladonConfig {
         /** Memory kept for the parent partition; a quantity like 512Mi. */
         @WithDefault("512Mi")
         String reservedMemory();
+    }
+
+    interface Loop {
+        /** Off only in tests of the status API, which publish status themselves. */
+        @WithDefault("true")
+        boolean enabled();
     }
 }

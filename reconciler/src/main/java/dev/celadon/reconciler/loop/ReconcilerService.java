@@ -53,14 +53,13 @@ public class ReconcilerService {
 
     public ReconcilerService(CeladonConfig config, StatusStore store, ReconcileMetrics metrics,
                              Instance<Hypervisor> hypervisor, ObjectMapper mapper,
-                             @ConfigProperty(name = "celadon.loop.enabled", defaultValue = "true") boolean enabled,
                              @ConfigProperty(name = "quarkus.application.version", defaultValue = "dev") String version) {
         this.config = config;
         this.store = store;
         this.metrics = metrics;
         this.hypervisor = hypervisor;
         this.mapper = mapper;
-        this.enabled = enabled;
+        this.enabled = config.loop().enabled();
         this.version = version;
     }
 
