@@ -119,8 +119,8 @@ public final class ReconcileLoop implements AutoCloseable {
                 sourceState.set(before.withRevision(fetched.revision(), specs, now));
                 listener.synced(specs.isValid() ? "ok" : "invalid");
                 if (!specs.isValid()) {
-                    LOG.warnf("revision %s rejected: %d errors; %s stays in force", fetched.revision(),
-                            specs.errors().size(), before.desired().revision());
+                    LOG.warnf("revision %s rejected, %s stays in force: %s", fetched.revision(),
+                            before.desired().revision(), specs.errors());
                 }
                 wake();
             }

@@ -38,6 +38,9 @@ public final class Planner {
     }
 
     public static Plan plan(Desired desired, Observed observed, PlanContext context) {
+        if (desired.revision() == null) {
+            return hold(observed);
+        }
         Map<PartitionName, Partition> placed = desired.partitions().stream()
                 .filter(p -> p.placement().matches(context.applianceName(), context.applianceLabels()))
                 .collect(Collectors.toMap(Partition::name, Function.identity(), (a, b) -> a, TreeMap::new));
@@ -55,6 +58,14 @@ public final class Planner {
                     : decide(partition, worker, ledger, context.now()));
         }
         return new Plan(admit(decided, observed, context));
+    }
+
+    /**
+     * No revision is known yet (the first sync after a start has not succeeded): an empty desired state
+     * here would mean "delete everything", so every worker is left exactly as it is.
+     */
+    private static Plan hold(Observed observed) {
+        return new Plan(observed.workers().keySet().stream().<Action>map(Action.InSync::new).toList());
     }
 
     private static Action decide(Partition partition, WorkerStatus worker, LedgerEntry ledger, Instant now) {

@@ -231,6 +231,21 @@ class ReconcileLoopTest {
     }
 
     @Test
+    void reconcilerRestartWhileGitIsDownTouchesNothing() {
+        commit("r1", Specs.partition("web"));
+        converge();
+        hypervisor.crash(WEB, StopReason.WORKER_KILLED);
+        loop.close();
+        reachable = false;
+        loop = newLoop();
+        loop.tick();
+        StatusDocument doc = converge();
+        assertThat(hypervisor.calls()).containsExactly("start web");
+        assertThat(web(doc).phase()).isEqualTo(Phase.Failed);
+        assertThat(doc.source().stale()).isTrue();
+    }
+
+    @Test
     void closingTheLoopLeavesWorkersRunning() {
         commit("r1", Specs.partition("web"));
         converge();

@@ -1,0 +1,316 @@
+package dev.celadon.reconciler.e2e;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.celadon.reconciler.testing.GitDaemon;
+import dev.celadon.reconciler.testing.ReconcilerProcess;
+import dev.celadon.reconciler.testing.StatusClient;
+import dev.celadon.reconciler.testing.TestRepo;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.stream.Stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * The GitOps promise on real parts: a real {@code git daemon} on loopback, the packaged reconciler as
+ * a process, real QEMU workers under TCG booting the tiny guest. One scenario, in order, because each
+ * guest boot costs seconds of emulation on two cores: every step is one commit (or one fault) and
+ * what status and the workers show after it.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class GitOpsEndToEndIT {
+
+    /** TCG on a busy two-core machine: boots take seconds, sometimes tens of them. */
+    private static final Duration CONVERGE = Duration.ofMinutes(3);
+
+    private Path root;
+    private Path stateDir;
+    private TestRepo repo;
+    private GitDaemon daemon;
+    private ReconcilerProcess reconciler;
+    private StatusClient status;
+
+    @BeforeAll
+    void startEverything() throws IOException {
+        root = Files.createTempDirectory("celadon-e2e");
+        stateDir = root.resolve("state");
+        repo = TestRepo.create(root.resolve("git"), "fleet.git");
+        repo.write("partitions.d/README.md", "specs for the end-to-end test\n");
+        repo.commitAndPush("start empty");
+        daemon = GitDaemon.start(root.resolve("git"));
+        Path images = Path.of(System.getProperty("celadon-test.images", "../image-builder/target/images"));
+        assertThat(images.resolve("tiny/vmlinuz")).as("the tiny guest; run `make guest`").exists();
+        reconciler = ReconcilerProcess.start(Map.of(
+                "CELADON_GIT_URL", daemon.url(repo),
+                "CELADON_GIT_POLL_INTERVAL", "1s",
+                "CELADON_STATE_DIR", stateDir.toString(),
+                "CELADON_IMAGES_DIRS", images.toAbsolutePath().toString(),
+                "CELADON_HYPERVISOR_ACCEL", "tcg",
+                "CELADON_APPLIANCE_NAME", "e2e"), root.resolve("reconciler.log"));
+        status = new StatusClient(() -> reconciler.url(""));
+    }
+
+    @AfterAll
+    void stopEverything() {
+        if (reconciler != null) {
+            reconciler.close();
+        }
+        if (daemon != null) {
+            daemon.close();
+        }
+        // Workers outlive the reconciler by design; the test must not leave them behind.
+        List<ProcessHandle> leftovers = workersUnder(stateDir).toList();
+        leftovers.forEach(ProcessHandle::destroyForcibly);
+    }
+
+    private static Stream<ProcessHandle> workersUnder(Path stateDir) {
+        String marker = stateDir.toString();
+        return ProcessHandle.allProcesses()
+                .filter(p -> p.info().commandLine().map(c -> c.contains("qemu-system") && c.contains(marker)).orElse(false));
+    }
+
+    private static String partition(String name, String extra) {
+        return """
+                apiVersion: celadon.dev/v1alpha1
+                kind: Partition
+                metadata:
+                  name: %s
+                spec:
+                  cpus: 1
+                  memory: 128Mi
+                  maxMemory: 256Mi
+                  boot:
+                    kernel: tiny/vmlinuz
+                    initrd: tiny/initrd.img
+                    cmdline: console=ttyS0 celadon.hostname=%s
+                  shutdownGracePeriod: 20s
+                %s""".formatted(name, name, extra.indent(2));
+    }
+
+    private void commit(String file, String content, String message) {
+        repo.write("partitions.d/" + file, content);
+        repo.commitAndPush(message);
+    }
+
+    private void awaitPhase(String name, String phase) {
+        await(name + " " + phase).atMost(CONVERGE).pollInterval(Duration.ofMillis(500))
+                .untilAsserted(() -> assertThat(status.phase(name)).isEqualTo(phase));
+    }
+
+    private void awaitHeartbeat(String name) {
+        await(name + " heartbeat").atMost(CONVERGE).pollInterval(Duration.ofMillis(500))
+                .untilAsserted(() -> assertThat(status.condition(name, "GuestReady"))
+                        .hasValueSatisfying(c -> assertThat(c.path("status").asText()).isEqualTo("True")));
+    }
+
+    @Test
+    @Order(1)
+    void newFileRunsWithAHeartbeat() {
+        String revision = repo.head();
+        commit("web.yaml", partition("web", ""), "add web");
+        awaitPhase("web", "Running");
+        awaitHeartbeat("web");
+        JsonNode web = status.partition("web").orElseThrow();
+        assertThat(web.path("worker").path("accel").asText()).isEqualTo("tcg");
+        assertThat(web.path("guest").path("hostname").asText()).isEqualTo("web");
+        assertThat(web.path("guest").path("os").asText()).contains("Celadon tiny guest");
+        assertThat(web.path("revision").asText()).isEqualTo(repo.head()).isNotEqualTo(revision);
+        assertThat(status.status().path("source").path("revision").asText()).isEqualTo(repo.head());
+    }
+
+    @Test
+    @Order(2)
+    void memoryWithinMaxMemoryIsAppliedLiveWithoutARestart() {
+        long pid = status.pid("web");
+        commit("web.yaml", partition("web", "").replace("memory: 128Mi", "memory: 192Mi"), "web: 192Mi");
+        await("web follows the new revision").atMost(CONVERGE).pollInterval(Duration.ofMillis(500))
+                .untilAsserted(() -> {
+                    JsonNode web = status.partition("web").orElseThrow();
+                    assertThat(web.path("revision").asText()).isEqualTo(repo.head());
+                    assertThat(web.path("pending").isNull()).isTrue();
+                });
+        assertThat(status.pid("web")).isEqualTo(pid);
+        assertThat(status.phase("web")).isEqualTo("Running");
+    }
+
+    @Test
+    @Order(3)
+    void cpusChangeRestartsWithTheReasonInStatus() {
+        long pid = status.pid("web");
+        AtomicBoolean reasonSeen = new AtomicBoolean();
+        commit("web.yaml", partition("web", "").replace("memory: 128Mi", "memory: 192Mi")
+                .replace("cpus: 1", "cpus: 2"), "web: 2 cpus");
+        await("web restarted on 2 cpus").atMost(CONVERGE).pollInterval(Duration.ofMillis(100))
+                .untilAsserted(() -> {
+                    JsonNode web = status.partition("web").orElseThrow();
+                    if (web.path("pending").asText("").contains("restart: cpus 1 → 2")) {
+                        reasonSeen.set(true);
+                    }
+                    assertThat(web.path("phase").asText()).isEqualTo("Running");
+                    assertThat(web.path("worker").path("pid").asLong()).isNotEqualTo(pid).isPositive();
+                });
+        assertThat(reasonSeen).as("status said why it restarted").isTrue();
+        assertThat(status.partition("web").orElseThrow().path("restarts").asInt()).isZero();
+    }
+
+    @Test
+    @Order(4)
+    void runStateStoppedStopsGracefullyAndRunningStartsAgain() {
+        commit("web.yaml", partition("web", "runState: Stopped").replace("memory: 128Mi", "memory: 192Mi")
+                .replace("cpus: 1", "cpus: 2"), "web: stop");
+        awaitPhase("web", "Stopped");
+        assertThat(status.condition("web", "WorkerRunning"))
+                .hasValueSatisfying(c -> assertThat(c.path("reason").asText()).isEqualTo("Requested"));
+        commit("web.yaml", partition("web", "").replace("memory: 128Mi", "memory: 192Mi")
+                .replace("cpus: 1", "cpus: 2"), "web: run again");
+        awaitPhase("web", "Running");
+    }
+
+    @Test
+    @Order(5)
+    void invalidCommitChangesNothingAndReportsFileAndLine() {
+        long pid = status.pid("web");
+        String good = status.status().path("source").path("revision").asText();
+        commit("broken.yaml", partition("broken", "cpus: lots"), "a bad commit");
+        String bad = repo.head();
+        await("errors shown").atMost(CONVERGE).pollInterval(Duration.ofMillis(500)).untilAsserted(() -> {
+            JsonNode doc = status.status();
+            assertThat(doc.path("errors")).isNotEmpty();
+            JsonNode error = doc.path("errors").get(0);
+            assertThat(error.path("file").asText()).isEqualTo("broken.yaml");
+            assertThat(error.path("line").asInt()).isPositive();
+            assertThat(error.path("field").asText()).contains("cpus");
+            assertThat(error.path("revision").asText()).isEqualTo(bad);
+        });
+        assertThat(status.status().path("source").path("revision").asText()).isEqualTo(good);
+        assertThat(status.partition("broken")).isEmpty();
+        assertThat(status.pid("web")).isEqualTo(pid);
+        repo.delete("partitions.d/broken.yaml");
+        repo.commitAndPush("remove the bad file");
+        await("errors cleared").atMost(CONVERGE).pollInterval(Duration.ofMillis(500))
+                .untilAsserted(() -> assertThat(status.status().path("errors")).isEmpty());
+    }
+
+    @Test
+    @Order(6)
+    void gitUnreachableKeepsPartitionsRunningAndShowsStale() {
+        long pid = status.pid("web");
+        daemon.stop();
+        await("stale").atMost(CONVERGE).pollInterval(Duration.ofMillis(500)).untilAsserted(() -> {
+            JsonNode source = status.status().path("source");
+            assertThat(source.path("stale").asBoolean()).isTrue();
+            assertThat(source.path("lastError").asText()).isNotEmpty();
+        });
+        assertThat(status.pid("web")).isEqualTo(pid);
+        assertThat(status.phase("web")).isEqualTo("Running");
+        daemon.restart();
+        await("fresh again").atMost(CONVERGE).pollInterval(Duration.ofMillis(500))
+                .untilAsserted(() -> assertThat(status.status().path("source").path("stale").asBoolean()).isFalse());
+        assertThat(status.pid("web")).isEqualTo(pid);
+    }
+
+    @Test
+    @Order(7)
+    void killedWorkerIsRestartedAndCounted() {
+        long pid = status.pid("web");
+        ProcessHandle.of(pid).orElseThrow().destroyForcibly();
+        await("web restarted").atMost(CONVERGE).pollInterval(Duration.ofMillis(500)).untilAsserted(() -> {
+            JsonNode web = status.partition("web").orElseThrow();
+            assertThat(web.path("restarts").asInt()).isEqualTo(1);
+            assertThat(web.path("phase").asText()).isEqualTo("Running");
+            assertThat(web.path("worker").path("pid").asLong()).isNotEqualTo(pid).isPositive();
+        });
+    }
+
+    @Test
+    @Order(8)
+    void reconcilerKilledAndRestartedAdoptsEveryWorker() {
+        long pid = status.pid("web");
+        int restarts = status.partition("web").orElseThrow().path("restarts").asInt();
+        reconciler.kill9();
+        assertThat(ProcessHandle.of(pid)).hasValueSatisfying(p -> assertThat(p.isAlive()).isTrue());
+        reconciler.restart();
+        await("web adopted").atMost(CONVERGE).pollInterval(Duration.ofMillis(500)).untilAsserted(() -> {
+            assertThat(status.phase("web")).isEqualTo("Running");
+            assertThat(status.pid("web")).isEqualTo(pid);
+        });
+        awaitHeartbeat("web");
+        assertThat(status.partition("web").orElseThrow().path("restarts").asInt()).isEqualTo(restarts);
+        reconciler.stop();
+        assertThat(ProcessHandle.of(pid)).hasValueSatisfying(p -> assertThat(p.isAlive()).isTrue());
+        reconciler.restart();
+        await("web adopted after SIGTERM").atMost(CONVERGE).pollInterval(Duration.ofMillis(500))
+                .untilAsserted(() -> assertThat(status.pid("web")).isEqualTo(pid));
+    }
+
+    @Test
+    @Order(9)
+    void protectedPartitionRemovalIsRefused() {
+        commit("web.yaml", partition("web", "protected: true").replace("memory: 128Mi", "memory: 192Mi")
+                .replace("cpus: 1", "cpus: 2"), "web: protect");
+        await("protection recorded").atMost(CONVERGE).pollInterval(Duration.ofMillis(500))
+                .untilAsserted(() -> assertThat(status.partition("web").orElseThrow().path("revision").asText())
+                        .isEqualTo(repo.head()));
+        long pid = status.pid("web");
+        repo.delete("partitions.d/web.yaml");
+        repo.commitAndPush("remove web while protected");
+        await("refusal reported").atMost(CONVERGE).pollInterval(Duration.ofMillis(500))
+                .untilAsserted(() -> assertThat(status.condition("web", "DeletionRefused"))
+                        .hasValueSatisfying(c -> assertThat(c.path("status").asText()).isEqualTo("True")));
+        assertThat(status.pid("web")).isEqualTo(pid);
+        assertThat(status.phase("web")).isEqualTo("Running");
+    }
+
+    @Test
+    @Order(10)
+    void removedFileIsDeletedWithDisksRetained() throws IOException {
+        commit("web.yaml", partition("web", """
+                disks:
+                  - name: scratch
+                    size: 64Mi""").replace("memory: 128Mi", "memory: 192Mi").replace("cpus: 1", "cpus: 2"),
+                "web: unprotect, add a scratch disk");
+        await("web has its disk").atMost(CONVERGE).pollInterval(Duration.ofMillis(500)).untilAsserted(() -> {
+            assertThat(status.condition("web", "DeletionRefused")).isEmpty();
+            assertThat(status.partition("web").orElseThrow().path("revision").asText()).isEqualTo(repo.head());
+            assertThat(status.phase("web")).isEqualTo("Running");
+        });
+        long pid = status.pid("web");
+        repo.delete("partitions.d/web.yaml");
+        repo.commitAndPush("remove web");
+        await("web deleted").atMost(CONVERGE).pollInterval(Duration.ofMillis(500))
+                .untilAsserted(() -> assertThat(status.partition("web")).isEmpty());
+        assertThat(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)).isFalse();
+        try (Stream<Path> files = Files.walk(stateDir)) {
+            assertThat(files.map(Path::toString)).as("disks kept under deletionPolicy Retain")
+                    .anyMatch(p -> p.contains("web") && p.endsWith("scratch.qcow2"));
+        }
+    }
+
+    @Test
+    @Order(11)
+    void oversizedPartitionStaysPendingWithAReason() {
+        commit("huge.yaml", partition("huge", "").replace("memory: 128Mi", "memory: 1Ti")
+                .replace("maxMemory: 256Mi", "maxMemory: 1Ti"), "a partition that cannot fit");
+        await("huge pending").atMost(CONVERGE).pollInterval(Duration.ofMillis(500)).untilAsserted(() -> {
+            assertThat(status.phase("huge")).isEqualTo("Pending");
+            assertThat(status.condition("huge", "InsufficientResources"))
+                    .hasValueSatisfying(c -> assertThat(c.path("message").asText()).contains("needs 1Ti of memory"));
+        });
+        assertThat(workersUnder(stateDir).filter(p -> p.info().commandLine().orElse("").contains("huge"))).isEmpty();
+    }
+}
