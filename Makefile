@@ -7,12 +7,15 @@ export JAVA_HOME
 MVN := mvn -B -ntp
 IMAGES := $(CURDIR)/image-builder/target/images
 APP := reconciler/target/quarkus-app/quarkus-run.jar
+# The demo's state (Git clone, worker records, disks, the embedded demo repository); not under target/,
+# so `mvn clean` never pulls the disks from under running demo partitions.
+DEMO_STATE := $(CURDIR)/.demo
 
 # Debian packages the build, the tests and the demo use.
 DEB_PACKAGES := qemu-system-x86 qemu-utils ovmf busybox-static qemu-guest-agent \
 	mtools dosfstools gdisk systemd-boot-efi cpio zstd xz-utils git curl chromium python3 openssh-server openssh-client
 
-.PHONY: deps guest build test unit run validate image bench clean
+.PHONY: deps guest build test unit run validate bench clean
 
 ## Install what a fresh machine lacks (idempotent; a no-op when everything is there).
 deps:
@@ -29,7 +32,7 @@ guest: deps
 	bash image-builder/build-guest.sh $(IMAGES)
 
 build: deps
-	$(MVN) -DskipTests install
+	$(MVN) -DskipTests package
 
 ## Unit tests only: no QEMU, seconds.
 unit: deps
@@ -41,11 +44,23 @@ test: deps guest
 
 ## The reconciler on the embedded demo repository; status on http://localhost:8080.
 run: deps guest build
-	bash appliance/demo/run-demo.sh "$(APP)" "$(IMAGES)"
+	@echo
+	@echo "Celadon: status on http://localhost:8080 (JSON: /status). Stop with Ctrl-C: the partitions keep running."
+	@echo "The desired state is the Git repository $(DEMO_STATE)/demo-repo (created on first start). To see a change:"
+	@echo "  cd $(DEMO_STATE)/demo-repo && sed -i 's/runState: Stopped/runState: Running/' partitions.d/demo-legacy.yaml \\"
+	@echo "    && git commit -qam 'boot the legacy guest'"
+	@echo "To stop the demo partitions: sed -i 's/runState: Running/runState: Stopped/' partitions.d/*.yaml, commit."
+	@echo
+	CELADON_STATE_DIR=$(DEMO_STATE) CELADON_IMAGES_DIRS=$(IMAGES) QUARKUS_HTTP_HOST=127.0.0.1 \
+		$(JAVA_HOME)/bin/java -jar $(APP)
 
 ## Validate a spec folder without starting anything: make validate DIR=partitions.d
 validate: build
 	$(JAVA_HOME)/bin/java -jar $(APP) validate $(or $(DIR),partitions.d)
+
+## JMH benchmarks of the reconciler; results go to benchmarks/RESULTS.md by hand, with the machine.
+bench: build
+	$(JAVA_HOME)/bin/java -jar benchmarks/target/benchmarks.jar -rf json -rff benchmarks/target/jmh.json
 
 clean:
 	$(MVN) -q clean
