@@ -9,7 +9,6 @@ import jakarta.enterprise.context.ApplicationScoped;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.function.Function;
 import java.util.stream.Collectors;
 
 /**
@@ -66,11 +65,6 @@ public class StatusStore {
         if (current == null || !current.document.equals(document)) {
             snapshot = new Snapshot(document);
         }
-    }
-
-    /** Publishes a document derived from the current one; callers are the single loop thread. */
-    public void update(Function<StatusDocument, StatusDocument> change) {
-        publish(change.apply(snapshot.document));
     }
 
     public StatusDocument document() {

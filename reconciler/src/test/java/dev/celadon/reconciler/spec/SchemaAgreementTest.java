@@ -35,7 +35,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Function;
-import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -49,16 +48,8 @@ class SchemaAgreementTest {
     static final Path SCHEMA_FILE = RepositoryRoot.find().resolve("partitions.d/partition.schema.json");
     static final JsonSchema SCHEMA = loadSchema();
 
-    static Stream<Path> valid() {
-        return Fixtures.valid();
-    }
-
-    static Stream<Path> invalid() {
-        return Fixtures.invalid();
-    }
-
     @ParameterizedTest(name = "{0}")
-    @MethodSource("valid")
+    @MethodSource("dev.celadon.reconciler.spec.Fixtures#valid")
     void theSchemaAcceptsWhatTheParserAccepts(Path file) {
         assertThat(Fixtures.parse(file).errors()).isEmpty();
         assertThat(schemaErrors(file)).as("schema errors for %s", file.getFileName()).hasValue(List.of());
@@ -70,7 +61,7 @@ class SchemaAgreementTest {
      * hold only what no schema can express, and the schema must accept them.
      */
     @ParameterizedTest(name = "{0}")
-    @MethodSource("invalid")
+    @MethodSource("dev.celadon.reconciler.spec.Fixtures#invalid")
     void theSchemaRejectsWhatTheParserRejects(Path file) {
         List<SpecError> parserErrors = Fixtures.parse(file).errors();
         Optional<List<String>> schemaErrors = schemaErrors(file);

@@ -4,23 +4,14 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 import java.nio.file.Path;
-import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** Every error class, each in its own fixture file stating the exact errors it must produce. */
 class SpecFixturesTest {
 
-    static Stream<Path> valid() {
-        return Fixtures.valid();
-    }
-
-    static Stream<Path> invalid() {
-        return Fixtures.invalid();
-    }
-
     @ParameterizedTest(name = "{0}")
-    @MethodSource("valid")
+    @MethodSource("dev.celadon.reconciler.spec.Fixtures#valid")
     void validFixturesParseWithoutErrors(Path file) {
         SpecSet set = Fixtures.parse(file);
 
@@ -29,7 +20,7 @@ class SpecFixturesTest {
     }
 
     @ParameterizedTest(name = "{0}")
-    @MethodSource("invalid")
+    @MethodSource("dev.celadon.reconciler.spec.Fixtures#invalid")
     void invalidFixturesReportExactlyTheirErrors(Path file) {
         SpecSet set = Fixtures.parse(file);
 
