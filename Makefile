@@ -52,15 +52,19 @@ run: deps guest build
 	@echo "To stop the demo partitions: sed -i 's/runState: Running/runState: Stopped/' partitions.d/*.yaml, commit."
 	@echo
 	CELADON_STATE_DIR=$(DEMO_STATE) CELADON_IMAGES_DIRS=$(IMAGES) QUARKUS_HTTP_HOST=127.0.0.1 \
-		$(JAVA_HOME)/bin/java -jar $(APP)
+		$(JAVA_HOME)/bin/java @appliance/jvm.options -jar $(APP)
 
 ## Validate a spec folder without starting anything: make validate DIR=partitions.d
 validate: build
 	$(JAVA_HOME)/bin/java -jar $(APP) validate $(or $(DIR),partitions.d)
 
-## JMH benchmarks of the reconciler; results go to benchmarks/RESULTS.md by hand, with the machine.
-bench: build
+## Benchmarks (JMH, then whole-process with real QEMU); copy the medians to benchmarks/RESULTS.md with the machine.
+bench: build guest
 	$(JAVA_HOME)/bin/java -jar benchmarks/target/benchmarks.jar -rf json -rff benchmarks/target/jmh.json
+	$(JAVA_HOME)/bin/java -Djava.util.logging.manager=org.jboss.logmanager.LogManager \
+		-cp benchmarks/target/benchmarks.jar dev.celadon.benchmarks.WorkerBenchmark $(IMAGES)
+	$(JAVA_HOME)/bin/java -cp benchmarks/target/benchmarks.jar dev.celadon.benchmarks.ConvergeBenchmark \
+		$(APP) $(IMAGES) 10 appliance/jvm.options
 
 clean:
 	$(MVN) -q clean

@@ -16,12 +16,8 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
-import java.io.IOException;
-import java.net.ServerSocket;
-import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -36,30 +32,14 @@ import java.util.concurrent.TimeUnit;
 @Fork(1)
 public class GitPollBenchmark {
 
-    private Path root;
-    private Process daemon;
+    private LocalGit repo;
     private GitSource source;
 
     @Setup(Level.Trial)
     public void startDaemon() throws Exception {
-        root = Files.createTempDirectory("celadon-bench-git");
-        Path work = root.resolve("work");
-        git(root, "init", "-q", "--bare", "-b", "main", "fleet.git");
-        git(root, "clone", "-q", root.resolve("fleet.git").toString(), work.toString());
-        Files.createDirectories(work.resolve("partitions.d"));
-        Files.writeString(work.resolve("partitions.d/web.yaml"), "# nothing but a file\n");
-        git(work, "add", ".");
-        git(work, "-c", "user.name=bench", "-c", "user.email=bench@localhost", "commit", "-qm", "specs");
-        git(work, "push", "-q", "origin", "HEAD:main");
-        int port;
-        try (ServerSocket socket = new ServerSocket(0)) {
-            port = socket.getLocalPort();
-        }
-        daemon = new ProcessBuilder("git", "daemon", "--export-all", "--base-path=" + root, "--listen=127.0.0.1",
-                "--port=" + port, "--reuseaddr", root.toString()).redirectErrorStream(true)
-                .redirectOutput(root.resolve("daemon.log").toFile()).start();
-        awaitPort(port);
-        source = new GitSource(GitSettings.of("git://127.0.0.1:" + port + "/fleet.git"), root.resolve("clone"));
+        Path root = Files.createTempDirectory("celadon-bench-git");
+        repo = LocalGit.start(root);
+        source = new GitSource(GitSettings.of(repo.url()), root.resolve("clone"));
         source.sync();
     }
 
@@ -70,26 +50,6 @@ public class GitPollBenchmark {
 
     @TearDown(Level.Trial)
     public void stopDaemon() {
-        daemon.destroyForcibly();
-    }
-
-    private static void git(Path dir, String... args) throws IOException, InterruptedException {
-        List<String> command = new java.util.ArrayList<>(List.of("git"));
-        command.addAll(List.of(args));
-        Process process = new ProcessBuilder(command).directory(dir.toFile()).inheritIO().start();
-        if (process.waitFor() != 0) {
-            throw new IOException("git " + String.join(" ", args) + " failed");
-        }
-    }
-
-    private static void awaitPort(int port) throws InterruptedException {
-        for (int i = 0; i < 100; i++) {
-            try (Socket ignored = new Socket("127.0.0.1", port)) {
-                return;
-            } catch (IOException notYet) {
-                Thread.sleep(50);
-            }
-        }
-        throw new IllegalStateException("git daemon did not listen on " + port);
+        repo.close();
     }
 }
