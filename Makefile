@@ -31,8 +31,10 @@ deps:
 guest: deps
 	bash image-builder/build-guest.sh $(IMAGES)
 
+## Packages the reconciler, then trains its AOT cache (JDK 25: faster start; ignored by older JDKs).
 build: deps
 	$(MVN) -DskipTests package
+	bash reconciler/src/main/aot/train.sh $(JAVA_HOME)/bin/java reconciler/target/quarkus-app appliance/jvm.options
 
 ## Unit tests only: no QEMU, seconds.
 unit: deps
@@ -52,7 +54,8 @@ run: deps guest build
 	@echo "To stop the demo partitions: sed -i 's/runState: Running/runState: Stopped/' partitions.d/*.yaml, commit."
 	@echo
 	CELADON_STATE_DIR=$(DEMO_STATE) CELADON_IMAGES_DIRS=$(IMAGES) QUARKUS_HTTP_HOST=127.0.0.1 \
-		$(JAVA_HOME)/bin/java @appliance/jvm.options -jar $(APP)
+		$(JAVA_HOME)/bin/java @appliance/jvm.options -XX:AOTCache=$(CURDIR)/reconciler/target/quarkus-app/app.aot \
+		-jar $(CURDIR)/$(APP)
 
 ## Validate a spec folder without starting anything: make validate DIR=partitions.d
 validate: build

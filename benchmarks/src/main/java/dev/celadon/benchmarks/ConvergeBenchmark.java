@@ -58,7 +58,7 @@ public final class ConvergeBenchmark {
             reconciler = builder.start();
             String base = "http://127.0.0.1:" + port;
             await(base, doc -> doc.path("source").path("revision").isTextual(), 60_000);
-            System.out.printf("reconciler RSS after the first sync: %d MiB%n", rssKiB(reconciler.pid()) / 1024);
+            System.out.printf("reconciler RSS after the first sync: %d MiB%n", StartupBenchmark.rssKiB(reconciler.pid()) / 1024);
 
             List<Double> latencies = new ArrayList<>();
             for (int i = 0; i < commits; i++) {
@@ -95,7 +95,7 @@ public final class ConvergeBenchmark {
             System.out.printf("%d partitions in one commit: all Running after %.1f s, all answering heartbeats after"
                     + " %.1f s%n", FLEET, running, ready);
             System.out.printf("with %d partitions: reconciler RSS %d MiB; worker memory beyond guest RAM median %.1f MiB%n",
-                    FLEET, rssKiB(reconciler.pid()) / 1024, WorkerBenchmark.median(overheads));
+                    FLEET, StartupBenchmark.rssKiB(reconciler.pid()) / 1024, WorkerBenchmark.median(overheads));
         } finally {
             if (reconciler != null) {
                 reconciler.destroyForcibly().waitFor();
@@ -160,11 +160,5 @@ public final class ConvergeBenchmark {
         HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(URI.create(base + "/status")).build(),
                 HttpResponse.BodyHandlers.ofString());
         return JSON.readTree(response.body());
-    }
-
-    private static long rssKiB(long pid) throws java.io.IOException {
-        return Files.readAllLines(Path.of("/proc", String.valueOf(pid), "status")).stream()
-                .filter(l -> l.startsWith("VmRSS:")).mapToLong(l -> Long.parseLong(l.replaceAll("\\D", "")))
-                .findFirst().orElse(0);
     }
 }

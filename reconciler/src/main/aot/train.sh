@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Builds the JDK AOT cache (JEP 483/514/515) of the packaged reconciler: one training run that starts
+# it on the embedded demo repository, syncs, plans and serves status, then stops it; the JVM writes
+# the cache at exit. Run it with the JVM options and the application path used in production: the
+# cache records both, and a JVM that finds them different ignores the cache (it never fails to start).
+# Usage: train.sh JAVA APP_DIR JVM_OPTIONS_FILE
+set -euo pipefail
+java=$1 app=$(readlink -f "$2") options=$(readlink -f "$3")
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+
+rm -f "$app/app.aot"
+# No images: the demo partitions fail to start at once, which still exercises parse, plan, apply and status.
+CELADON_STATE_DIR="$work/state" CELADON_IMAGES_DIRS="$work/no-images" QUARKUS_HTTP_HOST=127.0.0.1 \
+QUARKUS_HTTP_PORT=$port "$java" "@$options" -XX:AOTCacheOutput="$app/app.aot" -jar "$app/quarkus-run.jar" \
+	>"$work/training.log" 2>&1 &
+pid=$!
+for _ in $(seq 300); do
+	curl -sf "http://127.0.0.1:$port/q/health/ready" >/dev/null && break
+	kill -0 $pid 2>/dev/null || { cat "$work/training.log" >&2; exit 1; }
+	sleep 0.1
+done
+for _ in $(seq 200); do
+	for path in /status /status/partitions/demo-web / /q/health/live /q/metrics; do
+		curl -s -o /dev/null "http://127.0.0.1:$port$path"
+	done
+done
+kill -TERM $pid
+wait $pid || true
+test -s "$app/app.aot" || { cat "$work/training.log" >&2; echo "train.sh: no AOT cache written" >&2; exit 1; }
+echo "train.sh: $(du -h "$app/app.aot" | cut -f1) AOT cache in $app/app.aot"
