@@ -13,7 +13,7 @@ DEMO_STATE := $(CURDIR)/.demo
 
 # Debian packages the build, the tests and the demo use.
 DEB_PACKAGES := qemu-system-x86 qemu-utils ovmf busybox-static qemu-guest-agent \
-	mtools dosfstools gdisk systemd-boot-efi cpio zstd xz-utils git curl chromium python3 openssh-server openssh-client
+	mtools dosfstools gdisk systemd-boot-efi cpio zstd xz-utils git curl chromium python3 openssh-server openssh-client wrk
 
 .PHONY: deps guest build test unit run validate bench clean
 
@@ -68,6 +68,9 @@ bench: build guest
 		-cp benchmarks/target/benchmarks.jar dev.celadon.benchmarks.WorkerBenchmark $(IMAGES)
 	$(JAVA_HOME)/bin/java -cp benchmarks/target/benchmarks.jar dev.celadon.benchmarks.ConvergeBenchmark \
 		$(APP) $(IMAGES) 10 appliance/jvm.options
+	$(JAVA_HOME)/bin/java -cp benchmarks/target/benchmarks.jar dev.celadon.benchmarks.StartupBenchmark $(APP) 10 \
+		@appliance/jvm.options -XX:AOTCache=$(CURDIR)/reconciler/target/quarkus-app/app.aot
+	bash benchmarks/status-throughput.sh $(JAVA_HOME)/bin/java
 
 clean:
 	$(MVN) -q clean
