@@ -13,7 +13,8 @@ DEMO_STATE := $(CURDIR)/.demo
 
 # Debian packages the build, the tests and the demo use.
 DEB_PACKAGES := qemu-system-x86 qemu-utils ovmf busybox-static qemu-guest-agent \
-	mtools dosfstools gdisk systemd-boot-efi cpio zstd xz-utils git curl chromium python3 openssh-server openssh-client wrk
+	mtools dosfstools gdisk systemd-boot-efi cpio zstd xz-utils git curl chromium python3 openssh-server openssh-client wrk \
+	libvirt-daemon-system libvirt-clients
 
 .PHONY: deps guest build test unit run validate bench clean
 

@@ -27,11 +27,15 @@ import java.util.Optional;
 /**
  * Whole-process measurements of one worker (issue 3), with real QEMU under the machine's accelerator:
  * <ol>
- *   <li>launch to QMP-ready: {@code Hypervisor.start} (disks, record, launch, QMP negotiation, {@code cont})
- *       against a bare {@code qemu-system-x86_64} with the same argv doing the same negotiation and
- *       {@code cont}; runs interleaved so drift hits both alike;</li>
+ *   <li>launch to QMP-ready (spawn to negotiated QMP, as the hypervisor logs it) and launch to running
+ *       ({@code Hypervisor.start}: disks, record, launch, QMP, balloon target, {@code cont}) against a bare
+ *       {@code qemu-system-x86_64} with the same argv doing the same negotiation and {@code cont};
+ *       runs interleaved so drift hits both alike;</li>
  *   <li>start to first agent heartbeat of the tiny guest;</li>
- *   <li>the worker's memory beyond guest RAM: its RSS less the resident part of the guest RAM mapping.</li>
+ *   <li>the worker's memory beyond guest RAM: its RSS less the resident part of the guest RAM mapping;</li>
+ *   <li>where libvirt answers on {@code qemu:///system}, the same guest as a libvirt domain side by side:
+ *       {@code virsh create} latency, create to first agent heartbeat, and the domain's memory beyond
+ *       guest RAM, plus libvirtd's own.</li>
  * </ol>
  * Usage: {@code java -cp benchmarks.jar dev.celadon.benchmarks.WorkerBenchmark IMAGES_DIR [RUNS]}
  */
@@ -49,6 +53,7 @@ public final class WorkerBenchmark {
             launchVersusBare(hypervisor, runs);
             heartbeatAndOverhead(hypervisor, Math.max(3, runs / 3));
         }
+        libvirtSideBySide(images, Math.max(3, runs / 3));
     }
 
     private static VmConfig tiny(String name, boolean agent) {
@@ -59,9 +64,36 @@ public final class WorkerBenchmark {
                 agent ? IntegrationServices.ALL : IntegrationServices.NONE, Duration.ofSeconds(10));
     }
 
+    /** Reads "QMP ready N ms after launch" from the hypervisor's own log: its clock, from spawn to negotiated QMP. */
+    private static final class QmpReadyLog extends java.util.logging.Handler {
+        private static final java.util.regex.Pattern READY = java.util.regex.Pattern.compile("QMP ready (\\d+) ms after launch");
+        final List<Double> millis = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+        @Override
+        public void publish(java.util.logging.LogRecord record) {
+            String message = record instanceof org.jboss.logmanager.ExtLogRecord ext ? ext.getFormattedMessage()
+                    : record.getMessage();
+            java.util.regex.Matcher m = READY.matcher(message == null ? "" : message);
+            if (m.find()) {
+                millis.add(Double.parseDouble(m.group(1)));
+            }
+        }
+
+        @Override
+        public void flush() {
+        }
+
+        @Override
+        public void close() {
+        }
+    }
+
     private static void launchVersusBare(QemuHypervisor hypervisor, int runs) throws Exception {
         List<Double> ours = new ArrayList<>();
         List<Double> bare = new ArrayList<>();
+        List<Double> bareQmp = new ArrayList<>();
+        QmpReadyLog oursQmp = new QmpReadyLog();
+        java.util.logging.Logger.getLogger(QemuHypervisor.class.getName()).addHandler(oursQmp);
         for (int i = 0; i < runs; i++) {
             VmConfig config = tiny("launch", true);
             long t0 = System.nanoTime();
@@ -72,16 +104,21 @@ public final class WorkerBenchmark {
             ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
             awaitExit(pid);
             hypervisor.delete(config.name(), true);
-            bare.add(bareLaunch(argv));
+            double[] times = bareLaunch(argv);
+            bareQmp.add(times[0]);
+            bare.add(times[1]);
         }
-        double oursMedian = median(ours);
-        double bareMedian = median(bare);
-        System.out.printf("launch to QMP-ready and running, %d runs: celadon median %.1f ms, bare qemu median %.1f ms,"
-                + " ratio %.2f%n", runs, oursMedian, bareMedian, oursMedian / bareMedian);
+        System.out.printf("launch to QMP-ready, %d runs: celadon median %.1f ms, bare qemu median %.1f ms, ratio %.2f%n",
+                runs, median(oursQmp.millis), median(bareQmp), median(oursQmp.millis) / median(bareQmp));
+        System.out.printf("launch to running (celadon also sets the balloon target), %d runs: celadon median %.1f ms,"
+                + " bare qemu median %.1f ms, ratio %.2f%n", runs, median(ours), median(bare), median(ours) / median(bare));
     }
 
-    /** The same argv as a bare process: connect to QMP, read the greeting, negotiate, {@code cont}. */
-    private static double bareLaunch(List<String> argv) throws Exception {
+    /**
+     * The same argv as a bare process: connect to QMP, read the greeting, negotiate, {@code cont}.
+     * Returns the milliseconds to negotiated QMP and to running.
+     */
+    private static double[] bareLaunch(List<String> argv) throws Exception {
         Path qmp = Path.of(argv.stream().filter(a -> a.contains("id=charmonitor")).findFirst().orElseThrow()
                 .replaceAll(".*path=([^,]+).*", "$1"));
         // delete() took the worker's folder; the argv's console log and sockets live there.
@@ -94,9 +131,10 @@ public final class WorkerBenchmark {
             readLine(channel);
             send(channel, "{\"execute\":\"qmp_capabilities\"}");
             readReturn(channel);
+            double qmpReady = millisSince(t0);
             send(channel, "{\"execute\":\"cont\"}");
             readReturn(channel);
-            return millisSince(t0);
+            return new double[] {qmpReady, millisSince(t0)};
         } finally {
             process.destroyForcibly().waitFor();
         }
@@ -127,6 +165,82 @@ public final class WorkerBenchmark {
                 heartbeats.stream().mapToDouble(d -> d).max().orElse(0));
         System.out.printf("worker memory beyond guest RAM (RSS less the guest RAM mapping's RSS), after boot:"
                 + " median %.1f MiB%n", median(overheadMiB));
+    }
+
+    /** The tiny guest as libvirt describes it: the same kernel, memory, CPU model, NIC, agent channel, balloon. */
+    private static final String DOMAIN = """
+            <domain type='qemu'>
+              <name>%s</name>
+              <memory unit='MiB'>256</memory>
+              <currentMemory unit='MiB'>128</currentMemory>
+              <vcpu>1</vcpu>
+              <os>
+                <type arch='x86_64' machine='q35'>hvm</type>
+                <kernel>%s/vmlinuz</kernel>
+                <initrd>%s/initrd.img</initrd>
+                <cmdline>console=ttyS0 celadon.hostname=%s</cmdline>
+              </os>
+              <cpu mode='maximum'/>
+              <devices>
+                <interface type='user'><model type='virtio'/></interface>
+                <channel type='unix'><target type='virtio' name='org.qemu.guest_agent.0'/></channel>
+                <memballoon model='virtio'/>
+                <serial type='pty'/>
+              </devices>
+            </domain>
+            """;
+
+    private static void libvirtSideBySide(Path images, int runs) throws Exception {
+        if (virsh("version") != 0) {
+            System.out.println("libvirt: not available on qemu:///system; side-by-side skipped");
+            return;
+        }
+        // libvirt runs QEMU as its own user, which must read the boot files.
+        Path boot = Files.createTempDirectory("cb-libvirt");
+        boot.toFile().setReadable(true, false);
+        boot.toFile().setExecutable(true, false);
+        for (String file : List.of("vmlinuz", "initrd.img")) {
+            Files.copy(images.resolve("tiny").resolve(file), boot.resolve(file));
+            boot.resolve(file).toFile().setReadable(true, false);
+        }
+        Path xml = boot.resolve("domain.xml");
+        Files.writeString(xml, DOMAIN.formatted("cb-tiny", boot, boot, "cb-tiny"));
+        List<Double> creates = new ArrayList<>();
+        List<Double> heartbeats = new ArrayList<>();
+        List<Double> overheadMiB = new ArrayList<>();
+        for (int i = 0; i < runs; i++) {
+            long t0 = System.nanoTime();
+            if (virsh("create", xml.toString()) != 0) {
+                throw new IllegalStateException("virsh create failed");
+            }
+            creates.add(millisSince(t0));
+            while (virsh("qemu-agent-command", "cb-tiny", "{\"execute\":\"guest-ping\"}") != 0) {
+                Thread.sleep(50);
+            }
+            heartbeats.add(millisSince(t0));
+            long pid = Long.parseLong(Files.readString(Path.of("/run/libvirt/qemu/cb-tiny.pid")).strip());
+            overheadMiB.add(overheadKiB(pid, 256L << 20) / 1024.0);
+            virsh("destroy", "cb-tiny");
+        }
+        long libvirtd = ProcessHandle.allProcesses()
+                .filter(p -> p.info().command().map(c -> c.endsWith("/libvirtd") || c.endsWith("/virtlogd")).orElse(false))
+                .mapToLong(p -> {
+                    try {
+                        return StartupBenchmark.rssKiB(p.pid());
+                    } catch (IOException gone) {
+                        return 0;
+                    }
+                }).sum();
+        System.out.printf("libvirt, %d runs: virsh create median %.0f ms; create to first agent heartbeat median %.0f ms;"
+                + " domain memory beyond guest RAM median %.1f MiB; libvirtd+virtlogd RSS %d MiB%n", runs,
+                median(creates), median(heartbeats), median(overheadMiB), libvirtd / 1024);
+    }
+
+    private static int virsh(String... args) throws IOException, InterruptedException {
+        List<String> command = new ArrayList<>(List.of("virsh", "-q", "-c", "qemu:///system"));
+        command.addAll(List.of(args));
+        return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                .start().waitFor();
     }
 
     /**
