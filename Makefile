@@ -13,20 +13,32 @@ DEMO_STATE := $(CURDIR)/.demo
 
 # Debian packages the build, the tests and the demo use.
 DEB_PACKAGES := qemu-system-x86 qemu-utils ovmf busybox-static qemu-guest-agent \
-	mtools dosfstools gdisk systemd-boot-efi cpio zstd xz-utils git curl chromium python3 openssh-server openssh-client wrk \
-	libvirt-daemon-system libvirt-clients
+	mtools dosfstools gdisk systemd-boot-efi cpio zstd xz-utils git curl chromium python3 openssh-server openssh-client
 
-.PHONY: deps guest build test unit run validate bench clean
+# Only the benchmarks use these: wrk for status throughput, libvirt for the side-by-side rows.
+BENCH_PACKAGES := wrk libvirt-daemon-system libvirt-clients
+
+.PHONY: deps bench-deps guest build test unit run validate bench clean
 
 ## Install what a fresh machine lacks (idempotent; a no-op when everything is there).
 deps:
-	@missing=$$(for p in $(DEB_PACKAGES); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; done); \
+	@$(MAKE) --no-print-directory install-packages PACKAGES="$(DEB_PACKAGES)"
+	@test -x "$(JAVA_HOME)/bin/java" || { echo "no JDK >= 21 found; set JAVA_HOME" >&2; exit 1; }
+
+## The benchmarks' extra packages, and libvirt's daemons started (there is no init system to do it here).
+bench-deps: deps
+	@$(MAKE) --no-print-directory install-packages PACKAGES="$(BENCH_PACKAGES)"
+	@pgrep -x virtlogd >/dev/null || /usr/sbin/virtlogd -d
+	@pgrep -x libvirtd >/dev/null || /usr/sbin/libvirtd -d
+
+.PHONY: install-packages
+install-packages:
+	@missing=$$(for p in $(PACKAGES); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; done); \
 	if [ -n "$$missing" ]; then \
 		echo "Installing Debian packages:" $$missing; \
 		if [ "$$(id -u)" != 0 ]; then echo "need root to apt-get install:" $$missing >&2; exit 1; fi; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
 	fi
-	@test -x "$(JAVA_HOME)/bin/java" || { echo "no JDK >= 21 found; set JAVA_HOME" >&2; exit 1; }
 
 ## The tiny guest (Debian cloud kernel + busybox initramfs + qemu-guest-agent) under $(IMAGES)/tiny.
 guest: deps
@@ -63,7 +75,7 @@ validate: build
 	$(JAVA_HOME)/bin/java -jar $(APP) validate $(or $(DIR),partitions.d)
 
 ## Benchmarks (JMH, then whole-process with real QEMU); copy the medians to benchmarks/RESULTS.md with the machine.
-bench: build guest
+bench: bench-deps build guest
 	$(JAVA_HOME)/bin/java -jar benchmarks/target/benchmarks.jar -rf json -rff benchmarks/target/jmh.json
 	$(JAVA_HOME)/bin/java -Djava.util.logging.manager=org.jboss.logmanager.LogManager \
 		-cp benchmarks/target/benchmarks.jar dev.celadon.benchmarks.WorkerBenchmark $(IMAGES)
