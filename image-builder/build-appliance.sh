@@ -11,7 +11,8 @@
 #  2. data (GPT name and ext4 label CELADON-DATA): the state dir, made with mkfs.ext4 -d.
 # The initramfs is the whole OS, read-only at run time (../appliance/init): busybox, the kernel
 # modules of $MODULES, QEMU with qemu-img and its TCG module, OVMF, the reconciler on a jlink'd
-# runtime (with its JDK AOT cache), and the tiny guest under /usr/share/celadon/images.
+# runtime (with a CDS archive; AOT_CACHE=1 adds the JDK AOT cache of the reconciler, which makes
+# the build unreproducible), and the tiny guest under /usr/share/celadon/images.
 # No root-only operations (no loop mounts, no chroot, no mknod); byte-for-byte reproducible:
 # SOURCE_DATE_EPOCH everywhere, sorted cpio, fixed GUIDs, UUIDs, volume ids and hash seeds.
 # Nothing is rebuilt when MANIFEST records the same inputs.
@@ -84,9 +85,9 @@ manifest() {
 	dpkg-query -W -f='package ${Package} ${Version}\n' busybox-static qemu-system-x86 qemu-utils ovmf systemd-boot-efi \
 		binutils mtools dosfstools gdisk e2fsprogs cpio zstd
 	echo "jdk $("$JAVA_HOME/bin/java" -XshowSettings:properties -version 2>&1 | awk '/java.runtime.version/ {print $3}') $JDK_MODULES"
-	echo "source-date-epoch $SOURCE_DATE_EPOCH data-mib $DATA_SIZE_MIB"
+	echo "source-date-epoch $SOURCE_DATE_EPOCH data-mib $DATA_SIZE_MIB aot-cache ${AOT_CACHE:-0}"
 	echo "modules $(echo $MODULES)"
-	(cd "$HERE" && sha256sum build-appliance.sh)
+	(cd "$HERE" && sha256sum build-appliance.sh train-aot.sh)
 	(cd "$TOP" && find appliance -type f | sort | xargs sha256sum)
 	(cd "$TINY" && sha256sum vmlinuz initrd.img base.qcow2)
 	(cd "$QUARKUS_APP" && find . -type f | sort | xargs sha256sum)
@@ -150,15 +151,18 @@ cp -rL /usr/share/qemu "$root/usr/share/qemu"
 rm -f "$root/usr/share/qemu/trace-events-all"	# only for tracing, 450 KB
 
 # The reconciler: a runtime of just the modules it needs, and the fast-jar as built.
+# With the JDK's class data sharing archive for its own classes (deterministic, no machine code);
+# the one for heaps over 32 GiB is left out.
 "$JAVA_HOME/bin/jlink" --add-modules "$JDK_MODULES" --strip-debug --no-header-files --no-man-pages \
-	--output "$root/usr/lib/celadon/jre"
+	--generate-cds-archive --output "$root/usr/lib/celadon/jre" >/dev/null
+rm "$root/usr/lib/celadon/jre/lib/server/classes_nocoops.jsa"
 cp -r "$QUARKUS_APP" "$root/usr/lib/celadon/app"
 
 # The loader and every library the binaries link, as ldd resolves them here.
 {
 	for f in "${BINARIES[@]}"; do ldd "$f"; done
 	find "$root/usr/lib/celadon/jre" -type f \( -name '*.so' -o -path '*/bin/*' \) -exec ldd {} \;
-} | awk '$2 == "=>" && $3 ~ /^\// {print $3} $1 ~ /^\// {print $1}' | sort -u |
+} | awk '$2 == "=>" && $3 ~ /^\// {print $3} $1 ~ /^\// {print $1}' | grep -v "^$root/" | sort -u |
 	while read -r lib; do
 		[ -e "$root$lib" ] || install -D -m 0755 "$lib" "$root$lib"	# follows the soname link
 	done
@@ -191,11 +195,13 @@ for m in $MODULES; do
 	else echo "build-appliance: $kver has no module $m (skipped)"; fi
 done
 
-# --- JDK AOT cache (JEP 483/514/515): a training run of the reconciler on this very runtime and
-# these very jars, against a throwaway repository; the JVM writes the cache as it exits. The
-# cache is valid only for jars of the same mtimes, so they get their final ones first. ---
+# --- With AOT_CACHE=1, the JDK AOT cache (JEP 483/514/515): a training run of the reconciler on
+# this very runtime and these very jars; the JVM writes the cache as it exits. It starts the
+# reconciler about 10 s sooner under TCG (30 -> 20 s) but its bytes differ from run to run (what
+# a multithreaded start loads, and its profiles), so it is off by default: the image must be
+# reproducible. The cache is valid only for jars of the same mtimes: they get their final ones. ---
 find "$root" -exec touch -h -d "@$SOURCE_DATE_EPOCH" {} +
-bash "$HERE/train-aot.sh" "$root/usr/lib/celadon/jre" "$root/usr/lib/celadon/app" "$WORK/train"
+[ "${AOT_CACHE:-0}" = 0 ] || bash "$HERE/train-aot.sh" "$root/usr/lib/celadon/jre" "$root/usr/lib/celadon/app" "$WORK/train"
 
 # --- The initramfs: /dev/console first (a hand-written entry: making the node needs root), then
 # the tree; the kernel unpacks concatenated archives in order. ---
@@ -228,6 +234,12 @@ for s in osrel:"$A/etc/os-release" cmdline:"$WORK/cmdline" linux:"$kroot/boot/vm
 	next=$((next + $(stat -L -c %s "$file")))
 done
 objcopy "${sections[@]}" "$STUB" "$WORK/celadon.efi"
+# objcopy stamps the PE header with the time of day (and a checksum over it): fix the stamp to
+# SOURCE_DATE_EPOCH and clear the checksum, which UEFI does not check.
+pe=$(od -A n -t u4 -j 60 -N 4 "$WORK/celadon.efi" | tr -d ' ')	# e_lfanew: where the PE header is
+le32() { printf "\\x%02x\\x%02x\\x%02x\\x%02x" $(($1 & 255)) $(($1 >> 8 & 255)) $(($1 >> 16 & 255)) $(($1 >> 24 & 255)); }
+printf "$(le32 "$SOURCE_DATE_EPOCH")" | dd of="$WORK/celadon.efi" bs=1 seek=$((pe + 8)) conv=notrunc status=none
+printf "$(le32 0)" | dd of="$WORK/celadon.efi" bs=1 seek=$((pe + 88)) conv=notrunc status=none
 
 # --- The ESP: FAT32 with fixed volume id and times, files copied in with mtools (no mount). ---
 install -m 0644 "$A/celadon.properties" "$WORK/celadon.properties"
@@ -241,12 +253,10 @@ mmd -i "$WORK/esp.img" ::EFI ::EFI/BOOT
 mcopy -m -i "$WORK/esp.img" "$WORK/celadon.efi" ::EFI/BOOT/BOOTX64.EFI
 mcopy -m -i "$WORK/esp.img" "$WORK/celadon.properties" ::celadon.properties
 
-# --- The data partition: the state dir's skeleton, owned by root, fixed UUID and hash seed. ---
-mkdir -p "$WORK/data/images"
-find "$WORK/data" -exec touch -h -d "@$SOURCE_DATE_EPOCH" {} +
+# --- The data partition: empty ext4 (the appliance makes its folders), fixed UUID and hash seed,
+# times from E2FSPROGS_FAKE_TIME. (mkfs -d would copy the source files' ctimes, which vary.) ---
 truncate -s "${DATA_SIZE_MIB}M" "$WORK/data.img"
-mkfs.ext4 -q -F -L CELADON-DATA -U "$DATA_UUID" -E "hash_seed=$HASH_SEED,root_owner=0:0" -d "$WORK/data" \
-	"$WORK/data.img"
+mkfs.ext4 -q -F -L CELADON-DATA -U "$DATA_UUID" -E "hash_seed=$HASH_SEED,root_owner=0:0" "$WORK/data.img"
 
 # --- The disk: 1 MiB for the GPT, the ESP, the data partition, 1 MiB for the backup GPT. ---
 raw=$WORK/celadon.raw
