@@ -82,7 +82,7 @@ done
 manifest() {
 	echo "# Celadon appliance: inputs (a change rebuilds)"
 	echo "kernel $deb_file $deb_hash"
-	dpkg-query -W -f='package ${Package} ${Version}\n' busybox-static qemu-system-x86 qemu-utils ovmf systemd-boot-efi \
+	dpkg-query -W -f='package ${Package} ${Version}\n' busybox-static qemu-system-x86 qemu-utils ovmf seabios ipxe-qemu systemd-boot-efi \
 		binutils mtools dosfstools gdisk e2fsprogs cpio zstd
 	echo "jdk $("$JAVA_HOME/bin/java" -XshowSettings:properties -version 2>&1 | awk '/java.runtime.version/ {print $3}') $JDK_MODULES"
 	echo "source-date-epoch $SOURCE_DATE_EPOCH data-mib $DATA_SIZE_MIB aot-cache ${AOT_CACHE:-0}"
@@ -141,13 +141,16 @@ install -m 0644 "$A/etc/inittab" "$A/etc/os-release" "$A/etc/passwd" "$A/etc/gro
 install -m 0644 "$A/etc/appliance.properties" "$root/etc/celadon/"
 install -m 0644 "$A/etc/bridge.conf" "$root/etc/qemu/"
 
-# QEMU: the binaries, the TCG module, the firmware QEMU loads (dereferenced), OVMF.
+# QEMU: the binaries, the TCG module, OVMF, and the firmware QEMU loads from its firmware path
+# (Debian's: /usr/share/qemu, /usr/share/seabios, /usr/lib/ipxe/qemu; dereferenced).
 for f in "${BINARIES[@]}" "${OVMF[@]}"; do
 	install -D -m 0755 "$f" "$root$f"
 done
 chmod 0644 "$root"/usr/share/OVMF/*
-mkdir -p "$root/usr/share"
-cp -rL /usr/share/qemu "$root/usr/share/qemu"
+mkdir -p "$root/usr/lib/ipxe"
+for d in /usr/share/qemu /usr/share/seabios /usr/lib/ipxe/qemu; do
+	cp -rL "$d" "$root$d"
+done
 rm -f "$root/usr/share/qemu/trace-events-all"	# only for tracing, 450 KB
 
 # The reconciler: a runtime of just the modules it needs, and the fast-jar as built.
