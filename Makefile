@@ -7,15 +7,17 @@ export JAVA_HOME
 MVN := mvn -B -ntp
 IMAGES := $(CURDIR)/image-builder/target/images
 APP := reconciler/target/quarkus-app/quarkus-run.jar
+APPLIANCE := $(IMAGES)/appliance/celadon.raw
 # The demo's state (Git clone, worker records, disks, the embedded demo repository); not under target/,
 # so `mvn clean` never pulls the disks from under running demo partitions.
 DEMO_STATE := $(CURDIR)/.demo
 
 # Debian packages the build, the tests and the demo use.
 DEB_PACKAGES := qemu-system-x86 qemu-utils ovmf busybox-static qemu-guest-agent \
-	mtools dosfstools gdisk systemd-boot-efi cpio zstd xz-utils git curl chromium python3 openssh-server openssh-client
+	mtools dosfstools gdisk systemd-boot-efi cpio zstd xz-utils git curl chromium python3 openssh-server openssh-client \
+	binutils e2fsprogs seabios ipxe-qemu socat
 
-.PHONY: deps guest build test unit run validate bench clean
+.PHONY: deps guest build image test unit run validate bench clean
 
 ## Install what a fresh machine lacks (idempotent; a no-op when everything is there).
 deps:
@@ -34,13 +36,19 @@ guest: deps
 build: deps
 	$(MVN) -DskipTests package
 
+## The bootable appliance image (UEFI, GPT: UKI + celadon.properties on the ESP, a data partition)
+## and its qcow2, under $(IMAGES)/appliance; see image-builder/README.md.
+image: deps guest build
+	bash image-builder/build-appliance.sh $(IMAGES)
+
 ## Unit tests only: no QEMU, seconds.
 unit: deps
 	$(MVN) test
 
-## Every tier: unit tests, then integration tests against real QEMU (TCG) and a real git daemon.
-test: deps guest
-	$(MVN) verify -Dceladon-test.images=$(IMAGES)
+## Every tier: unit tests, then integration tests against real QEMU (TCG) and a real git daemon,
+## the appliance image booted under OVMF among them.
+test: deps guest image
+	$(MVN) verify -Dceladon-test.images=$(IMAGES) -Dceladon-test.appliance=$(APPLIANCE)
 
 ## The reconciler on the embedded demo repository; status on http://localhost:8080.
 run: deps guest build
