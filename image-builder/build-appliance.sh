@@ -240,7 +240,7 @@ objcopy "${sections[@]}" "$STUB" "$WORK/celadon.efi"
 # objcopy stamps the PE header with the time of day (and a checksum over it): fix the stamp to
 # SOURCE_DATE_EPOCH and clear the checksum, which UEFI does not check.
 pe=$(od -A n -t u4 -j 60 -N 4 "$WORK/celadon.efi" | tr -d ' ')	# e_lfanew: where the PE header is
-le32() { printf "\\x%02x\\x%02x\\x%02x\\x%02x" $(($1 & 255)) $(($1 >> 8 & 255)) $(($1 >> 16 & 255)) $(($1 >> 24 & 255)); }
+le32() { printf '%08x' "$1" | sed 's/\(..\)\(..\)\(..\)\(..\)/\\x\4\\x\3\\x\2\\x\1/'; }	# as printf escapes
 printf "$(le32 "$SOURCE_DATE_EPOCH")" | dd of="$WORK/celadon.efi" bs=1 seek=$((pe + 8)) conv=notrunc status=none
 printf "$(le32 0)" | dd of="$WORK/celadon.efi" bs=1 seek=$((pe + 88)) conv=notrunc status=none
 
