@@ -7,18 +7,23 @@ export JAVA_HOME
 MVN := mvn -B -ntp
 IMAGES := $(CURDIR)/image-builder/target/images
 APP := reconciler/target/quarkus-app/quarkus-run.jar
+APPLIANCE := $(IMAGES)/appliance/celadon.raw
 # The demo's state (Git clone, worker records, disks, the embedded demo repository); not under target/,
 # so `mvn clean` never pulls the disks from under running demo partitions.
 DEMO_STATE := $(CURDIR)/.demo
+# How a run uses the AOT cache `make build` trains: the same no-machine-code flags it was trained with.
+AOT_RUN := -XX:+UnlockDiagnosticVMOptions -XX:-AOTAdapterCaching -XX:-AOTStubCaching \
+	-XX:AOTCache=$(CURDIR)/reconciler/target/quarkus-app/app.aot
 
 # Debian packages the build, the tests and the demo use.
 DEB_PACKAGES := qemu-system-x86 qemu-utils ovmf busybox-static qemu-guest-agent \
-	mtools dosfstools gdisk systemd-boot-efi cpio zstd xz-utils git curl chromium python3 openssh-server openssh-client
+	mtools dosfstools gdisk systemd-boot-efi cpio zstd xz-utils git curl chromium python3 openssh-server openssh-client \
+	binutils e2fsprogs seabios ipxe-qemu socat
 
 # Only the benchmarks use these: wrk for status throughput, libvirt for the side-by-side rows.
 BENCH_PACKAGES := wrk libvirt-daemon-system libvirt-clients
 
-.PHONY: deps bench-deps guest build test unit run validate bench clean
+.PHONY: deps bench-deps guest build image test unit run validate bench clean
 
 ## Install what a fresh machine lacks (idempotent; a no-op when everything is there).
 deps:
@@ -49,13 +54,19 @@ build: deps
 	$(MVN) -DskipTests package
 	bash reconciler/src/main/aot/train.sh $(JAVA_HOME)/bin/java reconciler/target/quarkus-app appliance/jvm.options
 
+## The bootable appliance image (UEFI, GPT: UKI + celadon.properties on the ESP, a data partition)
+## and its qcow2, under $(IMAGES)/appliance; see image-builder/README.md.
+image: deps guest build
+	bash image-builder/build-appliance.sh $(IMAGES)
+
 ## Unit tests only: no QEMU, seconds.
 unit: deps
 	$(MVN) test
 
-## Every tier: unit tests, then integration tests against real QEMU (TCG) and a real git daemon.
-test: deps guest
-	$(MVN) verify -Dceladon-test.images=$(IMAGES)
+## Every tier: unit tests, then integration tests against real QEMU (TCG) and a real git daemon,
+## the appliance image booted under OVMF among them.
+test: deps guest image
+	$(MVN) verify -Dceladon-test.images=$(IMAGES) -Dceladon-test.appliance=$(APPLIANCE)
 
 ## The reconciler on the embedded demo repository; status on http://localhost:8080.
 run: deps guest build
@@ -67,8 +78,7 @@ run: deps guest build
 	@echo "To stop the demo partitions: sed -i 's/runState: Running/runState: Stopped/' partitions.d/*.yaml, commit."
 	@echo
 	CELADON_STATE_DIR=$(DEMO_STATE) CELADON_IMAGES_DIRS=$(IMAGES) QUARKUS_HTTP_HOST=127.0.0.1 \
-		$(JAVA_HOME)/bin/java @appliance/jvm.options -XX:AOTCache=$(CURDIR)/reconciler/target/quarkus-app/app.aot \
-		-jar $(CURDIR)/$(APP)
+		$(JAVA_HOME)/bin/java @appliance/jvm.options $(AOT_RUN) -jar $(CURDIR)/$(APP)
 
 ## Validate a spec folder without starting anything: make validate DIR=partitions.d
 validate: build
@@ -82,7 +92,7 @@ bench: bench-deps build guest
 	$(JAVA_HOME)/bin/java -cp benchmarks/target/benchmarks.jar dev.celadon.benchmarks.ConvergeBenchmark \
 		$(APP) $(IMAGES) 10 appliance/jvm.options
 	$(JAVA_HOME)/bin/java -cp benchmarks/target/benchmarks.jar dev.celadon.benchmarks.StartupBenchmark $(APP) 10 \
-		@appliance/jvm.options -XX:AOTCache=$(CURDIR)/reconciler/target/quarkus-app/app.aot
+		@appliance/jvm.options $(AOT_RUN)
 	bash benchmarks/status-throughput.sh $(JAVA_HOME)/bin/java
 
 clean:

@@ -10,7 +10,8 @@ app=$(readlink -f reconciler/target/quarkus-app)
 work=$(mktemp -d)
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 CELADON_STATE_DIR="$work/state" CELADON_IMAGES_DIRS="$work/no-images" QUARKUS_HTTP_HOST=127.0.0.1 \
-QUARKUS_HTTP_PORT=$port "$java" @appliance/jvm.options -XX:AOTCache="$app/app.aot" -jar "$app/quarkus-run.jar" \
+QUARKUS_HTTP_PORT=$port "$java" @appliance/jvm.options -XX:+UnlockDiagnosticVMOptions -XX:-AOTAdapterCaching \
+	-XX:-AOTStubCaching -XX:AOTCache="$app/app.aot" -jar "$app/quarkus-run.jar" \
 	>"$work/reconciler.log" 2>&1 &
 pid=$!
 trap 'kill $pid; wait $pid 2>/dev/null; rm -rf "$work"' EXIT

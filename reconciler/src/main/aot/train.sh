@@ -3,6 +3,11 @@
 # it on the embedded demo repository, syncs, plans and serves status, then stops it; the JVM writes
 # the cache at exit. Run it with the JVM options and the application path used in production: the
 # cache records both, and a JVM that finds them different ignores the cache (it never fails to start).
+# The cache holds no machine code (-AOTAdapterCaching, -AOTStubCaching): JDK 25 does not check that
+# code against the CPU it runs on, and code made for one CPU's AVX2 dies with SIGILL on a CPU without
+# it (QEMU's default TCG CPU, a migrated VM). Loaded classes and method profiles are portable.
+# The runs that use the cache pass the same three flags (Makefile `run`, appliance/celadon-run).
+# Used by `make build` for this host and by image-builder/build-appliance.sh (AOT_CACHE=1) for the image.
 # Usage: train.sh JAVA APP_DIR JVM_OPTIONS_FILE
 set -euo pipefail
 java=$1 app=$(readlink -f "$2") options=$(readlink -f "$3")
@@ -13,7 +18,8 @@ port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); p
 rm -f "$app/app.aot"
 # No images: the demo partitions fail to start at once, which still exercises parse, plan, apply and status.
 CELADON_STATE_DIR="$work/state" CELADON_IMAGES_DIRS="$work/no-images" QUARKUS_HTTP_HOST=127.0.0.1 \
-QUARKUS_HTTP_PORT=$port "$java" "@$options" -XX:AOTCacheOutput="$app/app.aot" -jar "$app/quarkus-run.jar" \
+QUARKUS_HTTP_PORT=$port "$java" "@$options" -XX:+UnlockDiagnosticVMOptions -XX:-AOTAdapterCaching \
+	-XX:-AOTStubCaching -XX:AOTCacheOutput="$app/app.aot" -jar "$app/quarkus-run.jar" \
 	>"$work/training.log" 2>&1 &
 pid=$!
 for _ in $(seq 300); do

@@ -1,0 +1,290 @@
+#!/bin/bash
+# Builds the Celadon appliance image into OUT/appliance: celadon.raw (GPT, boots under UEFI),
+# celadon.qcow2 (the same disk) and MANIFEST (what went in).
+#
+# Usage: build-appliance.sh OUT      (OUT/tiny must hold the tiny guest: build-guest.sh OUT)
+#
+# The disk:
+#  1. ESP (GPT name CELADON-ESP, FAT32): EFI/BOOT/BOOTX64.EFI, a unified kernel image (systemd's
+#     EFI stub + the Debian kernel + the initramfs + the command line in ../appliance/cmdline), and
+#     celadon.properties, which the operator edits with mtools before first boot;
+#  2. data (GPT name and ext4 label CELADON-DATA): the state dir, made with mkfs.ext4 -d.
+# The initramfs is the whole OS, read-only at run time (../appliance/init): busybox, the kernel
+# modules of $MODULES, QEMU with qemu-img and its TCG module, OVMF, the reconciler on a jlink'd
+# runtime (with a CDS archive; AOT_CACHE=1 adds the JDK AOT cache of the reconciler, which makes
+# the build unreproducible), and the tiny guest under /usr/share/celadon/images.
+# No root-only operations (no loop mounts, no chroot, no mknod); byte-for-byte reproducible:
+# SOURCE_DATE_EPOCH everywhere, sorted cpio, fixed GUIDs, UUIDs, volume ids and hash seeds.
+# Nothing is rebuilt when MANIFEST records the same inputs.
+set -euo pipefail
+umask 022
+export LC_ALL=C TZ=UTC
+
+OUT=${1:?usage: build-appliance.sh OUT}
+HERE=$(cd "$(dirname "$0")" && pwd)
+TOP=$(dirname "$HERE")
+CACHE=$HERE/target/cache
+SOURCE_DATE_EPOCH=${SOURCE_DATE_EPOCH:-1700000000}
+export SOURCE_DATE_EPOCH E2FSPROGS_FAKE_TIME=$SOURCE_DATE_EPOCH
+JAVA_HOME=${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}
+QUARKUS_APP=$TOP/reconciler/target/quarkus-app
+STUB=/usr/lib/systemd/boot/efi/linuxx64.efi.stub
+KERNEL_META=linux-image-amd64	# the generic kernel: real NICs, disks, KVM, VFIO
+DATA_SIZE_MIB=64	# the state dir's partition; disks of partitions need more on a real machine
+# Drivers in load order (dependencies are added in front from modules.dep): the disks and NICs of
+# QEMU and common servers, the ESP and data filesystems, and what the workers use (KVM, tap on a
+# bridge, vhost, VFIO). Built-in or absent ones are noted and skipped.
+MODULES="virtio_ring virtio virtio_pci_modern_dev virtio_pci_legacy_dev virtio_pci virtio_blk
+	virtio_scsi virtio_net virtio_console virtio_balloon nvme ahci ata_piix sd_mod e1000 e1000e igb
+	ixgbe r8169 crc32c_generic ext4 vfat nls_cp437 nls_ascii nls_utf8 bridge tun vhost_net kvm kvm_intel kvm_amd
+	vfio_pci"
+# The reconciler's JDK modules: jdeps over its jars, minus optional references (java.desktop,
+# jdk.compiler, java.rmi) it never loads; plus providers found by service lookup (DNS, EC, zipfs).
+JDK_MODULES=java.base,java.logging,java.management,java.naming,java.net.http,java.security.jgss,java.sql,java.xml,jdk.management,jdk.unsupported,jdk.crypto.ec,jdk.naming.dns,jdk.zipfs
+# Fixed identities, so two builds give the same bytes.
+DISK_GUID=43454c41-444f-4e00-8000-000000000001
+ESP_GUID=43454c41-444f-4e00-8000-000000000002
+DATA_GUID=43454c41-444f-4e00-8000-000000000003
+DATA_UUID=43454c41-444f-4e00-8000-000000000004
+HASH_SEED=43454c41-444f-4e00-8000-000000000005
+ESP_VOLUME_ID=43454c41
+
+TINY=$OUT/tiny
+for f in "$TINY/vmlinuz" "$TINY/initrd.img" "$TINY/base.qcow2" "$QUARKUS_APP/quarkus-run.jar" "$JAVA_HOME/bin/jlink" "$STUB"; do
+	[ -e "$f" ] || { echo "build-appliance: $f missing (make guest build; apt-get install systemd-boot-efi)" >&2; exit 1; }
+done
+mkdir -p "$OUT" "$CACHE"
+OUT=$(cd "$OUT" && pwd)
+exec 9>"$OUT/.build-appliance.lock"
+flock 9
+
+# --- What goes in, resolved without network so the up-to-date check stays fast. ---
+kernel_pkg() {
+	apt-cache depends --important "$KERNEL_META" 2>/dev/null | awk '/Depends: linux-image-/ {print $2; exit}'
+}
+pkg=$(kernel_pkg)
+if [ -z "$pkg" ]; then	# a fresh machine whose package lists were never fetched
+	apt-get update -qq
+	pkg=$(kernel_pkg)
+fi
+[ -n "$pkg" ] || { echo "build-appliance: apt knows no $KERNEL_META" >&2; exit 1; }
+read -r _ deb_file _ deb_hash < <(apt-get --print-uris download "$pkg") ||
+	{ echo "build-appliance: apt cannot download $pkg" >&2; exit 1; }
+
+BUSYBOX=/bin/busybox
+QEMU_TCG=/usr/lib/x86_64-linux-gnu/qemu/accel-tcg-x86_64.so	# Debian builds TCG as a module
+BINARIES=(/usr/bin/qemu-system-x86_64 /usr/bin/qemu-img /usr/lib/qemu/qemu-bridge-helper "$QEMU_TCG")
+OVMF=(/usr/share/OVMF/OVMF_CODE_4M.fd /usr/share/OVMF/OVMF_VARS_4M.fd)	# for `firmware: uefi` partitions
+for f in "$BUSYBOX" "${BINARIES[@]}" "${OVMF[@]}"; do
+	[ -e "$f" ] || { echo "build-appliance: $f missing (apt-get install qemu-system-x86 qemu-utils ovmf busybox-static)" >&2; exit 1; }
+done
+
+manifest() {
+	echo "# Celadon appliance: inputs (a change rebuilds)"
+	echo "kernel $deb_file $deb_hash"
+	dpkg-query -W -f='package ${Package} ${Version}\n' busybox-static qemu-system-x86 qemu-utils ovmf seabios ipxe-qemu systemd-boot-efi \
+		binutils mtools dosfstools gdisk e2fsprogs cpio zstd
+	echo "jdk $("$JAVA_HOME/bin/java" -XshowSettings:properties -version 2>&1 | awk '/java.runtime.version/ {print $3}') $JDK_MODULES"
+	echo "source-date-epoch $SOURCE_DATE_EPOCH data-mib $DATA_SIZE_MIB aot-cache ${AOT_CACHE:-0}"
+	echo "modules $(echo $MODULES)"
+	(cd "$HERE" && sha256sum build-appliance.sh) && (cd "$TOP" && sha256sum reconciler/src/main/aot/train.sh)
+	(cd "$TOP" && find appliance -type f | sort | xargs sha256sum)
+	(cd "$TINY" && sha256sum vmlinuz initrd.img base.qcow2)
+	(cd "$QUARKUS_APP" && find . -type f | sort | xargs sha256sum)
+}
+MANIFEST=$(manifest)
+DEST=$OUT/appliance
+if [ -f "$DEST/MANIFEST" ] && [ -f "$DEST/celadon.raw" ] && [ -f "$DEST/celadon.qcow2" ] &&
+	[ "$MANIFEST" = "$(cat "$DEST/MANIFEST")" ]; then
+	echo "build-appliance: $DEST is up to date"
+	exit 0
+fi
+
+# --- Kernel package: download once, unpack once (shared with build-guest.sh's cache layout). ---
+deb=$CACHE/$deb_file
+if [ ! -f "$deb" ]; then
+	# Running as root, apt's sandbox user could not write here; the hash is checked either way.
+	(cd "$CACHE" && apt-get -q -o APT::Sandbox::User=root download "$pkg")
+fi
+[ "SHA256:$(sha256sum "$deb" | cut -d' ' -f1)" = "$deb_hash" ] || {
+	echo "build-appliance: $deb does not match the index ($deb_hash); delete it and retry" >&2; exit 1; }
+kroot=$CACHE/${deb_file%.deb}
+if [ ! -d "$kroot" ]; then
+	rm -rf "$kroot.tmp"
+	mkdir -p "$kroot.tmp"
+	dpkg-deb -x "$deb" "$kroot.tmp"
+	kv=$(basename "$(ls -d "$kroot.tmp"/lib/modules/*)")
+	"$BUSYBOX" depmod -b "$kroot.tmp" "$kv"	# the package ships no modules.dep
+	mv "$kroot.tmp" "$kroot"
+fi
+kver=$(basename "$(ls -d "$kroot"/lib/modules/*)")
+moddir=$kroot/lib/modules/$kver
+
+WORK=$(mktemp -d "$OUT/.appliance-build.XXXXXX")
+trap 'rm -rf "$WORK"' EXIT
+root=$WORK/root
+
+# --- The initramfs tree. ---
+mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,etc/celadon,etc/qemu,lib/modules,proc,sys,dev,run,tmp,var/lib/celadon,boot/efi}
+ln -s ../run "$root/var/run"
+ln -s ../run/resolv.conf "$root/etc/resolv.conf"	# written by udhcpc; / is read-only
+install -m 0755 "$BUSYBOX" "$root/bin/busybox"
+for applet in $("$BUSYBOX" --list-full); do
+	[ "$applet" = bin/busybox ] || ln -s /bin/busybox "$root/$applet"
+done
+
+A=$TOP/appliance
+install -m 0755 "$A/init" "$root/init"
+install -m 0755 "$A/celadon-run" "$root/sbin/celadon-run"
+install -D -m 0644 "$A/jvm.options" "$root/usr/lib/celadon/jvm.options"
+install -m 0755 "$A/etc/udhcpc.script" "$root/etc/udhcpc.script"
+install -m 0644 "$A/etc/inittab" "$A/etc/os-release" "$A/etc/passwd" "$A/etc/group" "$A/etc/hosts" "$root/etc/"
+install -m 0644 "$A/etc/appliance.properties" "$root/etc/celadon/"
+install -m 0644 "$A/etc/bridge.conf" "$root/etc/qemu/"
+
+# QEMU: the binaries, the TCG module, OVMF, and the firmware QEMU loads from its firmware path
+# (Debian's: /usr/share/qemu, /usr/share/seabios, /usr/lib/ipxe/qemu; dereferenced).
+for f in "${BINARIES[@]}" "${OVMF[@]}"; do
+	install -D -m 0755 "$f" "$root$f"
+done
+chmod 0644 "$root"/usr/share/OVMF/*
+mkdir -p "$root/usr/lib/ipxe"
+for d in /usr/share/qemu /usr/share/seabios /usr/lib/ipxe/qemu; do
+	cp -rL "$d" "$root$d"
+done
+rm -f "$root/usr/share/qemu/trace-events-all"	# only for tracing, 450 KB
+
+# The reconciler: a runtime of just the modules it needs, and the fast-jar as built.
+# With the JDK's class data sharing archive for its own classes (deterministic, no machine code);
+# the one for heaps over 32 GiB is left out.
+"$JAVA_HOME/bin/jlink" --add-modules "$JDK_MODULES" --strip-debug --no-header-files --no-man-pages \
+	--generate-cds-archive --output "$root/usr/lib/celadon/jre" >/dev/null
+rm "$root/usr/lib/celadon/jre/lib/server/classes_nocoops.jsa"
+cp -r "$QUARKUS_APP" "$root/usr/lib/celadon/app"
+# `make build` trains an AOT cache for this host's JDK and CPU; it has no place in the image (not
+# reproducible, and machine code for the build CPU). AOT_CACHE=1 trains the image's own below.
+rm -f "$root/usr/lib/celadon/app/app.aot"
+
+# The loader and every library the binaries link, as ldd resolves them here.
+{
+	for f in "${BINARIES[@]}"; do ldd "$f"; done
+	find "$root/usr/lib/celadon/jre" -type f \( -name '*.so' -o -path '*/bin/*' \) -exec ldd {} \;
+} | awk '$2 == "=>" && $3 ~ /^\// {print $3} $1 ~ /^\// {print $1}' | grep -v "^$root/" | sort -u |
+	while read -r lib; do
+		[ -e "$root$lib" ] || install -D -m 0755 "$lib" "$root$lib"	# follows the soname link
+	done
+
+# The tiny guest, so partitions can boot `tiny/vmlinuz` with no download.
+install -D -m 0644 -t "$root/usr/share/celadon/images/tiny" "$TINY/vmlinuz" "$TINY/initrd.img" "$TINY/base.qcow2"
+
+# Modules: each wanted one after its dependencies, uncompressed for busybox insmod.
+declare -A seen=()
+: >"$root/lib/modules/load-order"
+add_module() {	# add_module RELATIVE_PATH
+	local rel=$1 name
+	name=$(basename "$rel"); name=${name%%.ko*}; name=${name//-/_}
+	[ -z "${seen[$name]:-}" ] || return 0
+	seen[$name]=1
+	local dep deps
+	deps=$(awk -v m="$rel:" '$1 == m {for (i = 2; i <= NF; i++) print $i}' "$moddir/modules.dep")
+	for dep in $deps; do add_module "$dep"; done
+	case "$rel" in
+		*.ko) install -m 0644 "$moddir/$rel" "$root/lib/modules/$name.ko" ;;
+		*.ko.xz) xz -dc "$moddir/$rel" >"$root/lib/modules/$name.ko" ;;
+		*.ko.zst) zstd -qdc "$moddir/$rel" >"$root/lib/modules/$name.ko" ;;
+	esac
+	echo "$name" >>"$root/lib/modules/load-order"
+}
+for m in $MODULES; do
+	rel=$(awk -v m="$m" '{p = $1; sub(/:$/, "", p); n = p; sub(/.*\//, "", n); sub(/\.ko.*/, "", n); gsub(/-/, "_", n); if (n == m) {print p; exit}}' "$moddir/modules.dep")
+	if [ -n "$rel" ]; then add_module "$rel"
+	elif tr - _ <"$moddir/modules.builtin" | grep -q "/$m.ko\$"; then :	# built into the kernel
+	else echo "build-appliance: $kver has no module $m (skipped)"; fi
+done
+
+# --- With AOT_CACHE=1, the JDK AOT cache (JEP 483/514/515): a training run of the reconciler on
+# this very runtime and these very jars; the JVM writes the cache as it exits. It starts the
+# reconciler about 10 s sooner under TCG (30 -> 20 s) but its bytes differ from run to run (what
+# a multithreaded start loads, and its profiles), so it is off by default: the image must be
+# reproducible. The cache is valid only for jars of the same mtimes: they get their final ones. ---
+find "$root" -exec touch -h -d "@$SOURCE_DATE_EPOCH" {} +
+[ "${AOT_CACHE:-0}" = 0 ] || bash "$TOP/reconciler/src/main/aot/train.sh" "$root/usr/lib/celadon/jre/bin/java" \
+	"$root/usr/lib/celadon/app" "$root/usr/lib/celadon/jvm.options"
+
+# --- The initramfs: /dev/console first (a hand-written entry: making the node needs root), then
+# the tree; the kernel unpacks concatenated archives in order. ---
+newc() {	# newc NAME MODE RDEVMAJOR RDEVMINOR; entries without data
+	local name=$1 mode=$2 namesize=$((${#1} + 1))
+	printf '070701%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X' \
+		0 "$mode" 0 0 1 "$SOURCE_DATE_EPOCH" 0 0 0 "$3" "$4" "$namesize" 0
+	printf '%s\0' "$name"
+	head -c $(( (4 - (110 + namesize) % 4) % 4 )) /dev/zero	# header + name padded to 4 bytes
+}
+find "$root" -exec touch -h -d "@$SOURCE_DATE_EPOCH" {} +
+{
+	newc dev $((0040755)) 0 0
+	newc dev/console $((0020600)) 5 1
+	newc TRAILER!!! 0 0 0
+	(cd "$root" && find . -mindepth 1 -printf '%P\n' | sort | cpio --quiet -o -H newc -R 0:0 --reproducible)
+} | zstd -q -12 -T2 >"$WORK/initrd.img"
+
+# --- The unified kernel image: the stub's PE sections plus ours, each at the next aligned address
+# after the previous one (systemd 252 has no ukify; this is its objcopy recipe). ---
+printf '%s' "$(cat "$A/cmdline")" >"$WORK/cmdline"
+align=4096	# a multiple of the stub's SectionAlignment, and of the page size
+read -r size vma < <(objdump -h "$STUB" | awk 'NF == 7 {size = $3; vma = $4} END {print size, vma}')
+next=$((0x$size + 0x$vma))	# the end of the stub's last section
+sections=()
+for s in osrel:"$A/etc/os-release" cmdline:"$WORK/cmdline" linux:"$kroot/boot/vmlinuz-$kver" initrd:"$WORK/initrd.img"; do
+	name=${s%%:*} file=${s#*:}
+	next=$(( (next + align - 1) / align * align ))
+	sections+=(--add-section ".$name=$file" --change-section-vma ".$name=$(printf 0x%x "$next")")
+	next=$((next + $(stat -L -c %s "$file")))
+done
+objcopy "${sections[@]}" "$STUB" "$WORK/celadon.efi"
+# objcopy stamps the PE header with the time of day (and a checksum over it): fix the stamp to
+# SOURCE_DATE_EPOCH and clear the checksum, which UEFI does not check.
+pe=$(od -A n -t u4 -j 60 -N 4 "$WORK/celadon.efi" | tr -d ' ')	# e_lfanew: where the PE header is
+le32() { printf '%08x' "$1" | sed 's/\(..\)\(..\)\(..\)\(..\)/\\x\4\\x\3\\x\2\\x\1/'; }	# as printf escapes
+printf "$(le32 "$SOURCE_DATE_EPOCH")" | dd of="$WORK/celadon.efi" bs=1 seek=$((pe + 8)) conv=notrunc status=none
+printf "$(le32 0)" | dd of="$WORK/celadon.efi" bs=1 seek=$((pe + 88)) conv=notrunc status=none
+
+# --- The ESP: FAT32 with fixed volume id and times, files copied in with mtools (no mount). ---
+install -m 0644 "$A/celadon.properties" "$WORK/celadon.properties"
+touch -d "@$SOURCE_DATE_EPOCH" "$WORK/celadon.efi" "$WORK/celadon.properties"
+mib() { echo $(( ($1 + 1048575) / 1048576 )); }
+esp_mib=$(( $(mib "$(stat -c %s "$WORK/celadon.efi")") + 16 ))	# room for celadon.properties and a spare
+truncate -s "${esp_mib}M" "$WORK/esp.img"
+mkfs.vfat -F 32 -S 512 -s 1 --invariant -i "$ESP_VOLUME_ID" -n CELADON-ESP "$WORK/esp.img" >/dev/null
+export MTOOLS_SKIP_CHECK=1
+mmd -i "$WORK/esp.img" ::EFI ::EFI/BOOT
+mcopy -m -i "$WORK/esp.img" "$WORK/celadon.efi" ::EFI/BOOT/BOOTX64.EFI
+mcopy -m -i "$WORK/esp.img" "$WORK/celadon.properties" ::celadon.properties
+
+# --- The data partition: empty ext4 (the appliance makes its folders), fixed UUID and hash seed,
+# times from E2FSPROGS_FAKE_TIME. (mkfs -d would copy the source files' ctimes, which vary.) ---
+truncate -s "${DATA_SIZE_MIB}M" "$WORK/data.img"
+mkfs.ext4 -q -F -L CELADON-DATA -U "$DATA_UUID" -E "hash_seed=$HASH_SEED,root_owner=0:0" "$WORK/data.img"
+
+# --- The disk: 1 MiB for the GPT, the ESP, the data partition, 1 MiB for the backup GPT. ---
+raw=$WORK/celadon.raw
+truncate -s $(( (1 + esp_mib + DATA_SIZE_MIB + 1) * 1048576 )) "$raw"
+# (sgdisk -q silently writes no partitions: its output goes to /dev/null instead)
+sgdisk -U "$DISK_GUID" \
+	-n "1:1M:+${esp_mib}M" -t 1:EF00 -c 1:CELADON-ESP -u "1:$ESP_GUID" \
+	-n "2:0:+${DATA_SIZE_MIB}M" -t 2:8300 -c 2:CELADON-DATA -u "2:$DATA_GUID" "$raw" >/dev/null
+dd if="$WORK/esp.img" of="$raw" bs=1M seek=1 conv=notrunc,sparse status=none
+dd if="$WORK/data.img" of="$raw" bs=1M seek=$((1 + esp_mib)) conv=notrunc,sparse status=none
+qemu-img convert -q -f raw -O qcow2 "$raw" "$WORK/celadon.qcow2"
+
+# --- Publish in one rename: running VMs and parallel builds never see a half-written image. ---
+new=$WORK/appliance
+mkdir "$new"
+mv "$raw" "$WORK/celadon.qcow2" "$new/"
+chmod 0644 "$new"/*
+echo "$MANIFEST" >"$new/MANIFEST"
+rm -rf "$DEST.old"
+[ ! -e "$DEST" ] || mv "$DEST" "$DEST.old"
+mv "$new" "$DEST"
+rm -rf "$DEST.old"
+echo "build-appliance: built $DEST/celadon.raw ($(stat -c %s "$DEST/celadon.raw") bytes; UKI $(stat -c %s "$WORK/celadon.efi"), initramfs $(stat -c %s "$WORK/initrd.img"), kernel $kver)"

@@ -1,0 +1,205 @@
+package dev.celadon.reconciler.appliance;
+
+import dev.celadon.reconciler.testing.GitDaemon;
+import dev.celadon.reconciler.testing.StatusClient;
+import dev.celadon.reconciler.testing.TestRepo;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
+
+import java.io.File;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * The appliance image (issue 5) on real parts: the image {@code make image} built, booted under
+ * QEMU + OVMF with TCG, configured only through celadon.properties on its ESP, following a real
+ * {@code git daemon} on the host's loopback. The image path comes from the system property
+ * {@code celadon-test.appliance}; without the image the test fails and says to run {@code make image}.
+ * Slow: each boot takes about a minute of emulation, the partition inside (TCG inside TCG) minutes.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class ApplianceIT {
+
+    /** Firmware, kernel, the JVM start under TCG: about 50 s on two idle cores; generous for busy ones. */
+    private static final Duration BOOT = Duration.ofMinutes(5);
+    /** A tiny guest emulated inside the emulated appliance. */
+    private static final Duration CONVERGE = Duration.ofMinutes(10);
+
+    private Path image;
+    private Path root;
+    private TestRepo repo;
+    private GitDaemon daemon;
+    private final List<ApplianceVm> vms = new ArrayList<>();
+    private ApplianceVm appliance;
+    private StatusClient status;
+
+    @BeforeAll
+    void startGit() throws IOException {
+        image = Path.of(System.getProperty("celadon-test.appliance", "../image-builder/target/images/appliance/celadon.raw"));
+        assertThat(image).as("the appliance image; run `make image`").exists();
+        root = Files.createTempDirectory("celadon-appliance");
+        repo = TestRepo.create(root.resolve("git"), "fleet");
+        repo.write("partitions.d/README.md", "specs for the appliance test\n");
+        repo.commitAndPush("start empty");
+        daemon = GitDaemon.start(root.resolve("git"));
+    }
+
+    @AfterAll
+    void stopEverything() {
+        vms.forEach(ApplianceVm::close);
+        if (daemon != null) {
+            daemon.close();
+        }
+        // Three disk copies and two builds: hundreds of MB that no one reads afterwards.
+        if (root != null) {
+            try (Stream<Path> tree = Files.walk(root)) {
+                tree.sorted(Comparator.reverseOrder()).map(Path::toFile).forEach(File::delete);
+            } catch (IOException e) {
+                System.err.println("appliance: cannot remove " + root + ": " + e.getMessage());
+            }
+        }
+    }
+
+    private ApplianceVm boot(String name, String properties) throws IOException {
+        ApplianceVm vm = ApplianceVm.boot(image, root.resolve(name), properties, daemon.port());
+        vms.add(vm);
+        return vm;
+    }
+
+    private static String gitUrl() {
+        return "git://" + ApplianceVm.GIT_HOST + "/fleet.git";
+    }
+
+    private static void awaitConsole(ApplianceVm vm, String text) {
+        await("console shows " + text).atMost(BOOT).pollInterval(Duration.ofSeconds(1)).untilAsserted(() -> {
+            assertThat(vm.isAlive()).as("QEMU is running").isTrue();
+            assertThat(vm.console()).contains(text);
+        });
+    }
+
+    @Test
+    @Order(1)
+    void bootsAndShowsTheRepositoryRevision() throws IOException {
+        long start = System.nanoTime();
+        appliance = boot("good", """
+                # written by ApplianceIT
+                celadon.git.url=%s
+                celadon.git.poll-interval=2s
+                celadon.hypervisor.accel=tcg
+                celadon.appliance.name=appliance-it
+                """.formatted(gitUrl()));
+        status = new StatusClient(appliance::statusUrl);
+        await("/status shows the revision").atMost(BOOT).pollInterval(Duration.ofSeconds(1)).ignoreExceptions()
+                .untilAsserted(() -> {
+                    assertThat(appliance.isAlive()).as("QEMU is running").isTrue();
+                    assertThat(status.status().path("source").path("revision").asText()).isEqualTo(repo.head());
+                });
+        System.out.printf("appliance: QEMU start to /status with the revision: %.1f s%n", (System.nanoTime() - start) / 1e9);
+        assertThat(status.status().path("appliance").path("name").asText()).isEqualTo("appliance-it");
+        assertThat(appliance.console()).contains("celadon: state on /dev/vda2").doesNotContain("Kernel panic");
+    }
+
+    /** The slow tier: the appliance boots a tiny guest of its own, TCG inside TCG. */
+    @Test
+    @Order(2)
+    void convergesATinyPartition() {
+        repo.write("partitions.d/tiny.yaml", """
+                apiVersion: celadon.dev/v1alpha1
+                kind: Partition
+                metadata:
+                  name: tiny
+                spec:
+                  runState: Running
+                  cpus: 1
+                  memory: 128Mi
+                  boot:
+                    kernel: tiny/vmlinuz
+                    initrd: tiny/initrd.img
+                    cmdline: console=ttyS0 quiet
+                """);
+        String revision = repo.commitAndPush("a tiny partition");
+        await("tiny Running").atMost(CONVERGE).pollInterval(Duration.ofSeconds(2)).ignoreExceptions()
+                .untilAsserted(() -> {
+                    assertThat(appliance.isAlive()).as("QEMU is running").isTrue();
+                    assertThat(status.phase("tiny")).isEqualTo("Running");
+                });
+        assertThat(status.partition("tiny").orElseThrow().path("revision").asText()).isEqualTo(revision);
+        assertThat(status.status().path("summary").path("running").asInt()).isEqualTo(1);
+    }
+
+    @Test
+    @Order(3)
+    void aLineThatIsNotAPropertyIsNamedOnTheConsole() throws IOException {
+        ApplianceVm vm = boot("bad-line", """
+                celadon.git.url=%s
+                git poll every minute
+                """.formatted(gitUrl()));
+        awaitConsole(vm, "celadon: bad celadon.properties line 2: expected celadon.KEY=VALUE, got 'git poll every minute'");
+        awaitConsole(vm, "the reconciler is not started");
+        vm.close();
+    }
+
+    @Test
+    @Order(4)
+    void aBadValueIsNamedOnTheConsole() throws IOException {
+        ApplianceVm vm = boot("bad-value", """
+                celadon.git.url=%s
+                celadon.git.poll-interval=often
+                """.formatted(gitUrl()));
+        awaitConsole(vm, "celadon.git.poll-interval");
+        awaitConsole(vm, "celadon: the reconciler exited with status");
+        assertThat(vm.console()).doesNotContain("Kernel panic");
+        vm.close();
+    }
+
+    /** Two builds from the same inputs (this checkout, the tiny guest) give the same bytes. */
+    @Test
+    @Order(5)
+    void buildingTwiceGivesTheSameChecksum() throws Exception {
+        Path guest = image.toAbsolutePath().getParent().getParent().resolve("tiny");
+        List<String> sums = new ArrayList<>();
+        for (String name : List.of("build-1", "build-2")) {
+            Path out = root.resolve(name);
+            Files.createDirectories(out);
+            Process copy = new ProcessBuilder("cp", "-r", guest.toString(), out.toString()).inheritIO().start();
+            assertThat(copy.waitFor()).isZero();
+            Process build = new ProcessBuilder("bash", "../image-builder/build-appliance.sh", out.toString())
+                    .redirectErrorStream(true).redirectOutput(root.resolve(name + ".log").toFile()).start();
+            assertThat(build.waitFor(10, TimeUnit.MINUTES)).as("the build finished").isTrue();
+            assertThat(build.exitValue()).as(Files.readString(root.resolve(name + ".log"))).isZero();
+            sums.add(sha256(out.resolve("appliance/celadon.raw")) + " " + sha256(out.resolve("appliance/celadon.qcow2")));
+        }
+        assertThat(sums.get(1)).isEqualTo(sums.get(0));
+    }
+
+    private static String sha256(Path file) throws IOException, NoSuchAlgorithmException {
+        MessageDigest digest = MessageDigest.getInstance("SHA-256");
+        try (InputStream in = Files.newInputStream(file)) {
+            byte[] buffer = new byte[1 << 20];
+            for (int n; (n = in.read(buffer)) > 0; ) {
+                digest.update(buffer, 0, n);
+            }
+        }
+        return HexFormat.of().formatHex(digest.digest());
+    }
+}

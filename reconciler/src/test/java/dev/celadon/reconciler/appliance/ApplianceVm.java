@@ -1,0 +1,123 @@
+package dev.celadon.reconciler.appliance;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The built appliance image booted as an operator would: a copy of {@code celadon.raw} whose
+ * {@code celadon.properties} is written into the ESP with mtools (no mount), QEMU + OVMF under TCG,
+ * 2 GiB, user networking with {@code restrict=on}: the guest reaches only the Git daemon, through a
+ * guestfwd, and the host reaches only the status port, through a hostfwd on 127.0.0.1.
+ */
+final class ApplianceVm implements AutoCloseable {
+
+    /** Where the guest finds Git: a guestfwd address inside QEMU's user network. */
+    static final String GIT_HOST = "10.0.2.100:9418";
+    private static final Path OVMF_CODE = Path.of("/usr/share/OVMF/OVMF_CODE_4M.fd");
+    private static final Path OVMF_VARS = Path.of("/usr/share/OVMF/OVMF_VARS_4M.fd");
+    /** The ESP starts at 1 MiB (build-appliance.sh); mtools addresses it as IMAGE@@OFFSET. */
+    private static final String ESP_OFFSET = "@@1M";
+
+    private final Path dir;
+    private final int statusPort;
+    private final Process qemu;
+
+    private ApplianceVm(Path dir, int statusPort, Process qemu) {
+        this.dir = dir;
+        this.statusPort = statusPort;
+        this.qemu = qemu;
+    }
+
+    /**
+     * Copies the image into {@code dir}, writes {@code properties} as its celadon.properties and boots
+     * it, with the guest's {@code git://10.0.2.100:9418} forwarded to the host's {@code gitPort}.
+     */
+    static ApplianceVm boot(Path image, Path dir, String properties, int gitPort) throws IOException {
+        Files.createDirectories(dir);
+        Path disk = dir.resolve("celadon.raw");
+        run(dir, "cp", "--sparse=always", image.toAbsolutePath().toString(), disk.toString());
+        Path props = dir.resolve("celadon.properties");
+        Files.writeString(props, properties, StandardCharsets.UTF_8);
+        run(dir, "mcopy", "-o", "-i", disk + ESP_OFFSET, props.toString(), "::celadon.properties");
+        Path vars = dir.resolve("OVMF_VARS.fd");
+        Files.copy(OVMF_VARS, vars);
+        int statusPort = freePort();
+        // cmd: runs socat once per guest connection (a chardev target would carry one connection only).
+        String netdev = "user,id=net0,restrict=on,hostfwd=tcp:127.0.0.1:" + statusPort + "-:8080,guestfwd=tcp:"
+                + GIT_HOST + "-cmd:socat - TCP:127.0.0.1:" + gitPort;
+        List<String> command = List.of("qemu-system-x86_64", "-accel", "tcg", "-machine", "q35", "-m", "2048",
+                "-smp", "2", "-display", "none", "-no-user-config", "-nodefaults",
+                "-serial", "file:" + dir.resolve("console.log"),
+                "-drive", "if=pflash,format=raw,readonly=on,file=" + OVMF_CODE,
+                "-drive", "if=pflash,format=raw,file=" + vars,
+                "-drive", "if=virtio,format=raw,file=" + disk,
+                "-netdev", netdev, "-device", "virtio-net-pci,netdev=net0,romfile=");
+        Process qemu = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true)
+                .redirectOutput(dir.resolve("qemu.log").toFile()).start();
+        return new ApplianceVm(dir, statusPort, qemu);
+    }
+
+    String statusUrl() {
+        return "http://127.0.0.1:" + statusPort;
+    }
+
+    boolean isAlive() {
+        return qemu.isAlive();
+    }
+
+    /** What the appliance printed on its serial console so far. */
+    String console() {
+        try {
+            Path log = dir.resolve("console.log");
+            return Files.exists(log) ? Files.readString(log, StandardCharsets.ISO_8859_1) : "";
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Powers the machine off by ending QEMU: the partitions inside it end with it. */
+    @Override
+    public void close() {
+        qemu.destroy();
+        try {
+            if (!qemu.waitFor(10, TimeUnit.SECONDS)) {
+                qemu.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            qemu.destroyForcibly();
+        }
+        qemu.descendants().forEach(ProcessHandle::destroyForcibly);	// socat helpers
+    }
+
+    private static void run(Path dir, String... command) throws IOException {
+        ProcessBuilder builder = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true);
+        builder.environment().put("MTOOLS_SKIP_CHECK", "1");
+        Process process = builder.start();
+        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        try {
+            if (!process.waitFor(60, TimeUnit.SECONDS) || process.exitValue() != 0) {
+                process.destroyForcibly();
+                throw new IllegalStateException(String.join(" ", command) + " failed: " + output);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static int freePort() {
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return socket.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}
