@@ -25,6 +25,7 @@ import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -125,11 +126,35 @@ public final class ReconcileLoop implements AutoCloseable {
                 wake();
             }
         } catch (Exception e) {
-            sourceState.set(before.failed(e.getMessage(), now));
+            SourceState failed = before.failed(e.getMessage(), now);
+            sourceState.set(before.desired().revision() == null ? fromLastCheckout(failed) : failed);
             listener.synced("error");
-            LOG.warnf("sync failed, keeping revision %s: %s", before.desired().revision(), e.getMessage());
+            LOG.warnf("sync failed, keeping revision %s: %s", sourceState.get().desired().revision(), e.getMessage());
         }
         store.markSynced();
+    }
+
+    /**
+     * A start while Git cannot be reached: rather than hold everything until it answers (crashed
+     * partitions would stay down), follow the revision an earlier run checked out, if it is valid.
+     */
+    private SourceState fromLastCheckout(SourceState failed) {
+        try {
+            Optional<RevisionSource.Fetched> disk = source.lastKnown();
+            if (disk.isEmpty()) {
+                return failed;
+            }
+            SpecSet specs = loadSpecs.apply(disk.get().specDir());
+            if (!specs.isValid()) {
+                return failed;
+            }
+            LOG.warnf("Git cannot be reached: following revision %s from the last checkout", disk.get().revision());
+            wake();
+            return failed.followingLastCheckout(disk.get().revision(), specs);
+        } catch (RuntimeException e) {
+            LOG.warnf("the last checkout cannot be read: %s", e.getMessage());
+            return failed;
+        }
     }
 
     /** Asks for a pass as soon as possible, e.g. after an apply finished. */

@@ -30,6 +30,7 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * Builds the reconcile loop from configuration when the application starts, and stops it (never the
@@ -75,7 +76,7 @@ public class ReconcilerService {
         LoopSettings settings = new LoopSettings(applianceName(), config.appliance().labels(),
                 Quantities.parse(config.hypervisor().reservedMemory()), config.git().pollInterval(), TICK, version,
                 git.redactedUrl(), git.target());
-        loop = new ReconcileLoop(settings, () -> fetch(source), dir -> load(dir, rules), hypervisor.get(),
+        loop = new ReconcileLoop(settings, gitRevisions(source), dir -> load(dir, rules), hypervisor.get(),
                 new Ledger(dirs.ledger(), mapper), store, metricsListener(), Clock.systemUTC());
         loop.start();
         LOG.infof("reconciling %s (%s) every %s; state in %s; images from %s", git.redactedUrl(), settings.branch(),
@@ -115,8 +116,21 @@ public class ReconcilerService {
                 git.tokenFile());
     }
 
-    private static RevisionSource.Fetched fetch(GitSource source) throws Exception {
-        Snapshot snapshot = source.sync();
+    private static RevisionSource gitRevisions(GitSource source) {
+        return new RevisionSource() {
+            @Override
+            public Fetched fetch() throws Exception {
+                return fetched(source.sync());
+            }
+
+            @Override
+            public Optional<Fetched> lastKnown() {
+                return source.lastCheckout().map(ReconcilerService::fetched);
+            }
+        };
+    }
+
+    private static RevisionSource.Fetched fetched(Snapshot snapshot) {
         return new RevisionSource.Fetched(snapshot.revision(), snapshot.specDir());
     }
 

@@ -1,6 +1,7 @@
 package dev.celadon.reconciler.loop;
 
 import java.nio.file.Path;
+import java.util.Optional;
 
 /** Where desired state comes from: the Git source in production, a folder in tests. */
 @FunctionalInterface
@@ -8,6 +9,11 @@ public interface RevisionSource {
 
     /** The newest revision and the folder holding its specs. Throws when the source cannot be reached. */
     Fetched fetch() throws Exception;
+
+    /** The revision an earlier run left on disk, for a start while the source cannot be reached. */
+    default Optional<Fetched> lastKnown() {
+        return Optional.empty();
+    }
 
     record Fetched(String revision, Path specDir) {
     }

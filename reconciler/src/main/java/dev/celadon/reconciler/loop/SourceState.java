@@ -38,6 +38,15 @@ record SourceState(LoopSettings settings, Desired desired, String fetchedRevisio
         return new SourceState(settings, desired, fetchedRevision, rejected, now, error, false);
     }
 
+    /**
+     * Follows a revision an earlier run checked out, because the source cannot be reached and no
+     * revision is known yet. Still stale: Git may hold newer commits.
+     */
+    SourceState followingLastCheckout(String revision, SpecSet specs) {
+        return new SourceState(settings, new Desired(revision, specs.partitions()), null, List.of(), lastSyncAt,
+                lastError + "; following revision " + revision + " from the last checkout on disk", true);
+    }
+
     SourceState failed(String message, Instant now) {
         return new SourceState(settings, desired, fetchedRevision, rejected, lastSyncAt,
                 "fetch failed at " + now + ": " + message, true);

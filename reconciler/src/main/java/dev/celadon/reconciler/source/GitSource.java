@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.util.Collection;
 import java.util.List;
+import java.util.Optional;
 
 import org.eclipse.jgit.api.Git;
 import org.eclipse.jgit.api.ResetCommand;
@@ -86,6 +87,32 @@ public final class GitSource {
             revision = cloneAfresh();
         }
         return new Snapshot(revision.name(), specDir(), clock.instant());
+    }
+
+    /**
+     * The revision an earlier run checked out, as it is on disk, without asking the remote: what to
+     * follow when the remote cannot be reached at start. Empty when there is no reusable clone, or its
+     * work tree is not exactly a commit (a run killed in the middle of a checkout).
+     */
+    public synchronized Optional<Snapshot> lastCheckout() {
+        try {
+            if (repo == null) {
+                repo = cloneDir.reuse(settings.refIsCommit()).orElse(null);
+            }
+            if (repo == null) {
+                return Optional.empty();
+            }
+            ObjectId head = repo.resolve(Constants.HEAD);
+            boolean clean = Git.wrap(repo).status().call().isClean();
+            if (head == null || !clean || !Files.isDirectory(specDir())) {
+                return Optional.empty();
+            }
+            checkedOut = head;
+            return Optional.of(new Snapshot(head.name(), specDir(), clock.instant()));
+        } catch (IOException | GitAPIException e) {
+            LOG.warnf("the last checkout in %s is not usable: %s", cloneDir.path(), e.getMessage());
+            return Optional.empty();
+        }
     }
 
     /** Steps 1 to 7 of the protocol, against the clone in place. */

@@ -50,6 +50,8 @@ class ReconcileLoopTest {
     private final StatusStore store = new StatusStore(mapper);
     private String head;
     private boolean reachable = true;
+    /** What an earlier run left checked out on disk, if anything. */
+    private String onDisk;
     private ReconcileLoop loop;
 
     @BeforeEach
@@ -65,13 +67,21 @@ class ReconcileLoopTest {
     private ReconcileLoop newLoop() {
         LoopSettings settings = new LoopSettings("host-a", Map.of(), 512L << 20, Duration.ofSeconds(5),
                 Duration.ofSeconds(1), "test", "file:///repo", "main");
-        RevisionSource source = () -> {
-            if (!reachable) {
-                throw new java.io.IOException("connection refused");
+        RevisionSource source = new RevisionSource() {
+            @Override
+            public Fetched fetch() throws Exception {
+                if (!reachable) {
+                    throw new java.io.IOException("connection refused");
+                }
+                return new Fetched(head, stateDir.resolve(head));
             }
-            return new RevisionSource.Fetched(head, stateDir);
+
+            @Override
+            public java.util.Optional<Fetched> lastKnown() {
+                return java.util.Optional.ofNullable(onDisk).map(r -> new Fetched(r, stateDir.resolve(r)));
+            }
         };
-        return new ReconcileLoop(settings, source, dir -> revisions.get(head), hypervisor,
+        return new ReconcileLoop(settings, source, dir -> revisions.get(dir.getFileName().toString()), hypervisor,
                 new Ledger(stateDir.resolve("ledger.json"), mapper), store, LoopListener.NONE, clock);
     }
 
@@ -243,6 +253,39 @@ class ReconcileLoopTest {
         assertThat(hypervisor.calls()).containsExactly("start web");
         assertThat(web(doc).phase()).isEqualTo(Phase.Failed);
         assertThat(doc.source().stale()).isTrue();
+    }
+
+    @Test
+    void reconcilerRestartWhileGitIsDownFollowsTheLastCheckout() {
+        commit("r1", Specs.partition("web"));
+        converge();
+        hypervisor.crash(WEB, StopReason.WORKER_KILLED);
+        loop.close();
+        reachable = false;
+        onDisk = "r1";
+        loop = newLoop();
+        clock.advance(Duration.ofSeconds(11));
+        StatusDocument doc = converge();
+        assertThat(hypervisor.calls()).containsExactly("start web", "start web");
+        assertThat(web(doc).phase()).isEqualTo(Phase.Running);
+        assertThat(web(doc).restarts()).isEqualTo(1);
+        assertThat(doc.source().revision()).isEqualTo("r1");
+        assertThat(doc.source().stale()).isTrue();
+        assertThat(doc.source().lastError()).contains("connection refused", "following revision r1 from the last checkout");
+    }
+
+    @Test
+    void anInvalidLastCheckoutIsNotFollowed() {
+        commit("r1", Specs.partition("web"));
+        converge();
+        revisions.put("r2", new SpecSet(List.of(), List.of(new SpecError("web.yaml", 1, 1, "kind", "bad"))));
+        loop.close();
+        reachable = false;
+        onDisk = "r2";
+        loop = newLoop();
+        StatusDocument doc = converge();
+        assertThat(hypervisor.calls()).containsExactly("start web");
+        assertThat(doc.source().revision()).isNull();
     }
 
     @Test

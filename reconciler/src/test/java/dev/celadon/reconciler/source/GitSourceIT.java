@@ -108,6 +108,25 @@ class GitSourceIT {
         assertThat(Files.getLastModifiedTime(file).toMillis()).isEqualTo(modified);
     }
 
+    /** A reconciler restarted while Git is down still knows what it followed: the clean checkout on disk. */
+    @Test
+    void theLastCheckoutIsKnownWithoutTheRemote() throws Exception {
+        String sha = repo.write("partitions.d/web.yaml", WEB).commitAndPush("web");
+        Path clone = state.resolve("clone");
+        assertThat(new GitSource(GitSettings.of(daemon.url(repo)), clone).sync().revision()).isEqualTo(sha);
+        daemon.stop();
+
+        GitSource afterRestart = new GitSource(GitSettings.of(daemon.url(repo)), clone);
+        assertThat(afterRestart.lastCheckout()).hasValueSatisfying(snapshot -> {
+            assertThat(snapshot.revision()).isEqualTo(sha);
+            assertThat(snapshot.specDir().resolve("web.yaml")).hasContent(WEB);
+        });
+        Files.writeString(clone.resolve("partitions.d/web.yaml"), "half a checkout");
+        assertThat(afterRestart.lastCheckout()).as("a work tree that is not exactly a commit").isEmpty();
+        assertThat(new GitSource(GitSettings.of(daemon.url(repo)), state.resolve("never-cloned")).lastCheckout())
+                .isEmpty();
+    }
+
     @Test
     void outageKeepsLastCheckoutAndRecovers() throws Exception {
         String sha = repo.write("partitions.d/web.yaml", WEB).commitAndPush("web");
