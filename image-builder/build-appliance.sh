@@ -59,17 +59,8 @@ exec 9>"$OUT/.build-appliance.lock"
 flock 9
 
 # --- What goes in, resolved without network so the up-to-date check stays fast. ---
-kernel_pkg() {
-	apt-cache depends --important "$KERNEL_META" 2>/dev/null | awk '/Depends: linux-image-/ {print $2; exit}'
-}
-pkg=$(kernel_pkg)
-if [ -z "$pkg" ]; then	# a fresh machine whose package lists were never fetched
-	apt-get update -qq
-	pkg=$(kernel_pkg)
-fi
-[ -n "$pkg" ] || { echo "build-appliance: apt knows no $KERNEL_META" >&2; exit 1; }
-read -r _ deb_file _ deb_hash < <(apt-get --print-uris download "$pkg") ||
-	{ echo "build-appliance: apt cannot download $pkg" >&2; exit 1; }
+. "$HERE/kernel-package.sh"
+kernel_package_lookup "$KERNEL_META" build-appliance
 
 BUSYBOX=/bin/busybox
 QEMU_TCG=/usr/lib/x86_64-linux-gnu/qemu/accel-tcg-x86_64.so	# Debian builds TCG as a module
@@ -87,10 +78,10 @@ manifest() {
 	echo "jdk $("$JAVA_HOME/bin/java" -XshowSettings:properties -version 2>&1 | awk '/java.runtime.version/ {print $3}') $JDK_MODULES"
 	echo "source-date-epoch $SOURCE_DATE_EPOCH data-mib $DATA_SIZE_MIB aot-cache ${AOT_CACHE:-0}"
 	echo "modules $(echo $MODULES)"
-	(cd "$HERE" && sha256sum build-appliance.sh) && (cd "$TOP" && sha256sum reconciler/src/main/aot/train.sh)
+	(cd "$HERE" && sha256sum build-appliance.sh kernel-package.sh) && (cd "$TOP" && sha256sum reconciler/src/main/aot/train.sh)
 	(cd "$TOP" && find appliance -type f | sort | xargs sha256sum)
 	(cd "$TINY" && sha256sum vmlinuz initrd.img base.qcow2)
-	(cd "$QUARKUS_APP" && find . -type f | sort | xargs sha256sum)
+	(cd "$QUARKUS_APP" && find . -type f ! -name app.aot | sort | xargs sha256sum)	# the host's AOT cache is not in the image
 }
 MANIFEST=$(manifest)
 DEST=$OUT/appliance
@@ -101,24 +92,7 @@ if [ -f "$DEST/MANIFEST" ] && [ -f "$DEST/celadon.raw" ] && [ -f "$DEST/celadon.
 fi
 
 # --- Kernel package: download once, unpack once (shared with build-guest.sh's cache layout). ---
-deb=$CACHE/$deb_file
-if [ ! -f "$deb" ]; then
-	# Running as root, apt's sandbox user could not write here; the hash is checked either way.
-	(cd "$CACHE" && apt-get -q -o APT::Sandbox::User=root download "$pkg")
-fi
-[ "SHA256:$(sha256sum "$deb" | cut -d' ' -f1)" = "$deb_hash" ] || {
-	echo "build-appliance: $deb does not match the index ($deb_hash); delete it and retry" >&2; exit 1; }
-kroot=$CACHE/${deb_file%.deb}
-if [ ! -d "$kroot" ]; then
-	rm -rf "$kroot.tmp"
-	mkdir -p "$kroot.tmp"
-	dpkg-deb -x "$deb" "$kroot.tmp"
-	kv=$(basename "$(ls -d "$kroot.tmp"/lib/modules/*)")
-	"$BUSYBOX" depmod -b "$kroot.tmp" "$kv"	# the package ships no modules.dep
-	mv "$kroot.tmp" "$kroot"
-fi
-kver=$(basename "$(ls -d "$kroot"/lib/modules/*)")
-moddir=$kroot/lib/modules/$kver
+kernel_package_unpack "$CACHE" "$BUSYBOX" build-appliance
 
 WORK=$(mktemp -d "$OUT/.appliance-build.XXXXXX")
 trap 'rm -rf "$WORK"' EXIT

@@ -36,18 +36,8 @@ exec 9>"$OUT/.build-guest.lock"
 flock 9
 
 # --- What goes in: resolved without network, so the up-to-date check stays fast. ---
-kernel_pkg() {
-	apt-cache depends --important "$KERNEL_META" 2>/dev/null | awk '/Depends: linux-image-/ {print $2; exit}'
-}
-pkg=$(kernel_pkg)
-if [ -z "$pkg" ]; then	# a fresh machine whose package lists were never fetched
-	apt-get update -qq
-	pkg=$(kernel_pkg)
-fi
-[ -n "$pkg" ] || { echo "build-guest: apt knows no $KERNEL_META" >&2; exit 1; }
-# `apt-get --print-uris download` prints: 'URI' FILE SIZE SHA256:HEX (from the verified index).
-read -r _ deb_file _ deb_hash < <(apt-get --print-uris download "$pkg") ||
-	{ echo "build-guest: apt cannot download $pkg" >&2; exit 1; }
+. "$HERE/kernel-package.sh"
+kernel_package_lookup "$KERNEL_META" build-guest
 
 QGA=/usr/sbin/qemu-ga
 BUSYBOX=/bin/busybox
@@ -66,7 +56,7 @@ manifest() {
 	dpkg-query -W -f='package ${Package} ${Version}\n' busybox-static qemu-guest-agent
 	echo "source-date-epoch $SOURCE_DATE_EPOCH"
 	echo "modules $(echo $MODULES)"
-	(cd "$HERE" && sha256sum build-guest.sh guest/*)
+	(cd "$HERE" && sha256sum build-guest.sh kernel-package.sh guest/*)
 	sha256sum "$BUSYBOX" "$QGA" "${LIBS[@]}"
 }
 MANIFEST=$(manifest)
@@ -78,25 +68,7 @@ if [ -f "$TINY/MANIFEST" ] && [ -f "$TINY/vmlinuz" ] && [ -f "$TINY/initrd.img" 
 fi
 
 # --- Kernel package: download once, unpack once. ---
-deb=$CACHE/$deb_file
-if [ ! -f "$deb" ]; then
-	# Running as root, apt's sandbox user could not write here; the hash is checked either way.
-	(cd "$CACHE" && apt-get -q -o APT::Sandbox::User=root download "$pkg")
-fi
-[ "SHA256:$(sha256sum "$deb" | cut -d' ' -f1)" = "$deb_hash" ] || {
-	echo "build-guest: $deb does not match the index ($deb_hash); delete it and retry" >&2; exit 1; }
-kroot=$CACHE/${deb_file%.deb}
-if [ ! -d "$kroot" ]; then
-	rm -rf "$kroot.tmp"
-	mkdir -p "$kroot.tmp"
-	dpkg-deb -x "$deb" "$kroot.tmp"
-	# The package ships no modules.dep (the host's depmod makes it on install): make it here.
-	kv=$(basename "$(ls -d "$kroot.tmp"/lib/modules/*)")
-	"$BUSYBOX" depmod -b "$kroot.tmp" "$kv"
-	mv "$kroot.tmp" "$kroot"
-fi
-kver=$(basename "$(ls -d "$kroot"/lib/modules/*)")
-moddir=$kroot/lib/modules/$kver
+kernel_package_unpack "$CACHE" "$BUSYBOX" build-guest
 
 # --- The initramfs tree. ---
 WORK=$(mktemp -d "$OUT/.tiny-build.XXXXXX")
