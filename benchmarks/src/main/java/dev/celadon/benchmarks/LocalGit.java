@@ -57,8 +57,10 @@ final class LocalGit implements AutoCloseable {
         git(work, "push", "-q", "origin", "HEAD:main");
     }
 
+    /** Kills the daemon and what it forked: `git daemon` runs git-daemon, which forks per connection. */
     @Override
     public void close() {
+        daemon.descendants().forEach(ProcessHandle::destroyForcibly);
         daemon.destroyForcibly();
     }
 
