@@ -152,29 +152,7 @@ rm -f "$root/usr/lib/celadon/app/app.aot"
 install -D -m 0644 -t "$root/usr/share/celadon/images/tiny" "$TINY/vmlinuz" "$TINY/initrd.img" "$TINY/base.qcow2"
 
 # Modules: each wanted one after its dependencies, uncompressed for busybox insmod.
-declare -A seen=()
-: >"$root/lib/modules/load-order"
-add_module() {	# add_module RELATIVE_PATH
-	local rel=$1 name
-	name=$(basename "$rel"); name=${name%%.ko*}; name=${name//-/_}
-	[ -z "${seen[$name]:-}" ] || return 0
-	seen[$name]=1
-	local dep deps
-	deps=$(awk -v m="$rel:" '$1 == m {for (i = 2; i <= NF; i++) print $i}' "$moddir/modules.dep")
-	for dep in $deps; do add_module "$dep"; done
-	case "$rel" in
-		*.ko) install -m 0644 "$moddir/$rel" "$root/lib/modules/$name.ko" ;;
-		*.ko.xz) xz -dc "$moddir/$rel" >"$root/lib/modules/$name.ko" ;;
-		*.ko.zst) zstd -qdc "$moddir/$rel" >"$root/lib/modules/$name.ko" ;;
-	esac
-	echo "$name" >>"$root/lib/modules/load-order"
-}
-for m in $MODULES; do
-	rel=$(awk -v m="$m" '{p = $1; sub(/:$/, "", p); n = p; sub(/.*\//, "", n); sub(/\.ko.*/, "", n); gsub(/-/, "_", n); if (n == m) {print p; exit}}' "$moddir/modules.dep")
-	if [ -n "$rel" ]; then add_module "$rel"
-	elif tr - _ <"$moddir/modules.builtin" | grep -q "/$m.ko\$"; then :	# built into the kernel
-	else echo "build-appliance: $kver has no module $m (skipped)"; fi
-done
+kernel_modules_install "$root" build-appliance $MODULES
 
 # --- With AOT_CACHE=1, the JDK AOT cache (JEP 483/514/515): a training run of the reconciler on
 # this very runtime and these very jars; the JVM writes the cache as it exits. It starts the

@@ -95,27 +95,7 @@ install -m 0644 "$HERE/guest/inittab" "$HERE/guest/os-release" "$HERE/guest/adjt
 
 # Modules: each wanted one after its dependencies (recursively, so the order modules.dep lists
 # them in does not matter), uncompressed so plain busybox insmod loads them.
-declare -A seen=()
-: >"$root/lib/modules/load-order"
-add_module() {	# add_module RELATIVE_PATH
-	local rel=$1 name
-	name=$(basename "$rel"); name=${name%%.ko*}
-	[ -z "${seen[$name]:-}" ] || return 0
-	seen[$name]=1
-	local dep deps
-	deps=$(awk -v m="$rel:" '$1 == m {for (i = 2; i <= NF; i++) print $i}' "$moddir/modules.dep")
-	for dep in $deps; do add_module "$dep"; done
-	case "$rel" in
-		*.ko) install -m 0644 "$moddir/$rel" "$root/lib/modules/$name.ko" ;;
-		*.ko.xz) xz -dc "$moddir/$rel" >"$root/lib/modules/$name.ko" ;;
-		*.ko.zst) zstd -qdc "$moddir/$rel" >"$root/lib/modules/$name.ko" ;;
-	esac
-	echo "$name" >>"$root/lib/modules/load-order"
-}
-for m in $MODULES; do
-	rel=$(awk -v m="$m" '{p = $1; sub(/:$/, "", p); n = p; sub(/.*\//, "", n); sub(/\.ko.*/, "", n); if (n == m) {print p; exit}}' "$moddir/modules.dep")
-	if [ -n "$rel" ]; then add_module "$rel"; else echo "build-guest: $kver has no module $m (skipped)"; fi
-done
+kernel_modules_install "$root" build-guest $MODULES
 
 # --- Archive: a hand-written newc header for /dev and /dev/console (the kernel opens the
 # console for /init before anything is mounted; making the node would need root), then the

@@ -1,7 +1,8 @@
 # Sourced by build-guest.sh and build-appliance.sh: the Debian kernel package both images are made
 # from, resolved from apt's verified index, downloaded once and unpacked once into a shared cache.
 # Sets globals (this is shell): pkg, deb_file, deb_hash by kernel_package_lookup; kroot, kver, moddir
-# by kernel_package_unpack. TOOL names the calling script in messages.
+# by kernel_package_unpack. kernel_modules_install copies modules and writes lib/modules/load-order.
+# TOOL names the calling script in messages.
 
 kernel_package_lookup() {	# META TOOL
 	local meta=$1 tool=$2
@@ -38,4 +39,33 @@ kernel_package_unpack() {	# CACHE BUSYBOX TOOL
 	fi
 	kver=$(basename "$(ls -d "$kroot"/lib/modules/*)")
 	moddir=$kroot/lib/modules/$kver
+}
+
+kernel_modules_install() {	# ROOT TOOL MODULE...: each module with its dependencies, in load order
+	local root=$1 tool=$2 m rel
+	shift 2
+	declare -gA seen=()
+	: >"$root/lib/modules/load-order"
+	for m in "$@"; do
+		rel=$(awk -v m="$m" '{p = $1; sub(/:$/, "", p); n = p; sub(/.*\//, "", n); sub(/\.ko.*/, "", n); gsub(/-/, "_", n); if (n == m) {print p; exit}}' "$moddir/modules.dep")
+		if [ -n "$rel" ]; then _kernel_module_add "$root" "$rel"
+		elif tr - _ <"$moddir/modules.builtin" | grep -q "/$m.ko\$"; then :	# built into the kernel
+		else echo "$tool: $kver has no module $m (skipped)"; fi
+	done
+}
+
+_kernel_module_add() {	# ROOT RELATIVE_PATH: dependencies first, each module once
+	local root=$1 rel=$2 name dep
+	name=$(basename "$rel"); name=${name%%.ko*}; name=${name//-/_}
+	[ -z "${seen[$name]:-}" ] || return 0
+	seen[$name]=1
+	for dep in $(awk -v m="$rel:" '$1 == m {for (i = 2; i <= NF; i++) print $i}' "$moddir/modules.dep"); do
+		_kernel_module_add "$root" "$dep"
+	done
+	case "$rel" in
+		*.ko) install -m 0644 "$moddir/$rel" "$root/lib/modules/$name.ko" ;;
+		*.ko.xz) xz -dc "$moddir/$rel" >"$root/lib/modules/$name.ko" ;;
+		*.ko.zst) zstd -qdc "$moddir/$rel" >"$root/lib/modules/$name.ko" ;;
+	esac
+	echo "$name" >>"$root/lib/modules/load-order"
 }
