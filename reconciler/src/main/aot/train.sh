@@ -5,7 +5,13 @@
 # cache records both, and a JVM that finds them different ignores the cache (it never fails to start).
 # The cache holds no machine code (-AOTAdapterCaching, -AOTStubCaching): JDK 25 does not check that
 # code against the CPU it runs on, and code made for one CPU's AVX2 dies with SIGILL on a CPU without
-# it (QEMU's default TCG CPU, a migrated VM). Loaded classes and method profiles are portable.
+# it (QEMU's default TCG CPU, a migrated VM). Loaded classes are portable.
+# Nor does it hold method profiles (-AOTRecordTraining): the reconciler runs C1 only, which never reads
+# them, and replaying them at start had the JIT compile the training's hot methods while the reconciler
+# was starting, on one of the two cores (start to live 577 → 524 ms, benchmarks/RESULTS.md).
+# Signed jars lose their signature files first (JGit's): the JDK leaves the classes of a signed jar out of
+# the cache, and verified every one of them at each start (start to live 647 → 582 ms). Nothing here
+# checks signers: Maven verified the jars' checksums when it downloaded them.
 # The runs that use the cache pass the same three flags (Makefile `run`, appliance/celadon-run).
 # Used by `make build` for this host and by image-builder/build-appliance.sh (AOT_CACHE=1) for the image.
 # Usage: train.sh JAVA APP_DIR JVM_OPTIONS_FILE
@@ -16,10 +22,14 @@ trap 'rm -rf "$work"' EXIT
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 
 rm -f "$app/app.aot"
+for jar in "$app"/lib/*/*.jar; do
+	signature=$(unzip -Z1 "$jar" | grep -E '^META-INF/[^/]+\.(SF|RSA|DSA|EC)$' || true)
+	[ -z "$signature" ] || zip -qd "$jar" $signature
+done
 # No images: the demo partitions fail to start at once, which still exercises parse, plan, apply and status.
 CELADON_STATE_DIR="$work/state" CELADON_IMAGES_DIRS="$work/no-images" QUARKUS_HTTP_HOST=127.0.0.1 \
 QUARKUS_HTTP_PORT=$port "$java" "@$options" -XX:+UnlockDiagnosticVMOptions -XX:-AOTAdapterCaching \
-	-XX:-AOTStubCaching -XX:AOTCacheOutput="$app/app.aot" -jar "$app/quarkus-run.jar" \
+	-XX:-AOTStubCaching -XX:-AOTRecordTraining -XX:AOTCacheOutput="$app/app.aot" -jar "$app/quarkus-run.jar" \
 	>"$work/training.log" 2>&1 &
 pid=$!
 for _ in $(seq 300); do
