@@ -5,6 +5,7 @@ import jakarta.inject.Inject;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
+import java.util.regex.MatchResult;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -59,6 +60,13 @@ class MetricsTest {
     void anUnknownSyncResultIsRefused() {
         assertThatIllegalArgumentException().isThrownBy(() -> metrics.recordSync("whatever"))
                 .withMessageContaining("whatever");
+    }
+
+    @Test
+    void onlyCeladonsOwnMetricsAreExported() {
+        // The JVM, system and HTTP binders are off (application.properties): they cost start time.
+        assertThat(Pattern.compile("(?m)^[a-z_]+").matcher(scrape()).results().map(MatchResult::group).distinct())
+                .isNotEmpty().allMatch(name -> name.startsWith("celadon_"));
     }
 
     private static String scrape() {

@@ -4,11 +4,17 @@ import io.quarkus.test.junit.QuarkusTest;
 import org.junit.jupiter.api.Test;
 
 import static io.restassured.RestAssured.given;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.startsWith;
 import static org.hamcrest.Matchers.hasItems;
 import static org.hamcrest.Matchers.notNullValue;
 import static org.hamcrest.Matchers.nullValue;
 
-/** {@code /q/openapi} describes the GET endpoints with the records' schemas, and nothing that writes. */
+/**
+ * {@code /q/openapi} describes the GET endpoints with the records' schemas, and nothing that writes: YAML
+ * by default, JSON on request, as Quarkus' OpenAPI extension serves it.
+ */
 @QuarkusTest
 class OpenApiTest {
 
@@ -28,5 +34,21 @@ class OpenApiTest {
                                 "restarts", "pending"))
                 .body("components.schemas.SourceStatus.properties.keySet()",
                         hasItems("url", "branch", "revision", "lastSyncAt", "lastError", "stale"));
+    }
+
+    @Test
+    void yamlByDefault() {
+        given().get("/q/openapi").then()
+                .statusCode(200)
+                .contentType(startsWith("application/yaml"))
+                .body(startsWith("---\nopenapi: 3.1.0"), containsString("/status/partitions/{name}:"));
+    }
+
+    @Test
+    void jsonWhenTheClientAcceptsJson() {
+        given().accept("application/json").get("/q/openapi").then()
+                .statusCode(200)
+                .contentType(startsWith("application/json"))
+                .body("info.title", equalTo("Celadon status API"));
     }
 }
