@@ -62,7 +62,7 @@ public class ResyncBenchmark {
         LoopSettings settings = new LoopSettings("bench", Map.of(), 512L << 20, Duration.ofSeconds(5),
                 Duration.ofSeconds(1), "bench", "file:///bench", "main");
         loop = new ReconcileLoop(settings, () -> new RevisionSource.Fetched("r1", stateDir), dir -> specs, hypervisor,
-                new Ledger(stateDir.resolve("ledger.json"), mapper), new StatusStore(mapper), LoopListener.NONE,
+                new Ledger(stateDir.resolve("ledger.json"), () -> mapper), new StatusStore(mapper), LoopListener.NONE,
                 Clock.systemUTC());
         loop.syncOnce();
         for (int i = 0; i < 3; i++) {

@@ -47,13 +47,13 @@ public class ReconcilerService {
     private final StatusStore store;
     private final ReconcileMetrics metrics;
     private final Instance<Hypervisor> hypervisor;
-    private final ObjectMapper mapper;
+    private final Instance<ObjectMapper> mapper;
     private final boolean enabled;
     private final String version;
     private ReconcileLoop loop;
 
     public ReconcilerService(CeladonConfig config, StatusStore store, ReconcileMetrics metrics,
-                             Instance<Hypervisor> hypervisor, ObjectMapper mapper,
+                             Instance<Hypervisor> hypervisor, Instance<ObjectMapper> mapper,
                              @ConfigProperty(name = "quarkus.application.version", defaultValue = "dev") String version) {
         this.config = config;
         this.store = store;
@@ -77,7 +77,7 @@ public class ReconcilerService {
                 Quantities.parse(config.hypervisor().reservedMemory()), config.git().pollInterval(), TICK, version,
                 git.redactedUrl(), git.target());
         loop = new ReconcileLoop(settings, gitRevisions(source), dir -> load(dir, rules), hypervisor.get(),
-                new Ledger(dirs.ledger(), mapper), store, metricsListener(), Clock.systemUTC());
+                new Ledger(dirs.ledger(), mapper::get), store, metricsListener(), Clock.systemUTC());
         loop.start();
         LOG.infof("reconciling %s (%s) every %s; state in %s; images from %s", git.redactedUrl(), settings.branch(),
                 Durations.format(config.git().pollInterval()), dirs.root(), dirs.images(config));

@@ -36,9 +36,6 @@ final class RemoteAccess {
     /** Connect and read timeout; a hung server must not stall the reconcile loop forever. */
     private static final int TIMEOUT_SECONDS = 30;
 
-    /** JGit's text for a refspec the remote cannot serve, up to its placeholder. */
-    private static final String REMOTE_LACKS_REF = JGitText.get().remoteDoesNotHaveSpec.split("\\{")[0];
-
     private final GitSettings settings;
     private final URIish uri;
     private final String urlCredentials;
@@ -123,7 +120,7 @@ final class RemoteAccess {
                 return new RemoteUnreachableException(url, "no repository at this URL", failure);
             }
             String m = String.valueOf(t.getMessage());
-            if (m.contains(REMOTE_LACKS_REF)) {
+            if (m.contains(remoteLacksRef())) {
                 // The ref was deleted between listing and fetching it.
                 return new UnknownRefException(url, settings.target());
             }
@@ -134,6 +131,14 @@ final class RemoteAccess {
             }
         }
         return new RemoteUnreachableException(url, problemOf(failure), failure);
+    }
+
+    /**
+     * JGit's text for a refspec the remote cannot serve, up to its placeholder. Looked up only on a
+     * failure: JGit's message bundle is large, and loading it at start cost about 30 ms on the start path.
+     */
+    private static String remoteLacksRef() {
+        return JGitText.get().remoteDoesNotHaveSpec.split("\\{")[0];
     }
 
     /**

@@ -82,7 +82,7 @@ class ReconcileLoopTest {
             }
         };
         return new ReconcileLoop(settings, source, dir -> revisions.get(dir.getFileName().toString()), hypervisor,
-                new Ledger(stateDir.resolve("ledger.json"), mapper), store, LoopListener.NONE, clock);
+                new Ledger(stateDir.resolve("ledger.json"), () -> mapper), store, LoopListener.NONE, clock);
     }
 
     private void commit(String revision, Partition... partitions) {
