@@ -120,11 +120,11 @@ final class PartitionReader {
                 ? spec.optional("maxMemory").flatMap(Value::quantity).filter(bytes -> notBelowMemory(spec, bytes, memory))
                 : memory;
         Optional<BootConfig> boot = spec.required("boot").flatMap(v -> v.fields(Section.BOOT)).flatMap(this::boot);
-        List<DiskConfig> disks = spec.optional("disks").map(this::disks).orElse(List.of());
+        // With a misspelt profile the disks and services are still checked, as for the default profile.
+        GuestProfile effectiveProfile = profile.orElse(GuestProfile.ENLIGHTENED);
+        List<DiskConfig> disks = spec.optional("disks").map(v -> disks(v, effectiveProfile)).orElse(List.of());
         List<NetworkConfig> networks = spec.optional("networks").map(this::networks).orElse(List.of());
         List<PciAddress> devices = spec.optional("devices").map(this::devices).orElse(List.of());
-        // With a misspelt profile the services are still type-checked, as for the default profile.
-        GuestProfile effectiveProfile = profile.orElse(GuestProfile.ENLIGHTENED);
         IntegrationServices integration = spec.optional("integration").map(v -> integration(v, effectiveProfile))
                 .orElse(effectiveProfile == GuestProfile.LEGACY ? IntegrationServices.NONE : IntegrationServices.ALL);
         RestartPolicy restartPolicy = spec.optional("restartPolicy").flatMap(v -> v.oneOf(RESTART_POLICIES)).orElse(RestartPolicy.ALWAYS);
@@ -257,13 +257,13 @@ final class PartitionReader {
         });
     }
 
-    private List<DiskConfig> disks(Value value) {
+    private List<DiskConfig> disks(Value value, GuestProfile profile) {
         List<DiskConfig> disks = new ArrayList<>();
         Map<String, SourceLocation> names = new HashMap<>();
         for (Value item : value.list().orElse(List.of())) {
             item.fields(Section.DISK).ifPresent(disk -> {
                 Optional<String> name = disk.required("name").flatMap(v -> uniqueLabel(v, "disk", names));
-                Optional<DiskConfig.Source> source = diskSource(disk);
+                Optional<DiskConfig.Source> source = diskSource(disk, profile);
                 if (name.isPresent() && source.isPresent()) {
                     disks.add(new DiskConfig(name.get(), source.get()));
                 }
@@ -272,13 +272,18 @@ final class PartitionReader {
         return disks;
     }
 
-    private Optional<DiskConfig.Source> diskSource(Fields disk) {
+    private Optional<DiskConfig.Source> diskSource(Fields disk, GuestProfile profile) {
         Optional<Value> image = disk.optional("image");
         Optional<Value> size = disk.optional("size");
         Optional<Value> passthrough = disk.optional("passthrough");
         if (passthrough.isPresent()) {
             if (image.isPresent() || size.isPresent()) {
                 passthrough.get().error("a pass-through disk takes no image or size; remove them or the passthrough");
+                return Optional.empty();
+            }
+            if (profile == GuestProfile.LEGACY) {
+                passthrough.get().error("a pass-through disk is a virtio-scsi device, which legacy guests have no driver"
+                        + " for; use profile enlightened or windows");
                 return Optional.empty();
             }
             return passthrough.get().string().filter(path -> {
