@@ -18,6 +18,28 @@ public record DiskConfig(String name, Source source) {
     }
 
     /**
+     * The virtual size Git asks for, rounded up to whole 512-byte sectors as qemu-img and QEMU size
+     * images; 0 for a pass-through disk, and for an overlay that keeps its base image's size.
+     */
+    public long sizeBytes() {
+        long bytes = switch (source) {
+            case Overlay overlay -> overlay.sizeBytes();
+            case Blank blank -> blank.sizeBytes();
+            case Passthrough ignored -> 0;
+        };
+        return (bytes + 511) / 512 * 512;
+    }
+
+    /** The same disk at another size (an image disk; a pass-through disk has none). */
+    public DiskConfig withSize(long bytes) {
+        return switch (source) {
+            case Overlay overlay -> new DiskConfig(name, new Overlay(overlay.baseImage(), bytes));
+            case Blank ignored -> new DiskConfig(name, new Blank(bytes));
+            case Passthrough ignored -> this;
+        };
+    }
+
+    /**
      * A copy-on-write qcow2 overlay over a base image. The base path is relative to one of the
      * image directories. {@code sizeBytes} 0 keeps the base image's virtual size.
      */

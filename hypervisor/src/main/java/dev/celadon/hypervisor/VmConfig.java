@@ -53,4 +53,9 @@ public record VmConfig(
         return new VmConfig(name, profile, cpus, bytes, maxMemoryBytes, boot, disks, networks, devices,
                 integration, shutdownGracePeriod);
     }
+
+    public VmConfig withDisks(List<DiskConfig> value) {
+        return new VmConfig(name, profile, cpus, memoryBytes, maxMemoryBytes, boot, value, networks, devices,
+                integration, shutdownGracePeriod);
+    }
 }

@@ -1,6 +1,7 @@
 package dev.celadon.hypervisor;
 
 import java.time.Duration;
+import java.util.List;
 
 /**
  * The handle on one partition's worker process (Hyper-V's per-child worker process).
@@ -22,6 +23,14 @@ public interface Worker {
 
     /** Changes the guest's memory live through the balloon, within the config's maxMemory. */
     void setMemory(long bytes) throws HypervisorException;
+
+    /**
+     * Grows the partition's image disks (overlay, blank) live to the sizes in {@code disks}, its disks as
+     * they should now be; the guest sees the new capacity. Disks are never shrunk: a size below a disk's
+     * current size, or a disk the running machine does not have, fails with
+     * {@link InvalidVmConfigException} before anything changes.
+     */
+    void growDisks(List<DiskConfig> disks) throws HypervisorException;
 
     /**
      * Asks the guest agent for a heartbeat and, where it answers, OS, hostname and addresses.

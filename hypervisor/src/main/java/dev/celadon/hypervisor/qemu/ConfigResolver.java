@@ -96,7 +96,7 @@ final class ConfigResolver {
                 case DiskConfig.Overlay overlay -> {
                     Path base = image(name, field + ".image", overlay.baseImage());
                     disks.add(new ResolvedVm.Disk(disk.name(), ResolvedVm.Disk.Kind.IMAGE, paths.disk(disk.name()),
-                            Optional.of(base), overlay.sizeBytes()));
+                            Optional.of(base), disk.sizeBytes()));
                     images++;
                 }
                 case DiskConfig.Blank blank -> {
@@ -104,7 +104,7 @@ final class ConfigResolver {
                         throw new InvalidVmConfigException(name, field + ".size", "a blank disk needs a size above 0");
                     }
                     disks.add(new ResolvedVm.Disk(disk.name(), ResolvedVm.Disk.Kind.IMAGE, paths.disk(disk.name()),
-                            Optional.empty(), blank.sizeBytes()));
+                            Optional.empty(), disk.sizeBytes()));
                     images++;
                 }
                 case DiskConfig.Passthrough passthrough -> disks.add(new ResolvedVm.Disk(disk.name(),

@@ -1,5 +1,7 @@
 package dev.celadon.hypervisor.qemu;
 
+import dev.celadon.hypervisor.HypervisorException;
+import dev.celadon.hypervisor.InvalidVmConfigException;
 import dev.celadon.hypervisor.PartitionName;
 import dev.celadon.hypervisor.WorkerControlException;
 import java.io.IOException;
@@ -12,16 +14,21 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * Creates the disks a worker opens, with qemu-img, where they do not exist yet. Existing disks are
  * kept: they are the partition's data across restarts. A disk is created under a temporary name
- * and renamed when complete, so a failed creation never leaves a half-made disk to be kept.
+ * and renamed when complete, so a failed creation never leaves a half-made disk to be kept. An
+ * existing disk smaller than its spec asks is grown; one larger is never shrunk: the start is refused.
  */
 final class DiskPreparer {
 
     private static final byte[] QCOW2_MAGIC = {'Q', 'F', 'I', (byte) 0xFB};
     private static final long TIMEOUT_SECONDS = 120;
+    /** The top image's size in {@code qemu-img info --output=json} (read without Jackson: see RecordStore). */
+    private static final Pattern VIRTUAL_SIZE = Pattern.compile("\"virtual-size\":\\s*(\\d+)");
 
     private final String qemuImg;
 
@@ -29,10 +36,14 @@ final class DiskPreparer {
         this.qemuImg = qemuImg;
     }
 
-    void prepare(ResolvedVm vm, WorkerPaths paths) throws WorkerControlException {
+    void prepare(ResolvedVm vm, WorkerPaths paths) throws HypervisorException {
         PartitionName name = vm.config().name();
         for (ResolvedVm.Disk disk : vm.disks()) {
-            if (disk.kind() != ResolvedVm.Disk.Kind.IMAGE || Files.exists(disk.path())) {
+            if (disk.kind() != ResolvedVm.Disk.Kind.IMAGE) {
+                continue;
+            }
+            if (Files.exists(disk.path())) {
+                growIfSmaller(name, disk, paths);
                 continue;
             }
             Path temp = disk.path().resolveSibling(disk.path().getFileName() + ".creating");
@@ -59,6 +70,33 @@ final class DiskPreparer {
         }
     }
 
+    private void growIfSmaller(PartitionName name, ResolvedVm.Disk disk, WorkerPaths paths) throws HypervisorException {
+        if (disk.sizeBytes() == 0) {
+            return;
+        }
+        String operation = "resize disk " + disk.name();
+        byte[] info = run(name, operation, paths.disksDir(),
+                List.of(qemuImg, "info", "--output=json", "-f", "qcow2", disk.path().toString()));
+        Matcher virtualSize = VIRTUAL_SIZE.matcher(new String(info, StandardCharsets.UTF_8));
+        if (!virtualSize.find()) {
+            throw new WorkerControlException(name, operation, "qemu-img info shows no virtual size", null);
+        }
+        long size = Long.parseLong(virtualSize.group(1));
+        if (disk.sizeBytes() < size) {
+            throw shrinkRefused(name, disk.name(), size);
+        }
+        if (disk.sizeBytes() > size) {
+            run(name, operation, paths.disksDir(), List.of(qemuImg, "resize", "-q", "-f", "qcow2",
+                    disk.path().toString(), Long.toString(disk.sizeBytes())));
+        }
+    }
+
+    /** Shrinking a disk would cut its data off; neither a start nor a live change does it. */
+    static InvalidVmConfigException shrinkRefused(PartitionName name, String disk, long currentBytes) {
+        return new InvalidVmConfigException(name, "disks." + disk + ".size", "the disk has " + currentBytes
+                + " bytes and is never shrunk (its data would be cut off); ask for at least that");
+    }
+
     /** OVMF_CODE_4M.fd pairs with OVMF_VARS_4M.fd, OVMF_CODE.fd with OVMF_VARS.fd. */
     private static String varsTemplateName(Path code) {
         return code.getFileName().toString().replace("CODE", "VARS").replace(".secboot", "").replace(".ms", "");
@@ -80,7 +118,8 @@ final class DiskPreparer {
         }
     }
 
-    private static void run(PartitionName name, String operation, Path dir, List<String> command) throws WorkerControlException {
+    /** Runs qemu-img and returns what it printed. */
+    private static byte[] run(PartitionName name, String operation, Path dir, List<String> command) throws WorkerControlException {
         try {
             Files.createDirectories(dir);
             Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile())).start();
@@ -93,6 +132,7 @@ final class DiskPreparer {
                 throw new WorkerControlException(name, operation, "qemu-img exited with " + process.exitValue() + ": "
                         + new String(output, StandardCharsets.UTF_8).strip(), null);
             }
+            return output;
         } catch (IOException e) {
             throw new WorkerControlException(name, operation, "cannot run " + command.getFirst() + ": " + e.getMessage(), e);
         } catch (InterruptedException e) {

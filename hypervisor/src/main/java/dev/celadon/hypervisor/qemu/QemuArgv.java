@@ -115,7 +115,7 @@ final class QemuArgv {
         int ide = 0;
         boolean first = true;
         for (ResolvedVm.Disk disk : vm.disks()) {
-            String drive = "drive-" + disk.name();
+            String drive = driveNode(disk.name());
             String bootindex = first && firmwareBoot ? ",bootindex=1" : "";
             first = false;
             switch (disk.kind()) {
@@ -156,6 +156,11 @@ final class QemuArgv {
     }
 
     /** QEMU option values are comma-separated; a literal comma in a path is written twice. */
+    /** The block node QEMU knows a disk's format layer by: what the device opens and QMP resizes. */
+    static String driveNode(String disk) {
+        return "drive-" + disk;
+    }
+
     static String escape(Path path) {
         return path.toString().replace(",", ",,");
     }

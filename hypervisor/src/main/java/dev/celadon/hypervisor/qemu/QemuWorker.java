@@ -1,7 +1,9 @@
 package dev.celadon.hypervisor.qemu;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import dev.celadon.hypervisor.Accel;
+import dev.celadon.hypervisor.DiskConfig;
 import dev.celadon.hypervisor.GuestInfo;
 import dev.celadon.hypervisor.GuestAgentException;
 import dev.celadon.hypervisor.GuestProfile;
@@ -29,7 +31,10 @@ import java.nio.file.Files;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
 import org.jboss.logging.Logger;
@@ -539,6 +544,61 @@ final class QemuWorker implements Worker, QmpListener {
         synchronized (lock) {
             record = record.withMemoryTarget(bytes);
             hypervisor.store().write(record);
+        }
+    }
+
+    @Override
+    public void growDisks(List<DiskConfig> disks) throws HypervisorException {
+        VmConfig config = config();
+        QmpClient client = requireQmp("grow disks");
+        Map<String, Long> current = virtualSizes(client);
+        Map<String, Long> grow = new LinkedHashMap<>();
+        for (DiskConfig disk : disks) {
+            Optional<DiskConfig> running = config.disks().stream().filter(d -> d.name().equals(disk.name())).findFirst();
+            if (running.isEmpty() || !running.get().withSize(0).equals(disk.withSize(0))) {
+                throw new InvalidVmConfigException(name, "disks." + disk.name(),
+                        "is not a disk of the running machine; adding or replacing a disk needs a restart");
+            }
+            Long size = current.get(QemuArgv.driveNode(disk.name()));
+            if (disk.sizeBytes() == 0 || size == null) {
+                continue;
+            }
+            if (disk.sizeBytes() < size) {
+                throw DiskPreparer.shrinkRefused(name, disk.name(), size);
+            }
+            if (disk.sizeBytes() > size) {
+                grow.put(disk.name(), disk.sizeBytes());
+            }
+        }
+        for (Map.Entry<String, Long> disk : grow.entrySet()) {
+            try {
+                client.execute("block_resize", JsonNodeFactory.instance.objectNode()
+                        .put("node-name", QemuArgv.driveNode(disk.getKey())).put("size", disk.getValue()),
+                        hypervisor.settings().commandTimeout());
+            } catch (QmpException e) {
+                throw new WorkerControlException(name, "grow disk " + disk.getKey() + " to " + disk.getValue() + " bytes",
+                        e.getMessage(), e);
+            }
+        }
+        VmConfig grown = config.withDisks(disks);
+        synchronized (lock) {
+            record = record.withConfig(VmConfigJson.hash(grown), VmConfigJson.toJson(grown));
+            hypervisor.store().write(record);
+        }
+    }
+
+    /** Each block node's virtual size, by node name, as QEMU sees it now. */
+    private Map<String, Long> virtualSizes(QmpClient client) throws HypervisorException {
+        try {
+            Map<String, Long> sizes = new HashMap<>();
+            JsonNode nodes = client.execute("query-named-block-nodes", JsonNodeFactory.instance.objectNode()
+                    .put("flat", true), hypervisor.settings().commandTimeout());
+            for (JsonNode node : nodes) {
+                sizes.put(node.path("node-name").asText(), node.path("image").path("virtual-size").asLong());
+            }
+            return sizes;
+        } catch (QmpException e) {
+            throw new WorkerControlException(name, "query the disks", e.getMessage(), e);
         }
     }
 

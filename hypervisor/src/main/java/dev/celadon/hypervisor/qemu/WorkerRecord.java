@@ -44,6 +44,11 @@ record WorkerRecord(
                 agentSocket, consoleLog, stopRequested, ending, lastStop);
     }
 
+    WorkerRecord withConfig(String hash, JsonNode value) {
+        return new WorkerRecord(format, partition, pid, startTicks, startedAt, accel, hash, value, memoryTarget,
+                qmpSocket, agentSocket, consoleLog, stopRequested, ending, lastStop);
+    }
+
     WorkerRecord withStopRequested(Stop requested) {
         return new WorkerRecord(format, partition, pid, startTicks, startedAt, accel, configHash, config, memoryTarget,
                 qmpSocket, agentSocket, consoleLog, true, requested, lastStop);

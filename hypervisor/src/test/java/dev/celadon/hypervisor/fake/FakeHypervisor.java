@@ -1,10 +1,12 @@
 package dev.celadon.hypervisor.fake;
 
 import dev.celadon.hypervisor.Accel;
+import dev.celadon.hypervisor.DiskConfig;
 import dev.celadon.hypervisor.GuestInfo;
 import dev.celadon.hypervisor.HostResources;
 import dev.celadon.hypervisor.Hypervisor;
 import dev.celadon.hypervisor.HypervisorException;
+import dev.celadon.hypervisor.InvalidVmConfigException;
 import dev.celadon.hypervisor.PartitionName;
 import dev.celadon.hypervisor.StopInfo;
 import dev.celadon.hypervisor.StopReason;
@@ -182,6 +184,21 @@ public final class FakeHypervisor implements Hypervisor {
                     throw new WorkerControlException(config.name(), "balloon", "above maxMemory", null);
                 }
                 config = config.withMemory(bytes);
+            }
+        }
+
+        @Override
+        public void growDisks(List<DiskConfig> disks) throws HypervisorException {
+            synchronized (FakeHypervisor.this) {
+                calls.add("grow-disks " + config.name());
+                for (DiskConfig disk : disks) {
+                    long size = config.disks().stream().filter(d -> d.name().equals(disk.name()))
+                            .mapToLong(DiskConfig::sizeBytes).findFirst().orElse(0);
+                    if (disk.sizeBytes() < size) {
+                        throw new InvalidVmConfigException(config.name(), "disks." + disk.name() + ".size", "never shrunk");
+                    }
+                }
+                config = config.withDisks(disks);
             }
         }
 

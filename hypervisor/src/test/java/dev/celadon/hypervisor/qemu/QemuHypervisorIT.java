@@ -213,6 +213,57 @@ class QemuHypervisorIT {
     }
 
     @Test
+    void disksGrowLiveAndAtStartAndAreNeverShrunk() throws Exception {
+        VmConfig config = tiny("grow-1", GuestProfile.ENLIGHTENED, 256 * MIB, 256 * MIB);
+        Path scratch = leaks.stateDir().resolve("state/disks/grow-1/scratch.qcow2");
+        try (QemuHypervisor hypervisor = new QemuHypervisor(settings())) {
+            Worker worker = hypervisor.start(config);
+            awaitConsole(hypervisor, config.name(), "celadon-tiny: ready");
+
+            worker.growDisks(withScratch(config, 128 * MIB).disks());
+            // The guest's virtio-blk driver sees the new capacity at once.
+            awaitConsole(hypervisor, config.name(), "capacity change from 131072 to 262144");
+            assertThat(virtualSize(scratch)).isEqualTo(128 * MIB);
+            assertThat(worker.status().config().disks()).isEqualTo(withScratch(config, 128 * MIB).disks());
+
+            assertThatThrownBy(() -> worker.growDisks(withScratch(config, 96 * MIB).disks()))
+                    .isInstanceOf(InvalidVmConfigException.class).hasMessageContaining("never shrunk");
+            List<DiskConfig> added = new java.util.ArrayList<>(withScratch(config, 128 * MIB).disks());
+            added.add(new DiskConfig("extra", new DiskConfig.Blank(64 * MIB)));
+            assertThatThrownBy(() -> worker.growDisks(added))
+                    .isInstanceOf(InvalidVmConfigException.class).hasMessageContaining("needs a restart");
+            assertThat(virtualSize(scratch)).isEqualTo(128 * MIB);
+            assertThat(worker.status().state()).isEqualTo(VmState.RUNNING);
+            worker.stop(GRACE);
+
+            // A size raised while stopped is applied at the next start; a smaller one refuses to start.
+            Worker again = hypervisor.start(withScratch(config, 192 * MIB));
+            assertThat(virtualSize(scratch)).isEqualTo(192 * MIB);
+            again.stop(GRACE);
+            assertThatThrownBy(() -> hypervisor.start(withScratch(config, 64 * MIB)))
+                    .isInstanceOf(InvalidVmConfigException.class).hasMessageContaining("never shrunk");
+            assertThat(virtualSize(scratch)).isEqualTo(192 * MIB);
+            assertThat(hypervisor.observe()).singleElement().extracting(WorkerStatus::state).isEqualTo(VmState.STOPPED);
+        }
+    }
+
+    private static VmConfig withScratch(VmConfig config, long bytes) {
+        return config.withDisks(config.disks().stream()
+                .map(d -> d.name().equals("scratch") ? d.withSize(bytes) : d).toList());
+    }
+
+    /** What qemu-img reads of a disk, even while a worker holds it open. */
+    private static long virtualSize(Path disk) throws Exception {
+        Process info = new ProcessBuilder("qemu-img", "info", "-U", "--output=json", disk.toString())
+                .redirectErrorStream(true).start();
+        String json = new String(info.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertThat(info.waitFor()).as(json).isZero();
+        java.util.regex.Matcher size = java.util.regex.Pattern.compile("\"virtual-size\": (\\d+)").matcher(json);
+        assertThat(size.find()).as(json).isTrue();
+        return Long.parseLong(size.group(1));
+    }
+
+    @Test
     void staleRecordWhosePidWasReusedIsNotAdopted() throws Exception {
         Process stranger = new ProcessBuilder("sleep", "300").start();
         leaks.track(stranger.pid());

@@ -33,11 +33,13 @@ public final class Applier {
                 hypervisor.start(restart.partition().vm());
             }
             case Action.UpdateMemory update -> worker(update.name()).setMemory(update.partition().vm().memoryBytes());
+            case Action.GrowDisks grow -> worker(grow.name()).growDisks(grow.partition().vm().disks());
             case Action.Delete delete -> {
                 stopIfPresent(delete.name(), delete.grace());
                 hypervisor.delete(delete.name(), delete.deleteDisks());
             }
             case Action.RefuseDeletion ignored -> { }
+            case Action.RefuseChange ignored -> { }
             case Action.Wait ignored -> { }
             case Action.InSync ignored -> { }
         }

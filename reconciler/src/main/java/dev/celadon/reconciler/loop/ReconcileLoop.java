@@ -265,7 +265,8 @@ public final class ReconcileLoop implements AutoCloseable {
             Action action = plan.forPartition(partition.name()).orElse(null);
             boolean hasWorker = workersNow.containsKey(partition.name());
             boolean follows = action instanceof Action.InSync || (action != null && !(action instanceof Action.Wait)
-                    && !(action instanceof Action.RefuseDeletion) && !(action instanceof Action.Delete));
+                    && !(action instanceof Action.RefuseDeletion) && !(action instanceof Action.RefuseChange)
+                    && !(action instanceof Action.Delete));
             if ((hasWorker || action instanceof Action.Create) && follows) {
                 LedgerEntry previous = ledger.get(partition.name());
                 LedgerEntry entry = previous == null

@@ -93,6 +93,8 @@ final class StatusBuilder {
                             since, now));
             case Action.RefuseDeletion refused -> conditions.add(condition(Condition.DELETION_REFUSED, true,
                     "Protected", refused.reason(), since, now));
+            case Action.RefuseChange refused -> conditions.add(condition(Condition.CHANGE_REFUSED, true,
+                    "DiskShrink", refused.reason(), since, now));
             default -> { }
         }
         if (failure != null) {

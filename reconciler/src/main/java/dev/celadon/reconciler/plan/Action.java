@@ -102,6 +102,35 @@ public sealed interface Action {
         }
     }
 
+    /** Only disk sizes grow: applied live, the guest sees the new capacity. */
+    record GrowDisks(Partition partition, List<Change> changes) implements Action {
+        public PartitionName name() {
+            return partition.name();
+        }
+
+        public String describe() {
+            return "update live: " + changes.stream().map(Change::toString).collect(Collectors.joining(", "));
+        }
+
+        public int rank() {
+            return 2;
+        }
+    }
+
+    /**
+     * Git asks for a change that is never made, a smaller disk: the partition keeps running as it is
+     * and the refusal is reported until Git asks for something that can be done.
+     */
+    record RefuseChange(PartitionName name, String reason) implements Action {
+        public String describe() {
+            return null;
+        }
+
+        public int rank() {
+            return 1;
+        }
+    }
+
     /** The partition left Git (or this appliance): stop its worker if alive, then forget it. */
     record Delete(PartitionName name, boolean deleteDisks, Duration grace, String reason) implements Action {
         public String describe() {

@@ -30,7 +30,9 @@ final class ConfigDiff {
         compare(changes, "cpus", running, desired, c -> String.valueOf(c.cpus()));
         compare(changes, "maxMemory", running, desired, c -> Quantities.format(c.maxMemoryBytes()));
         compare(changes, "boot", running, desired, c -> describe(c.boot()));
-        compare(changes, "disks", running, desired, c -> describeDisks(c.disks()));
+        if (!sizesAside(running.disks()).equals(sizesAside(desired.disks()))) {
+            changes.add(new Change("disks", describeDisks(running.disks()), describeDisks(desired.disks())));
+        }
         compare(changes, "networks", running, desired, c -> describeNetworks(c.networks()));
         compare(changes, "devices", running, desired, c -> c.devices().toString());
         compare(changes, "integration", running, desired, c -> describeIntegration(c));
@@ -43,6 +45,42 @@ final class ConfigDiff {
             return null;
         }
         return new Change("memory", Quantities.format(running.memoryBytes()), Quantities.format(desired.memoryBytes()));
+    }
+
+    /**
+     * A disk whose size differs between what runs and what Git says, the disk being otherwise the same.
+     * Size 0 is an overlay's base image size, which only the hypervisor knows.
+     */
+    record Resize(String disk, long from, long to) {
+
+        /** Smaller than what runs, or back to the base image's size from an explicit one. */
+        boolean shrinks() {
+            return from > 0 && to < from;
+        }
+
+        Change change() {
+            return new Change("disks." + disk + ".size", size(from), size(to));
+        }
+
+        private static String size(long bytes) {
+            return bytes == 0 ? "the base image's size" : Quantities.format(bytes);
+        }
+    }
+
+    /** The disks without their sizes: sizes change live (diskResizes), anything else needs a restart. */
+    private static List<DiskConfig> sizesAside(List<DiskConfig> disks) {
+        return disks.stream().map(d -> d.withSize(0)).toList();
+    }
+
+    static List<Resize> diskResizes(VmConfig running, VmConfig desired) {
+        List<Resize> resizes = new ArrayList<>();
+        for (DiskConfig wanted : desired.disks()) {
+            running.disks().stream()
+                    .filter(d -> d.withSize(0).equals(wanted.withSize(0)) && d.sizeBytes() != wanted.sizeBytes())
+                    .findFirst()
+                    .ifPresent(d -> resizes.add(new Resize(wanted.name(), d.sizeBytes(), wanted.sizeBytes())));
+        }
+        return resizes;
     }
 
     private static void compare(List<Change> changes, String field, VmConfig running, VmConfig desired,

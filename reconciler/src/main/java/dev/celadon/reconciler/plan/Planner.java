@@ -89,16 +89,31 @@ public final class Planner {
         if (running.equals(wanted)) {
             return new Action.InSync(partition.name());
         }
+        List<ConfigDiff.Resize> resizes = ConfigDiff.diskResizes(running, wanted);
+        List<Change> shrinks = resizes.stream().filter(ConfigDiff.Resize::shrinks).map(ConfigDiff.Resize::change).toList();
+        if (!shrinks.isEmpty()) {
+            // Refused before anything else: a restart would not shrink the disk either, only stop the partition.
+            return new Action.RefuseChange(partition.name(), "disks are never shrunk (their data would be cut off): "
+                    + shrinks.stream().map(Change::toString).collect(Collectors.joining(", "))
+                    + "; ask for at least the current size");
+        }
         List<Change> changes = ConfigDiff.restartChanges(running, wanted);
+        List<Change> growth = resizes.stream().map(ConfigDiff.Resize::change).toList();
         Change memory = ConfigDiff.memoryChange(running, wanted);
-        if (changes.isEmpty() && memory == null) {
+        if (changes.isEmpty() && growth.isEmpty() && memory == null) {
             return new Action.InSync(partition.name());
+        }
+        if (changes.isEmpty() && !growth.isEmpty()) {
+            // Memory, if it changed too, follows on the next pass.
+            return new Action.GrowDisks(partition, growth);
         }
         if (changes.isEmpty() && PlanContext.hasBalloon(wanted.profile())) {
             return new Action.UpdateMemory(partition, memory);
         }
+        changes = new ArrayList<>(changes);
+        // A restart grows the disks as it starts the worker again.
+        changes.addAll(growth);
         if (memory != null) {
-            changes = new ArrayList<>(changes);
             changes.add(memory);
         }
         return new Action.Restart(partition, changes);

@@ -17,5 +17,6 @@ public record Condition(String type, String status, String reason, String messag
     public static final String RESTART_REQUIRED = "RestartRequired";
     public static final String INSUFFICIENT_RESOURCES = "InsufficientResources";
     public static final String DELETION_REFUSED = "DeletionRefused";
+    public static final String CHANGE_REFUSED = "ChangeRefused";
     public static final String RECONCILE_FAILED = "ReconcileFailed";
 }

@@ -278,17 +278,52 @@ class GitOpsEndToEndIT {
 
     @Test
     @Order(10)
-    void removedFileIsDeletedWithDisksRetained() throws IOException {
-        commit("web.yaml", partition("web", """
-                disks:
-                  - name: scratch
-                    size: 64Mi""").replace("memory: 128Mi", "memory: 192Mi").replace("cpus: 1", "cpus: 2"),
-                "web: unprotect, add a scratch disk");
+    void aBiggerDiskGrowsLiveAndASmallerOneIsRefused() throws Exception {
+        commit("web.yaml", webWithScratch("64Mi"), "web: unprotect, add a scratch disk");
         await("web has its disk").atMost(CONVERGE).pollInterval(Duration.ofMillis(500)).untilAsserted(() -> {
             assertThat(status.condition("web", "DeletionRefused")).isEmpty();
             assertThat(status.partition("web").orElseThrow().path("revision").asText()).isEqualTo(repo.head());
             assertThat(status.phase("web")).isEqualTo("Running");
         });
+        long pid = status.pid("web");
+        Path scratch = stateDir.resolve("hypervisor/disks/web/scratch.qcow2");
+        assertThat(virtualSize(scratch)).isEqualTo(64L << 20);
+
+        commit("web.yaml", webWithScratch("128Mi"), "web: a bigger scratch disk");
+        await("web follows, same worker").atMost(CONVERGE).pollInterval(Duration.ofMillis(500)).untilAsserted(() -> {
+            assertThat(status.partition("web").orElseThrow().path("revision").asText()).isEqualTo(repo.head());
+            assertThat(virtualSize(scratch)).isEqualTo(128L << 20);
+        });
+        assertThat(status.pid("web")).isEqualTo(pid);
+
+        commit("web.yaml", webWithScratch("32Mi"), "web: a smaller scratch disk");
+        await("the shrink refused").atMost(CONVERGE).pollInterval(Duration.ofMillis(500)).untilAsserted(() ->
+                assertThat(status.condition("web", "ChangeRefused")).hasValueSatisfying(c ->
+                        assertThat(c.path("message").asText()).contains("disks.scratch.size 128Mi → 32Mi")));
+        assertThat(status.pid("web")).isEqualTo(pid);
+        assertThat(status.phase("web")).isEqualTo("Running");
+        assertThat(virtualSize(scratch)).isEqualTo(128L << 20);
+    }
+
+    private static String webWithScratch(String size) {
+        return partition("web", """
+                disks:
+                  - name: scratch
+                    size: %s""".formatted(size)).replace("memory: 128Mi", "memory: 192Mi").replace("cpus: 1", "cpus: 2");
+    }
+
+    /** What qemu-img reads of a disk, even while its worker holds it open. */
+    private static long virtualSize(Path disk) throws Exception {
+        Process info = new ProcessBuilder("qemu-img", "info", "-U", "--output=json", disk.toString())
+                .redirectErrorStream(true).start();
+        String json = new String(info.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertThat(info.waitFor()).as(json).isZero();
+        return new com.fasterxml.jackson.databind.ObjectMapper().readTree(json).path("virtual-size").asLong();
+    }
+
+    @Test
+    @Order(11)
+    void removedFileIsDeletedWithDisksRetained() throws IOException {
         long pid = status.pid("web");
         repo.delete("partitions.d/web.yaml");
         repo.commitAndPush("remove web");
@@ -302,7 +337,7 @@ class GitOpsEndToEndIT {
     }
 
     @Test
-    @Order(11)
+    @Order(12)
     void oversizedPartitionStaysPendingWithAReason() {
         commit("huge.yaml", partition("huge", "").replace("memory: 128Mi", "memory: 1Ti")
                 .replace("maxMemory: 256Mi", "maxMemory: 1Ti"), "a partition that cannot fit");

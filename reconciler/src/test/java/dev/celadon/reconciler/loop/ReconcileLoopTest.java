@@ -2,9 +2,10 @@ package dev.celadon.reconciler.loop;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.celadon.hypervisor.DiskConfig;
+import dev.celadon.hypervisor.InvalidVmConfigException;
 import dev.celadon.hypervisor.PartitionName;
 import dev.celadon.hypervisor.StopReason;
-import dev.celadon.hypervisor.InvalidVmConfigException;
 import dev.celadon.hypervisor.WorkerLaunchException;
 import dev.celadon.hypervisor.fake.FakeHypervisor;
 import dev.celadon.reconciler.plan.Specs;
@@ -163,6 +164,28 @@ class ReconcileLoopTest {
         assertThat(web(converge()).phase()).isEqualTo(Phase.Running);
         assertThat(hypervisor.calls()).containsExactly("start web", "stop web", "start web");
         assertThat(web(store.document()).restarts()).isZero();
+    }
+
+    @Test
+    void aBiggerDiskGrowsLiveAndASmallerOneIsRefusedWhileItKeepsRunning() {
+        commit("r1", Specs.withDisks(Specs.partition("web"), new DiskConfig("data", new DiskConfig.Blank(Specs.MI * 1024))));
+        converge();
+        commit("r2", Specs.withDisks(Specs.partition("web"), new DiskConfig("data", new DiskConfig.Blank(Specs.MI * 2048))));
+        StatusDocument grown = converge();
+        assertThat(hypervisor.calls()).containsExactly("start web", "grow-disks web");
+        assertThat(web(grown).phase()).isEqualTo(Phase.Running);
+        assertThat(web(grown).revision()).isEqualTo("r2");
+
+        commit("r3", Specs.withDisks(Specs.partition("web"), new DiskConfig("data", new DiskConfig.Blank(Specs.MI * 512))));
+        StatusDocument refused = converge();
+        assertThat(hypervisor.calls()).containsExactly("start web", "grow-disks web");
+        assertThat(web(refused).phase()).isEqualTo(Phase.Running);
+        assertThat(web(refused).revision()).as("r3 is not applied to it").isEqualTo("r2");
+        assertThat(web(refused).conditions()).anySatisfy(c -> {
+            assertThat(c.type()).isEqualTo(Condition.CHANGE_REFUSED);
+            assertThat(c.reason()).isEqualTo("DiskShrink");
+            assertThat(c.message()).contains("disks.data.size 2Gi → 512Mi", "never shrunk");
+        });
     }
 
     @Test

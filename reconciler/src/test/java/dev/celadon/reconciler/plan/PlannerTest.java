@@ -1,6 +1,7 @@
 package dev.celadon.reconciler.plan;
 
 import dev.celadon.hypervisor.Accel;
+import dev.celadon.hypervisor.DiskConfig;
 import dev.celadon.hypervisor.GuestInfo;
 import dev.celadon.hypervisor.GuestProfile;
 import dev.celadon.hypervisor.HostResources;
@@ -68,6 +69,24 @@ class PlannerTest {
                         desired(Specs.withMemory(Specs.withProfile(WEB, GuestProfile.LEGACY), 192 * MI, 256 * MI)),
                         workers(running(Specs.withProfile(WEB, GuestProfile.LEGACY))),
                         "Restart web: restart: memory 128Mi → 192Mi"),
+                row("a bigger disk grows live", desired(Specs.withDisks(WEB, blank("data", 2048))),
+                        workers(running(Specs.withDisks(WEB, blank("data", 1024)))),
+                        "GrowDisks web: update live: disks.data.size 1Gi → 2Gi"),
+                row("an overlay given a size over its base image's grows live",
+                        desired(Specs.withDisks(WEB, overlay("root", 4096))),
+                        workers(running(Specs.withDisks(WEB, overlay("root", 0)))),
+                        "GrowDisks web: update live: disks.root.size the base image's size → 4Gi"),
+                row("a smaller disk is refused and the partition keeps running",
+                        desired(Specs.withCpus(Specs.withDisks(WEB, blank("data", 512)), 2)),
+                        workers(running(Specs.withDisks(WEB, blank("data", 1024)))),
+                        "RefuseChange web"),
+                row("a disk grown with a cpus change grows at the restart",
+                        desired(Specs.withCpus(Specs.withDisks(WEB, blank("data", 2048)), 2)),
+                        workers(running(Specs.withDisks(WEB, blank("data", 1024)))),
+                        "Restart web: restart: cpus 1 → 2, disks.data.size 1Gi → 2Gi"),
+                row("a disk added restarts", desired(Specs.withDisks(WEB, blank("data", 1024), blank("logs", 1024))),
+                        workers(running(Specs.withDisks(WEB, blank("data", 1024)))),
+                        "Restart web: restart: disks [data=blank@1Gi] → [data=blank@1Gi,logs=blank@1Gi]"),
                 row("before the first good revision every worker is held", Desired.NOTHING,
                         observed(workers(running(WEB), stopped(partition("db"), StopReason.WORKER_KILLED,
                                 NOW.minusSeconds(60))), ledger(WEB, false, DeletionPolicy.DELETE, 0)),
@@ -174,6 +193,14 @@ class PlannerTest {
                                                           int consecutiveFailures) {
         return Map.of(p.name(), new LedgerEntry("abc123", protect, policy, Duration.ofSeconds(30), 0,
                 consecutiveFailures));
+    }
+
+    private static DiskConfig blank(String name, long mebibytes) {
+        return new DiskConfig(name, new DiskConfig.Blank(mebibytes * MI));
+    }
+
+    private static DiskConfig overlay(String name, long mebibytes) {
+        return new DiskConfig(name, new DiskConfig.Overlay("tiny/base.qcow2", mebibytes * MI));
     }
 
     private static WorkerStatus running(Partition p) {

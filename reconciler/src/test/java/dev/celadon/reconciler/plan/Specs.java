@@ -1,6 +1,7 @@
 package dev.celadon.reconciler.plan;
 
 import dev.celadon.hypervisor.BootConfig;
+import dev.celadon.hypervisor.DiskConfig;
 import dev.celadon.hypervisor.GuestProfile;
 import dev.celadon.hypervisor.IntegrationServices;
 import dev.celadon.hypervisor.PartitionName;
@@ -36,6 +37,10 @@ public final class Specs {
     public static Partition withVm(Partition p, VmConfig vm) {
         return new Partition(p.name(), p.labels(), p.runState(), p.placement(), vm, p.restartPolicy(),
                 p.deletionPolicy(), p.protectedFromDeletion(), p.source());
+    }
+
+    public static Partition withDisks(Partition p, DiskConfig... disks) {
+        return withVm(p, p.vm().withDisks(List.of(disks)));
     }
 
     public static Partition withCpus(Partition p, int cpus) {
