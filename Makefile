@@ -2,7 +2,7 @@
 # Everything a fresh Debian 12 machine lacks is installed here (apt-get as root, Maven dependencies).
 
 SHELL := /bin/bash
-JAVA_HOME ?= $(firstword $(wildcard /usr/lib/jvm/temurin-25-jdk-amd64) $(wildcard /usr/lib/jvm/temurin-2[1-9]-jdk-amd64))
+JAVA_HOME ?= $(firstword $(wildcard /usr/lib/jvm/temurin-25-jdk-amd64) $(wildcard /usr/lib/jvm/temurin-2[6-9]-jdk-amd64))
 export JAVA_HOME
 MVN := mvn -B -ntp
 IMAGES := $(CURDIR)/image-builder/target/images
@@ -92,7 +92,7 @@ bench: bench-deps build guest
 	$(JAVA_HOME)/bin/java -cp benchmarks/target/benchmarks.jar dev.celadon.benchmarks.ConvergeBenchmark \
 		$(APP) $(IMAGES) 10 appliance/jvm.options
 	$(JAVA_HOME)/bin/java -cp benchmarks/target/benchmarks.jar dev.celadon.benchmarks.StartupBenchmark $(APP) 10 \
-		@appliance/jvm.options $(AOT_RUN)
+		@$(CURDIR)/appliance/jvm.options $(AOT_RUN)
 	bash benchmarks/status-throughput.sh $(JAVA_HOME)/bin/java
 
 clean:
