@@ -64,10 +64,12 @@ kernel_package_lookup "$KERNEL_META" build-appliance
 
 BUSYBOX=/bin/busybox
 QEMU_TCG=/usr/lib/x86_64-linux-gnu/qemu/accel-tcg-x86_64.so	# Debian builds TCG as a module
-BINARIES=(/usr/bin/qemu-system-x86_64 /usr/bin/qemu-img /usr/lib/qemu/qemu-bridge-helper "$QEMU_TCG")
+# sgdisk and resize2fs: /init grows the data partition on a disk bigger than the image.
+BINARIES=(/usr/bin/qemu-system-x86_64 /usr/bin/qemu-img /usr/lib/qemu/qemu-bridge-helper "$QEMU_TCG"
+	/usr/sbin/sgdisk /usr/sbin/resize2fs)
 OVMF=(/usr/share/OVMF/OVMF_CODE_4M.fd /usr/share/OVMF/OVMF_VARS_4M.fd)	# for `firmware: uefi` partitions
 for f in "$BUSYBOX" "${BINARIES[@]}" "${OVMF[@]}"; do
-	[ -e "$f" ] || { echo "build-appliance: $f missing (apt-get install qemu-system-x86 qemu-utils ovmf busybox-static)" >&2; exit 1; }
+	[ -e "$f" ] || { echo "build-appliance: $f missing (apt-get install qemu-system-x86 qemu-utils ovmf busybox-static gdisk e2fsprogs)" >&2; exit 1; }
 done
 
 manifest() {

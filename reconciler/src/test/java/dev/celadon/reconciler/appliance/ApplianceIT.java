@@ -24,6 +24,8 @@ import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -81,7 +83,11 @@ class ApplianceIT {
     }
 
     private ApplianceVm boot(String name, String properties) throws IOException {
-        ApplianceVm vm = ApplianceVm.boot(image, root.resolve(name), properties, daemon.port());
+        return boot(name, properties, 0);
+    }
+
+    private ApplianceVm boot(String name, String properties, int extraMib) throws IOException {
+        ApplianceVm vm = ApplianceVm.boot(image, root.resolve(name), properties, daemon.port(), extraMib);
         vms.add(vm);
         return vm;
     }
@@ -107,7 +113,7 @@ class ApplianceIT {
                 celadon.git.poll-interval=2s
                 celadon.hypervisor.accel=tcg
                 celadon.appliance.name=appliance-it
-                """.formatted(gitUrl()));
+                """.formatted(gitUrl()), 256);
         status = new StatusClient(appliance::statusUrl);
         await("/status shows the revision").atMost(BOOT).pollInterval(Duration.ofSeconds(1)).ignoreExceptions()
                 .untilAsserted(() -> {
@@ -117,6 +123,11 @@ class ApplianceIT {
         System.out.printf("appliance: QEMU start to /status with the revision: %.1f s%n", (System.nanoTime() - start) / 1e9);
         assertThat(status.status().path("appliance").path("name").asText()).isEqualTo("appliance-it");
         assertThat(appliance.console()).contains("celadon: state on /dev/vda2").doesNotContain("Kernel panic");
+        // Written to a disk 256 MiB bigger than the image, its 64 MiB data partition takes the rest.
+        Matcher grown = Pattern.compile("celadon: data partition grown to fill the disk: (\\d+) MiB")
+                .matcher(appliance.console());
+        assertThat(grown.find()).as("the data partition grew").isTrue();
+        assertThat(Integer.parseInt(grown.group(1))).isGreaterThan(256);
     }
 
     /** The slow tier: the appliance boots a tiny guest of its own, TCG inside TCG. */

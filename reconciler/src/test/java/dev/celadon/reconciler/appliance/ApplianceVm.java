@@ -36,13 +36,17 @@ final class ApplianceVm implements AutoCloseable {
     }
 
     /**
-     * Copies the image into {@code dir}, writes {@code properties} as its celadon.properties and boots
-     * it, with the guest's {@code git://10.0.2.100:9418} forwarded to the host's {@code gitPort}.
+     * Copies the image into {@code dir} on a disk {@code extraMib} bigger than the image (as when it is
+     * written to a bigger disk), writes {@code properties} as its celadon.properties and boots it, with
+     * the guest's {@code git://10.0.2.100:9418} forwarded to the host's {@code gitPort}.
      */
-    static ApplianceVm boot(Path image, Path dir, String properties, int gitPort) throws IOException {
+    static ApplianceVm boot(Path image, Path dir, String properties, int gitPort, int extraMib) throws IOException {
         Files.createDirectories(dir);
         Path disk = dir.resolve("celadon.raw");
         run(dir, "cp", "--sparse=always", image.toAbsolutePath().toString(), disk.toString());
+        if (extraMib > 0) {
+            run(dir, "truncate", "-s", "+" + extraMib + "M", disk.toString());
+        }
         Path props = dir.resolve("celadon.properties");
         Files.writeString(props, properties, StandardCharsets.UTF_8);
         run(dir, "mcopy", "-o", "-i", disk + ESP_OFFSET, props.toString(), "::celadon.properties");
