@@ -580,8 +580,9 @@ final class QemuWorker implements Worker, QmpListener {
                         e.getMessage(), e);
             }
         }
-        VmConfig grown = config.withDisks(disks);
         synchronized (lock) {
+            // From the record's own config: config() carries the balloon's live target as its memory.
+            VmConfig grown = VmConfigJson.fromJson(record.config()).withDisks(disks);
             record = record.withConfig(VmConfigJson.hash(grown), VmConfigJson.toJson(grown));
             hypervisor.store().write(record);
         }

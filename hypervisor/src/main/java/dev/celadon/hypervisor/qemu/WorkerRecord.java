@@ -9,7 +9,8 @@ import com.fasterxml.jackson.databind.JsonNode;
  *
  * @param pid           the worker process; 0 once it has exited
  * @param startTicks    its start time from /proc/PID/stat, which with the pid identifies it for good
- * @param config        the {@link dev.celadon.hypervisor.VmConfig} it was started with, as JSON
+ * @param config        the {@link dev.celadon.hypervisor.VmConfig} it was started with, as JSON (disks grown
+ *                      live since included)
  * @param configHash    SHA-256 of that JSON
  * @param memoryTarget  the live memory target (the balloon's), starting at the config's memory
  * @param stopRequested Celadon asked for the stop: whatever ends the process is then REQUESTED

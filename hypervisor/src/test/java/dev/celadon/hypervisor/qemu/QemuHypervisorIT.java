@@ -223,7 +223,7 @@ class QemuHypervisorIT {
             worker.growDisks(withScratch(config, 128 * MIB).disks());
             // The guest's virtio-blk driver sees the new capacity at once.
             awaitConsole(hypervisor, config.name(), "capacity change from 131072 to 262144");
-            assertThat(virtualSize(scratch)).isEqualTo(128 * MIB);
+            assertThat(QemuImg.virtualSize(scratch)).isEqualTo(128 * MIB);
             assertThat(worker.status().config().disks()).isEqualTo(withScratch(config, 128 * MIB).disks());
 
             assertThatThrownBy(() -> worker.growDisks(withScratch(config, 96 * MIB).disks()))
@@ -232,17 +232,17 @@ class QemuHypervisorIT {
             added.add(new DiskConfig("extra", new DiskConfig.Blank(64 * MIB)));
             assertThatThrownBy(() -> worker.growDisks(added))
                     .isInstanceOf(InvalidVmConfigException.class).hasMessageContaining("needs a restart");
-            assertThat(virtualSize(scratch)).isEqualTo(128 * MIB);
+            assertThat(QemuImg.virtualSize(scratch)).isEqualTo(128 * MIB);
             assertThat(worker.status().state()).isEqualTo(VmState.RUNNING);
             worker.stop(GRACE);
 
             // A size raised while stopped is applied at the next start; a smaller one refuses to start.
             Worker again = hypervisor.start(withScratch(config, 192 * MIB));
-            assertThat(virtualSize(scratch)).isEqualTo(192 * MIB);
+            assertThat(QemuImg.virtualSize(scratch)).isEqualTo(192 * MIB);
             again.stop(GRACE);
             assertThatThrownBy(() -> hypervisor.start(withScratch(config, 64 * MIB)))
                     .isInstanceOf(InvalidVmConfigException.class).hasMessageContaining("never shrunk");
-            assertThat(virtualSize(scratch)).isEqualTo(192 * MIB);
+            assertThat(QemuImg.virtualSize(scratch)).isEqualTo(192 * MIB);
             assertThat(hypervisor.observe()).singleElement().extracting(WorkerStatus::state).isEqualTo(VmState.STOPPED);
         }
     }
@@ -250,17 +250,6 @@ class QemuHypervisorIT {
     private static VmConfig withScratch(VmConfig config, long bytes) {
         return config.withDisks(config.disks().stream()
                 .map(d -> d.name().equals("scratch") ? d.withSize(bytes) : d).toList());
-    }
-
-    /** What qemu-img reads of a disk, even while a worker holds it open. */
-    private static long virtualSize(Path disk) throws Exception {
-        Process info = new ProcessBuilder("qemu-img", "info", "-U", "--output=json", disk.toString())
-                .redirectErrorStream(true).start();
-        String json = new String(info.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
-        assertThat(info.waitFor()).as(json).isZero();
-        java.util.regex.Matcher size = java.util.regex.Pattern.compile("\"virtual-size\": (\\d+)").matcher(json);
-        assertThat(size.find()).as(json).isTrue();
-        return Long.parseLong(size.group(1));
     }
 
     @Test

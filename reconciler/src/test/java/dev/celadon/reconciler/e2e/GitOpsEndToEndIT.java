@@ -1,6 +1,7 @@
 package dev.celadon.reconciler.e2e;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.celadon.hypervisor.qemu.QemuImg;
 import dev.celadon.reconciler.testing.GitDaemon;
 import dev.celadon.reconciler.testing.ReconcilerProcess;
 import dev.celadon.reconciler.testing.StatusClient;
@@ -287,12 +288,12 @@ class GitOpsEndToEndIT {
         });
         long pid = status.pid("web");
         Path scratch = stateDir.resolve("hypervisor/disks/web/scratch.qcow2");
-        assertThat(virtualSize(scratch)).isEqualTo(64L << 20);
+        assertThat(QemuImg.virtualSize(scratch)).isEqualTo(64L << 20);
 
         commit("web.yaml", webWithScratch("128Mi"), "web: a bigger scratch disk");
         await("web follows, same worker").atMost(CONVERGE).pollInterval(Duration.ofMillis(500)).untilAsserted(() -> {
             assertThat(status.partition("web").orElseThrow().path("revision").asText()).isEqualTo(repo.head());
-            assertThat(virtualSize(scratch)).isEqualTo(128L << 20);
+            assertThat(QemuImg.virtualSize(scratch)).isEqualTo(128L << 20);
         });
         assertThat(status.pid("web")).isEqualTo(pid);
 
@@ -302,7 +303,7 @@ class GitOpsEndToEndIT {
                         assertThat(c.path("message").asText()).contains("disks.scratch.size 128Mi → 32Mi")));
         assertThat(status.pid("web")).isEqualTo(pid);
         assertThat(status.phase("web")).isEqualTo("Running");
-        assertThat(virtualSize(scratch)).isEqualTo(128L << 20);
+        assertThat(QemuImg.virtualSize(scratch)).isEqualTo(128L << 20);
     }
 
     private static String webWithScratch(String size) {
@@ -312,14 +313,6 @@ class GitOpsEndToEndIT {
                     size: %s""".formatted(size)).replace("memory: 128Mi", "memory: 192Mi").replace("cpus: 1", "cpus: 2");
     }
 
-    /** What qemu-img reads of a disk, even while its worker holds it open. */
-    private static long virtualSize(Path disk) throws Exception {
-        Process info = new ProcessBuilder("qemu-img", "info", "-U", "--output=json", disk.toString())
-                .redirectErrorStream(true).start();
-        String json = new String(info.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
-        assertThat(info.waitFor()).as(json).isZero();
-        return new com.fasterxml.jackson.databind.ObjectMapper().readTree(json).path("virtual-size").asLong();
-    }
 
     @Test
     @Order(11)
