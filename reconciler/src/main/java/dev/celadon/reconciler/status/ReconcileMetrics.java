@@ -1,24 +1,21 @@
 package dev.celadon.reconciler.status;
 
-import io.micrometer.core.instrument.Counter;
-import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.Timer;
-import io.quarkus.runtime.Startup;
 import jakarta.enterprise.context.ApplicationScoped;
 
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 
 /**
- * What the reconcile loop reports to {@code /q/metrics}: how long each reconcile pass took
- * ({@code celadon_reconcile_duration_seconds}) and how each Git sync ended
- * ({@code celadon_git_sync_total{result=...}}). Created at startup so every series exists, at zero, before the
- * first pass.
+ * What {@code /q/metrics} exports: how long each reconcile pass took ({@code celadon_reconcile_duration_seconds}),
+ * how each Git sync ended ({@code celadon_git_sync_total{result=...}}), and how many partitions are in each
+ * phase ({@code celadon_partitions{phase=...}}), read from the current status document at scrape time so the
+ * metric and {@code /status} never disagree. Every series exists, at zero, from the start, so a query for
+ * {@code phase="Failed"} has one before anything failed. Names and shapes are those Micrometer wrote before.
  */
-@Startup
 @ApplicationScoped
 public class ReconcileMetrics {
 
@@ -32,20 +29,13 @@ public class ReconcileMetrics {
     public static final String SYNC_INVALID = "invalid";
 
     private static final List<String> SYNC_RESULTS = List.of(SYNC_OK, SYNC_UNCHANGED, SYNC_ERROR, SYNC_INVALID);
+    private static final String DURATION = "celadon_reconcile_duration_seconds";
+    private static final String SYNCS = "celadon_git_sync_total";
+    private static final String PARTITIONS = "celadon_partitions";
 
-    private final Timer reconcile;
-    private final Map<String, Counter> syncs;
-
-    public ReconcileMetrics(MeterRegistry registry) {
-        reconcile = Timer.builder("celadon.reconcile.duration")
-                .description("Time one reconcile pass took: plan and apply over all partitions")
-                .register(registry);
-        syncs = SYNC_RESULTS.stream().collect(Collectors.toUnmodifiableMap(Function.identity(),
-                result -> Counter.builder("celadon.git.sync")
-                        .description("Git syncs by how they ended")
-                        .tag("result", result)
-                        .register(registry)));
-    }
+    private final PassDurations reconcile = new PassDurations(System::nanoTime);
+    private final Map<String, LongAdder> syncs = SYNC_RESULTS.stream()
+            .collect(Collectors.toUnmodifiableMap(Function.identity(), result -> new LongAdder()));
 
     public void recordReconcile(Duration took) {
         reconcile.record(took);
@@ -53,13 +43,32 @@ public class ReconcileMetrics {
 
     /**
      * @param result one of {@link #SYNC_OK}, {@link #SYNC_UNCHANGED}, {@link #SYNC_ERROR}, {@link #SYNC_INVALID}
-     * @throws IllegalArgumentException for any other value: a free-form tag would grow series without bound
+     * @throws IllegalArgumentException for any other value: a free-form label would grow series without bound
      */
     public void recordSync(String result) {
-        Counter counter = syncs.get(result);
+        LongAdder counter = syncs.get(result);
         if (counter == null) {
             throw new IllegalArgumentException("unknown sync result '" + result + "', expected one of " + SYNC_RESULTS);
         }
         counter.increment();
+    }
+
+    /** The scrape: every series, partitions counted in {@code current}. */
+    byte[] exposition(StatusDocument current) {
+        PrometheusText text = new PrometheusText();
+        PassDurations.Totals passes = reconcile.totals();
+        text.family(DURATION, "summary", "Time one reconcile pass took: plan and apply over all partitions")
+                .sample(DURATION + "_count", passes.count())
+                .sample(DURATION + "_sum", passes.sumSeconds());
+        text.family(DURATION + "_max", "gauge", "The longest reconcile pass of the last one to two minutes")
+                .sample(DURATION + "_max", passes.recentMaxSeconds());
+        text.family(SYNCS, "counter", "Git syncs by how they ended");
+        SYNC_RESULTS.forEach(result -> text.sample(SYNCS, "result", result, syncs.get(result).sum()));
+        text.family(PARTITIONS, "gauge", "Partitions on this appliance by phase");
+        for (Phase phase : Phase.values()) {
+            text.sample(PARTITIONS, "phase", phase.name(),
+                    current.partitions().stream().filter(partition -> partition.phase() == phase).count());
+        }
+        return text.bytes();
     }
 }

@@ -81,6 +81,11 @@ public class StatusStore {
         return Optional.ofNullable(snapshot.partitionJson().get(name));
     }
 
+    /** The body of a 404 for a partition name: whose name was asked for. */
+    public byte[] json(PartitionNotFound notFound) {
+        return serialize(notFound);
+    }
+
     /** Marks the first completed sync with Git, good or bad: readiness means "status reflects Git". */
     public void markSynced() {
         synced = true;
@@ -93,7 +98,7 @@ public class StatusStore {
     /**
      * The contract (DESIGN.md §5) fixes the JSON shape whatever the application's global Jackson settings:
      * every field is always present (null written as null) and instants are ISO-8601 strings. A copy keeps
-     * Quarkus' registered modules (java.time) without changing the mapper REST endpoints share.
+     * Quarkus' registered modules (java.time) without changing the application's mapper, which the ledger uses.
      */
     private static ObjectMapper contractMapper(ObjectMapper applicationMapper) {
         ObjectMapper mapper = applicationMapper.copy();

@@ -5,11 +5,12 @@
  *   <li>The reconcile loop builds a whole {@link dev.celadon.reconciler.status.StatusDocument} and publishes it
  *       to the {@link dev.celadon.reconciler.status.StatusStore}, which serializes it once, there and then.</li>
  *   <li>{@code GET /status} and {@code GET /status/partitions/{name}} serve those bytes as they are
- *       ({@link dev.celadon.reconciler.status.StatusResource}); {@code GET /} renders the same document as a
+ *       ({@link dev.celadon.reconciler.status.StatusRoutes}, every route); {@code GET /} renders the same document as a
  *       page that refreshes itself ({@link dev.celadon.reconciler.status.StatusPage}).</li>
  *   <li>Health, metrics and OpenAPI live under {@code /q/}: readiness follows the store's first sync,
  *       {@code celadon_partitions} is read from the current document at scrape time, and the loop reports
- *       reconcile durations and sync results through {@link dev.celadon.reconciler.status.ReconcileMetrics}.</li>
+ *       reconcile durations and sync results through {@link dev.celadon.reconciler.status.ReconcileMetrics},
+ *       which writes the Prometheus text itself.</li>
  *   <li>{@link dev.celadon.reconciler.status.ReadOnlyHttp} answers 405 to every method but GET and HEAD on every
  *       path: Git is the only write path.</li>
  * </ol>

@@ -1,9 +1,15 @@
 package dev.celadon.reconciler.status;
 
 import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.path.json.JsonPath;
+import jakarta.inject.Inject;
 import org.junit.jupiter.api.Test;
 
+import java.util.Map;
+
 import static io.restassured.RestAssured.given;
+import static io.restassured.RestAssured.when;
+import static org.assertj.core.api.Assertions.assertThat;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.startsWith;
@@ -13,10 +19,22 @@ import static org.hamcrest.Matchers.nullValue;
 
 /**
  * {@code /q/openapi} describes the GET endpoints with the records' schemas, and nothing that writes: YAML
- * by default, JSON on request, as Quarkus' OpenAPI extension serves it.
+ * by default, JSON on request, as Quarkus' OpenAPI extension serves it; and every path it documents is served.
  */
 @QuarkusTest
 class OpenApiTest {
+
+    @Inject
+    StatusStore store;
+
+    @Test
+    void everyDocumentedPathIsServed() {
+        store.publish(StatusFixtures.healthy());
+        Map<String, Object> paths = JsonPath.from(given().queryParam("format", "json").get("/q/openapi").asString())
+                .getMap("paths");
+        assertThat(paths).isNotEmpty();
+        paths.keySet().forEach(path -> when().get(path.replace("{name}", "web-01")).then().statusCode(200));
+    }
 
     @Test
     void describesTheReadOnlyEndpoints() {

@@ -24,7 +24,7 @@ import static org.hamcrest.Matchers.is;
 
 /** The JSON contract of DESIGN.md §5: every field present, with its type, whatever its value. */
 @QuarkusTest
-class StatusResourceTest {
+class StatusRoutesTest {
 
     @Inject
     StatusStore store;

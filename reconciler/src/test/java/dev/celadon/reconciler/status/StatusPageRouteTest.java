@@ -9,7 +9,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /** {@code GET /}: the status as HTML, complete without JavaScript, with every value escaped. */
 @QuarkusTest
-class StatusPageResourceTest {
+class StatusPageRouteTest {
 
     @Inject
     StatusStore store;
