@@ -98,7 +98,8 @@ public class StatusStore {
     /**
      * The contract (DESIGN.md §5) fixes the JSON shape whatever the application's global Jackson settings:
      * every field is always present (null written as null) and instants are ISO-8601 strings. A copy keeps
-     * Quarkus' registered modules (java.time) without changing the application's mapper, which the ledger uses.
+     * the registered java.time module (JavaTimeJson) without changing the application's mapper, which the
+     * ledger uses.
      */
     private static ObjectMapper contractMapper(ObjectMapper applicationMapper) {
         ObjectMapper mapper = applicationMapper.copy();

@@ -1,13 +1,13 @@
 package dev.celadon.reconciler.loop;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.celadon.hypervisor.DiskConfig;
 import dev.celadon.hypervisor.InvalidVmConfigException;
 import dev.celadon.hypervisor.PartitionName;
 import dev.celadon.hypervisor.StopReason;
 import dev.celadon.hypervisor.WorkerLaunchException;
 import dev.celadon.hypervisor.fake.FakeHypervisor;
+import dev.celadon.reconciler.config.JavaTimeJson;
 import dev.celadon.reconciler.plan.Specs;
 import dev.celadon.reconciler.spec.Partition;
 import dev.celadon.reconciler.spec.RunState;
@@ -46,8 +46,7 @@ class ReconcileLoopTest {
     private final MutableClock clock = new MutableClock(Instant.parse("2026-11-23T12:00:00Z"));
     private final FakeHypervisor hypervisor = new FakeHypervisor(clock);
     private final Map<String, SpecSet> revisions = new HashMap<>();
-    private final ObjectMapper mapper = new ObjectMapper().findAndRegisterModules()
-            .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS);
+    private final ObjectMapper mapper = new ObjectMapper().registerModule(JavaTimeJson.module());
     private final StatusStore store = new StatusStore(mapper);
     private String head;
     private boolean reachable = true;
