@@ -13,7 +13,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 
 /**
- * The whole read API (DESIGN.md §5): seven GETs, each answered on the event loop from what is already in
+ * The whole read API (DESIGN.md §5): eight GETs, each answered on the event loop from what is already in
  * memory. They are plain Vert.x routes on Quarkus' router: RESTEasy, SmallRye Health and Micrometer, which
  * served them before, loaded about 740 classes that every start paid for in time and RSS
  * (benchmarks/RESULTS.md). HEAD is answered like GET, and Vert.x leaves the body out; every other method was
