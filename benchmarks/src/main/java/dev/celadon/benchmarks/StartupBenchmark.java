@@ -15,9 +15,9 @@ import java.util.List;
  * Startup of the packaged reconciler (issue 6): from process start to the first {@code 200} on
  * {@code /q/health/live}, and its RSS once {@code /q/health/ready} says the first sync is done, and again
  * once it has settled. Each run is a fresh process on a fresh state dir against the same local repository,
- * with no partitions, so only the reconciler is measured. The probe is a plain socket and one run is a warm-up, not counted:
- * this JVM's own HTTP client, loading its classes during the first timed run, took one of the two
- * cores from the reconciler it was timing (about 100 ms on the project's machine).
+ * with no partitions, so only the reconciler is measured. The probe is a plain socket and one run is a
+ * warm-up, not counted: this JVM's own HTTP client, loading its classes during the first timed run, took
+ * one of the two cores from the reconciler it was timing (about 100 ms on the project's machine).
  * Usage: {@code java -cp benchmarks.jar dev.celadon.benchmarks.StartupBenchmark QUARKUS_RUN_JAR RUNS [JVM_OPTION...]}
  */
 public final class StartupBenchmark {
@@ -72,8 +72,8 @@ public final class StartupBenchmark {
                 }
             }
             System.out.printf("startup to first 200 on /q/health/live, %d runs: median %.0f ms (min %.0f), CPU time"
-                    + " used by then: median %.0f ms; RSS after the first sync: median %.1f MiB (%.1f–%.1f), %d s later %.1f MiB (%.1f–%.1f)"
-                    + "  [%s]%n", runs, WorkerBenchmark.median(live), live.stream().mapToDouble(d -> d).min().orElse(0),
+                    + " used by then: median %.0f ms; RSS after the first sync: median %.1f MiB (%.1f–%.1f),"
+                    + " %d s later %.1f MiB (%.1f–%.1f)  [%s]%n", runs, WorkerBenchmark.median(live), min(live),
                     WorkerBenchmark.median(cpu), WorkerBenchmark.median(rss), min(rss), max(rss), SETTLE.toSeconds(),
                     WorkerBenchmark.median(settled), min(settled), max(settled), String.join(" ", jvmOptions));
         }

@@ -155,12 +155,12 @@ final class QemuArgv {
         };
     }
 
-    /** QEMU option values are comma-separated; a literal comma in a path is written twice. */
     /** The block node QEMU knows a disk's format layer by: what the device opens and QMP resizes. */
     static String driveNode(String disk) {
         return "drive-" + disk;
     }
 
+    /** QEMU option values are comma-separated; a literal comma in a path is written twice. */
     static String escape(Path path) {
         return path.toString().replace(",", ",,");
     }

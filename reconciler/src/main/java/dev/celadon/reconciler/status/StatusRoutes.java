@@ -39,10 +39,11 @@ public class StatusRoutes {
         get(router, "/status/partitions/:name", this::partition);
         get(router, "/", request -> send(request, 200, HTML,
                 StatusPage.render(store.document(), Instant.now()).getBytes(StandardCharsets.UTF_8)));
+        Handler<RoutingContext> readiness = request -> send(request, Health.ready(store.synced()));
         get(router, "/q/health/live", request -> send(request, Health.live()));
+        get(router, "/q/health/ready", readiness);
         // The overall health is readiness's: liveness has no check of its own.
-        get(router, "/q/health/ready", request -> send(request, Health.ready(store.synced())));
-        get(router, "/q/health", request -> send(request, Health.ready(store.synced())));
+        get(router, "/q/health", readiness);
         get(router, "/q/metrics", request -> send(request, 200, PrometheusText.CONTENT_TYPE,
                 metrics.exposition(store.document())));
         get(router, "/q/openapi", request -> {
