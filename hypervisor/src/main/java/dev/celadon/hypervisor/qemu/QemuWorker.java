@@ -65,6 +65,12 @@ final class QemuWorker implements Worker, QmpListener {
     private volatile boolean timeSynced;
     private volatile boolean guestPoweredOff;
     private volatile boolean detached;
+    /**
+     * While the launcher negotiates QMP and boots the CPUs, observation reports STARTING without a
+     * connection of its own: QEMU serves one QMP client at a time, so a second connection would sit
+     * unanswered until the launch timed out, and observation would hold {@code lock} while it waited.
+     */
+    private volatile boolean launching;
 
     QemuWorker(QemuHypervisor hypervisor, PartitionName name, WorkerPaths paths, WorkerRecord record, Process child) {
         this.hypervisor = hypervisor;
@@ -72,6 +78,7 @@ final class QemuWorker implements Worker, QmpListener {
         this.paths = paths;
         this.record = record;
         this.child = child;
+        this.launching = child != null;
         // Notice a death as it happens, not only at the next observation. Only for the recorded process
         // itself: never for a stranger that reused the pid, nor for this JVM (which cannot watch itself).
         Optional<ProcessHandle> handle = child != null ? Optional.of(child.toHandle())
@@ -116,6 +123,9 @@ final class QemuWorker implements Worker, QmpListener {
         }
         if (record.stopRequested() || record.ending() != null) {
             return VmState.STOPPING;
+        }
+        if (launching) {
+            return VmState.STARTING;
         }
         QmpClient client = connectLocked();
         if (client == null) {
@@ -252,10 +262,14 @@ final class QemuWorker implements Worker, QmpListener {
         }
     }
 
-    /** For launch: connects or says why not, without the fallbacks of observation. */
+    /**
+     * For launch: connects or says why not, without the fallbacks of observation. Outside {@code lock}:
+     * the greeting can take seconds on a loaded host, and observation must not wait for it.
+     */
     void connect() throws QmpException {
+        QmpClient client = QmpClient.connect(paths.qmpSocket(), hypervisor.settings().commandTimeout(), this);
         synchronized (lock) {
-            qmp = QmpClient.connect(paths.qmpSocket(), hypervisor.settings().commandTimeout(), this);
+            qmp = client;
         }
     }
 
@@ -271,6 +285,7 @@ final class QemuWorker implements Worker, QmpListener {
             client.execute("balloon", JsonNodeFactory.instance.objectNode().put("value", config.memoryBytes()), timeout);
         }
         client.execute("cont", timeout);
+        launching = false;
     }
 
     private QmpClient requireQmp(String operation) throws HypervisorException {

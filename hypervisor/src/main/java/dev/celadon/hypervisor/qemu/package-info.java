@@ -22,7 +22,9 @@
  *       at once, so the worker can be found even if the launching JVM dies in the next instant.</li>
  *   <li><b>Negotiate</b> QMP (greeting, {@code qmp_capabilities}), set the balloon target when memory is
  *       below maxMemory, then {@code cont}. If QEMU exits or QMP fails first, the process is killed,
- *       the record removed and a {@code WorkerLaunchException} carries QEMU's own words.</li>
+ *       the record removed and a {@code WorkerLaunchException} carries QEMU's own words. Until the
+ *       {@code cont}, observation reports STARTING and opens no QMP connection of its own: QEMU serves
+ *       one client at a time, and a second one would go unanswered.</li>
  *   <li><b>Observe.</b> A record's worker is alive only if its pid runs with the recorded start time
  *       (a reused pid is a stranger, never signalled); then QMP {@code query-status} tells running,
  *       paused or starting. A second {@code QemuHypervisor} adopts live workers by reconnecting to

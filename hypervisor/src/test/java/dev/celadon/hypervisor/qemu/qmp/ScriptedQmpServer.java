@@ -21,13 +21,16 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 
 /**
  * A QMP server that follows a script instead of running a VM: it greets, negotiates, answers each
  * command with what the test said ({@link #on}), emits events on demand and can drop the connection.
  * Defaults: {@code qmp_capabilities} and {@code cont} succeed, {@code query-status} says running,
- * anything unscripted is {@code CommandNotFound} like QEMU's own answer. Serves one client at a time.
+ * anything unscripted is {@code CommandNotFound} like QEMU's own answer. Serves one client at a time,
+ * as QEMU does: a second client waits, connected but unanswered, until the first is gone.
  */
 public final class ScriptedQmpServer implements AutoCloseable {
 
@@ -60,11 +63,14 @@ public final class ScriptedQmpServer implements AutoCloseable {
     private final Path socket;
     private final Map<String, Function<JsonNode, Reply>> script = new ConcurrentHashMap<>();
     private final List<String> received = new CopyOnWriteArrayList<>();
+    private final CountDownLatch greetingGate;
+    private final AtomicInteger accepted = new AtomicInteger();
     private volatile SocketChannel client;
 
-    private ScriptedQmpServer(ServerSocketChannel server, Path socket) {
+    private ScriptedQmpServer(ServerSocketChannel server, Path socket, CountDownLatch greetingGate) {
         this.server = server;
         this.socket = socket;
+        this.greetingGate = greetingGate;
         on("qmp_capabilities", args -> Reply.ok());
         on("cont", args -> Reply.ok());
         on("query-status", args -> new Reply.Ok(JSON.createObjectNode().put("status", "running").put("running", true)));
@@ -72,10 +78,15 @@ public final class ScriptedQmpServer implements AutoCloseable {
 
     /** Binds {@code socket} and serves clients, one after another, until closed. */
     public static ScriptedQmpServer start(Path socket) throws IOException {
+        return start(socket, new CountDownLatch(0));
+    }
+
+    /** As {@link #start(Path)}, but each client is greeted only once {@code greetingGate} is open: a QEMU still starting. */
+    public static ScriptedQmpServer start(Path socket, CountDownLatch greetingGate) throws IOException {
         Files.deleteIfExists(socket);
         ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
         server.bind(UnixDomainSocketAddress.of(socket));
-        ScriptedQmpServer qmp = new ScriptedQmpServer(server, socket);
+        ScriptedQmpServer qmp = new ScriptedQmpServer(server, socket, greetingGate);
         Thread.ofVirtual().name("scripted-qmp " + socket).start(qmp::serve);
         return qmp;
     }
@@ -93,6 +104,11 @@ public final class ScriptedQmpServer implements AutoCloseable {
     /** The commands received so far, in order, including {@code qmp_capabilities}. */
     public List<String> received() {
         return List.copyOf(received);
+    }
+
+    /** How many clients have been accepted so far. */
+    public int accepted() {
+        return accepted.get();
     }
 
     /** Sends an event to the connected client now. */
@@ -115,7 +131,9 @@ public final class ScriptedQmpServer implements AutoCloseable {
     private void serve() {
         while (server.isOpen()) {
             try (SocketChannel c = server.accept()) {
+                accepted.incrementAndGet();
                 client = c;
+                greetingGate.await();
                 ObjectNode greeting = JSON.createObjectNode();
                 greeting.putObject("QMP").putObject("version").putObject("qemu").put("major", 7).put("minor", 2).put("micro", 0);
                 ((ObjectNode) greeting.get("QMP")).putArray("capabilities").add("oob");
@@ -129,6 +147,9 @@ public final class ScriptedQmpServer implements AutoCloseable {
                 }
             } catch (IOException e) {
                 // The client went away or the server was closed: wait for the next one, or stop.
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
             } finally {
                 client = null;
             }

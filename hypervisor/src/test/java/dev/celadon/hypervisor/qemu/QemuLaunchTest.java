@@ -1,0 +1,98 @@
+package dev.celadon.hypervisor.qemu;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.celadon.hypervisor.BootConfig;
+import dev.celadon.hypervisor.GuestProfile;
+import dev.celadon.hypervisor.HypervisorException;
+import dev.celadon.hypervisor.IntegrationServices;
+import dev.celadon.hypervisor.PartitionName;
+import dev.celadon.hypervisor.VmConfig;
+import dev.celadon.hypervisor.VmState;
+import dev.celadon.hypervisor.Worker;
+import dev.celadon.hypervisor.WorkerStatus;
+import dev.celadon.hypervisor.qemu.qmp.ScriptedQmpServer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A launch against a stand-in for QEMU: a script that only sleeps, and a scripted QMP server the test
+ * opens at the worker's socket, so the test decides when the "worker" greets.
+ */
+class QemuLaunchTest {
+
+    private static final long MIB = 1024 * 1024;
+    private static final PartitionName NAME = new PartitionName("launched");
+    private static final VmConfig CONFIG = new VmConfig(NAME, GuestProfile.ENLIGHTENED, 1, 256 * MIB, 512 * MIB,
+            new BootConfig.Kernel("tiny/vmlinuz", Optional.empty(), ""), List.of(), List.of(), List.of(),
+            IntegrationServices.ALL, Duration.ofSeconds(30));
+
+    @TempDir
+    Path dir;
+
+    private QemuHypervisor hypervisor;
+    private ScriptedQmpServer qmp;
+
+    @BeforeEach
+    void sleepingQemu() throws Exception {
+        Path images = Files.createDirectories(dir.resolve("images"));
+        Files.createDirectories(images.resolve("tiny"));
+        Files.createFile(images.resolve("tiny/vmlinuz"));
+        Path qemu = Files.writeString(dir.resolve("sleeping-qemu"), "#!/bin/sh\nexec sleep 300\n");
+        assertThat(qemu.toFile().setExecutable(true)).isTrue();
+        hypervisor = new QemuHypervisor(QemuSettings.defaults(dir.resolve("state"), List.of(images)).withQemuBinary(qemu.toString()));
+    }
+
+    @AfterEach
+    void killTheSleeper() throws Exception {
+        hypervisor.worker(NAME).flatMap(w -> w.status().pid().stream().boxed().findFirst())
+                .flatMap(ProcessHandle::of).ifPresent(ProcessHandle::destroyForcibly);
+        hypervisor.close();
+        if (qmp != null) {
+            qmp.close();
+        }
+    }
+
+    /**
+     * The reconcile loop observes every worker while others launch. QEMU serves one QMP client at a
+     * time, so a connection of observation's own beside the launcher's left one of them unanswered
+     * until the launch timed out (a 30 s stall with 20 partitions in one commit, benchmarks/RESULTS.md).
+     */
+    @Test
+    void observingALaunchingWorkerNeitherConnectsNorWaitsForTheLauncher() throws Exception {
+        CountDownLatch greet = new CountDownLatch(1);
+        CompletableFuture<Worker> launch = CompletableFuture.supplyAsync(() -> {
+            try {
+                return hypervisor.start(CONFIG);
+            } catch (HypervisorException e) {
+                throw new IllegalStateException(e);
+            }
+        }, runnable -> Thread.ofPlatform().name("launcher").start(runnable));
+        Worker launching = await().atMost(Duration.ofSeconds(30)).until(() -> hypervisor.worker(NAME), Optional::isPresent).orElseThrow();
+        qmp = ScriptedQmpServer.start(hypervisor.store().paths(NAME).qmpSocket(), greet)
+                .on("balloon", args -> ScriptedQmpServer.Reply.ok());
+        await().atMost(Duration.ofSeconds(30)).until(qmp::accepted, n -> n == 1);
+
+        // The launcher now waits for its greeting (up to 10 s); observation must answer without it.
+        CompletableFuture<WorkerStatus> observed = CompletableFuture.supplyAsync(launching::status);
+        assertThat(observed.get(5, TimeUnit.SECONDS).state()).isEqualTo(VmState.STARTING);
+        assertThat(hypervisor.observe()).extracting(WorkerStatus::state).containsExactly(VmState.STARTING);
+
+        greet.countDown();
+        Worker worker = launch.get(30, TimeUnit.SECONDS);
+        assertThat(worker.status().state()).isEqualTo(VmState.RUNNING);
+        assertThat(qmp.accepted()).as("QMP connections: the launcher's, kept for observation").isEqualTo(1);
+        assertThat(qmp.received()).containsExactly("qmp_capabilities", "balloon", "cont", "query-status");
+    }
+}
