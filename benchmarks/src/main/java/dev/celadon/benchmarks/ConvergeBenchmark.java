@@ -121,7 +121,7 @@ public final class ConvergeBenchmark {
                   boot:
                     kernel: tiny/vmlinuz
                     initrd: tiny/initrd.img
-                    cmdline: console=ttyS0 celadon.hostname=%s
+                    cmdline: console=ttyS0 no_timer_check celadon.hostname=%s
                   shutdownGracePeriod: 10s
                 """.formatted(name, name);
     }

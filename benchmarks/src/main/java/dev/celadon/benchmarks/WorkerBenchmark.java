@@ -59,7 +59,7 @@ public final class WorkerBenchmark {
     private static VmConfig tiny(String name, boolean agent) {
         return new VmConfig(new PartitionName(name), GuestProfile.ENLIGHTENED, 1, 128L << 20, 256L << 20,
                 new BootConfig.Kernel("tiny/vmlinuz", Optional.of("tiny/initrd.img"),
-                        "console=ttyS0 celadon.hostname=" + name),
+                        "console=ttyS0 no_timer_check celadon.hostname=" + name),
                 List.of(), List.of(new NetworkConfig("mgmt", new NetworkConfig.User(List.of()))), List.of(),
                 agent ? IntegrationServices.ALL : IntegrationServices.NONE, Duration.ofSeconds(10));
     }
@@ -178,7 +178,7 @@ public final class WorkerBenchmark {
                 <type arch='x86_64' machine='q35'>hvm</type>
                 <kernel>%s/vmlinuz</kernel>
                 <initrd>%s/initrd.img</initrd>
-                <cmdline>console=ttyS0 celadon.hostname=%s</cmdline>
+                <cmdline>console=ttyS0 no_timer_check celadon.hostname=%s</cmdline>
               </os>
               <cpu mode='maximum'/>
               <devices>

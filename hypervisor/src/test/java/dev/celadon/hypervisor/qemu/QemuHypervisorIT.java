@@ -71,7 +71,7 @@ class QemuHypervisorIT {
             hostPort = free.getLocalPort();
         }
         return new VmConfig(new PartitionName(name), profile, 1, memory, maxMemory,
-                new BootConfig.Kernel("tiny/vmlinuz", Optional.of("tiny/initrd.img"), "console=ttyS0 celadon.hostname=" + name),
+                new BootConfig.Kernel("tiny/vmlinuz", Optional.of("tiny/initrd.img"), "console=ttyS0 no_timer_check celadon.hostname=" + name),
                 List.of(new DiskConfig("root", new DiskConfig.Overlay("tiny/base.qcow2", 0)),
                         new DiskConfig("scratch", new DiskConfig.Blank(64 * MIB))),
                 List.of(new NetworkConfig("mgmt", new NetworkConfig.User(List.of(new NetworkConfig.PortForward(hostPort, 22))))),

@@ -98,7 +98,7 @@ class GitOpsEndToEndIT {
                   boot:
                     kernel: tiny/vmlinuz
                     initrd: tiny/initrd.img
-                    cmdline: console=ttyS0 celadon.hostname=%s
+                    cmdline: console=ttyS0 no_timer_check celadon.hostname=%s
                   shutdownGracePeriod: 20s
                 %s""".formatted(name, name, extra.indent(2));
     }
