@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Predicate;
+import java.util.stream.Stream;
 import java.util.stream.StreamSupport;
 
 /**
@@ -96,6 +97,11 @@ public final class ConvergeBenchmark {
                     + " %.1f s%n", FLEET, running, ready);
             System.out.printf("with %d partitions: reconciler RSS %d MiB; worker memory beyond guest RAM median %.1f MiB%n",
                     FLEET, StartupBenchmark.rssKiB(reconciler.pid()) / 1024, WorkerBenchmark.median(overheads));
+            // A launch that failed and was retried costs its backoff and hides in the times above: say so.
+            try (Stream<String> log = Files.lines(root.resolve("reconciler.log"))) {
+                System.out.printf("worker launches that failed and were retried: %d%n",
+                        log.filter(line -> line.contains("worker failed to start")).count());
+            }
         } finally {
             if (reconciler != null) {
                 reconciler.destroyForcibly().waitFor();
