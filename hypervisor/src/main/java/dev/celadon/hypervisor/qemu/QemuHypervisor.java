@@ -200,11 +200,13 @@ public final class QemuHypervisor implements Hypervisor {
                 launchedAt.toString(), accel.accel().name(), VmConfigJson.hash(config), VmConfigJson.toJson(config),
                 config.memoryBytes(), paths.qmpSocket().toString(), paths.agentSocket().toString(),
                 paths.consoleLog().toString(), false, null, null);
-        // Recorded before anything else can fail, so a crash of ours from here on leaves a findable worker.
-        store.write(record);
+        // Known before it is recorded: observation that finds the record must find this launching worker,
+        // not adopt a copy of its own that would open a second QMP connection.
         QemuWorker worker = new QemuWorker(this, name, paths, record, process);
         workers.put(name, worker);
         try {
+            // Recorded before anything else can fail, so a crash of ours from here on leaves a findable worker.
+            store.write(record);
             awaitQmp(worker, process, paths);
             long qmpReady = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
             worker.boot();
@@ -216,6 +218,10 @@ public final class QemuHypervisor implements Hypervisor {
         } catch (QmpException e) {
             abandon(worker, process);
             throw new WorkerLaunchException(name, "QMP: " + e.getMessage(), worker.qemuLogTail().orElse(""), e);
+        } catch (UncheckedIOException e) {
+            // An unrecorded worker could never be found again: none may keep running.
+            abandon(worker, process);
+            throw new WorkerLaunchException(name, e.getMessage(), "", e);
         }
     }
 

@@ -1,6 +1,7 @@
 package dev.celadon.hypervisor.qemu;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import dev.celadon.hypervisor.BootConfig;
@@ -11,8 +12,10 @@ import dev.celadon.hypervisor.PartitionName;
 import dev.celadon.hypervisor.VmConfig;
 import dev.celadon.hypervisor.VmState;
 import dev.celadon.hypervisor.Worker;
+import dev.celadon.hypervisor.WorkerLaunchException;
 import dev.celadon.hypervisor.WorkerStatus;
 import dev.celadon.hypervisor.qemu.qmp.ScriptedQmpServer;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -56,11 +59,28 @@ class QemuLaunchTest {
 
     @AfterEach
     void killTheSleeper() throws Exception {
-        hypervisor.worker(NAME).flatMap(w -> w.status().pid().stream().boxed().findFirst())
-                .flatMap(ProcessHandle::of).ifPresent(ProcessHandle::destroyForcibly);
+        stillRunning().forEach(ProcessHandle::destroyForcibly);
         hypervisor.close();
         if (qmp != null) {
             qmp.close();
+        }
+    }
+
+    /** The stand-in's processes still running: a worker runs in its worker dir. */
+    private List<ProcessHandle> stillRunning() throws IOException {
+        Path workerDir = hypervisor.store().paths(NAME).workerDir();
+        if (!Files.exists(workerDir)) {
+            return List.of();
+        }
+        Path cwd = workerDir.toRealPath();
+        return ProcessHandle.allProcesses().filter(p -> cwd.equals(cwdOf(p.pid()))).toList();
+    }
+
+    private static Path cwdOf(long pid) {
+        try {
+            return Files.readSymbolicLink(Path.of("/proc", Long.toString(pid), "cwd"));
+        } catch (IOException e) {
+            return null;
         }
     }
 
@@ -94,5 +114,16 @@ class QemuLaunchTest {
         assertThat(worker.status().state()).isEqualTo(VmState.RUNNING);
         assertThat(qmp.accepted()).as("QMP connections: the launcher's, kept for observation").isEqualTo(1);
         assertThat(qmp.received()).containsExactly("qmp_capabilities", "balloon", "cont", "query-status");
+    }
+
+    @Test
+    void aWorkerThatCannotBeRecordedIsNotLeftRunning() throws Exception {
+        // The record is written through a temporary file; a directory in its place makes the write fail.
+        Files.createDirectories(hypervisor.store().paths(NAME).record().resolveSibling("worker.json.tmp"));
+
+        assertThatThrownBy(() -> hypervisor.start(CONFIG)).isInstanceOf(WorkerLaunchException.class)
+                .hasMessageContaining("cannot write worker record");
+        assertThat(stillRunning()).isEmpty();
+        assertThat(hypervisor.worker(NAME)).isEmpty();
     }
 }
