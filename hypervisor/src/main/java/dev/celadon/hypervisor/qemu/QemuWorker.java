@@ -144,7 +144,8 @@ final class QemuWorker implements Worker, QmpListener {
         }
         return switch (status) {
             case "running" -> VmState.RUNNING;
-            case "prelaunch", "inmigrate", "restore-vm", "finish-migrate" -> VmState.STARTING;
+            case "prelaunch" -> finishInterruptedLaunchLocked();
+            case "inmigrate", "restore-vm", "finish-migrate" -> VmState.STARTING;
             case "shutdown" -> {
                 guestStoppedLocked(StopReason.GUEST_SHUTDOWN, "guest powered off");
                 yield VmState.STOPPING;
@@ -155,6 +156,23 @@ final class QemuWorker implements Worker, QmpListener {
             }
             default -> VmState.PAUSED;
         };
+    }
+
+    /**
+     * QEMU still waits for the {@code cont} that ends a launch, and no launch of this JVM is under way
+     * ({@link #launching}): the process that launched the worker stopped in between. Finish its launch,
+     * or the partition would stay paused for good while reported as starting.
+     */
+    private VmState finishInterruptedLaunchLocked() {
+        LOG.infof("%s: worker %d was launched, but its launcher stopped before starting its CPUs; starting them", name,
+                record.pid());
+        try {
+            boot();
+            return VmState.RUNNING;
+        } catch (QmpException e) {
+            LOG.warnf("%s: cannot start the CPUs of worker %d: %s", name, record.pid(), e.getMessage());
+            return VmState.STARTING;
+        }
     }
 
     private WorkerStatus snapshot(VmState state) {
@@ -273,7 +291,7 @@ final class QemuWorker implements Worker, QmpListener {
         }
     }
 
-    /** Sets the balloon target and lets the CPUs run: the last step of a launch. */
+    /** Sets the balloon target and lets the CPUs run: the last step of a launch, or of an interrupted one. */
     void boot() throws QmpException {
         VmConfig config = config();
         QmpClient client;

@@ -28,7 +28,9 @@
  *   <li><b>Observe.</b> A record's worker is alive only if its pid runs with the recorded start time
  *       (a reused pid is a stranger, never signalled); then QMP {@code query-status} tells running,
  *       paused or starting. A second {@code QemuHypervisor} adopts live workers by reconnecting to
- *       their QMP sockets: nothing is restarted. {@code close()} only releases the connections.</li>
+ *       their QMP sockets: nothing is restarted. {@code close()} only releases the connections. A worker
+ *       still in {@code prelaunch} that no launch of this JVM owns lost its launcher before {@code cont}:
+ *       observation finishes that launch (balloon target, {@code cont}).</li>
  *   <li><b>Guest stops on its own.</b> Thanks to {@code -no-shutdown} QEMU stays up when the guest powers
  *       off or panics; the SHUTDOWN / GUEST_PANICKED event (or a status of {@code shutdown} /
  *       {@code guest-panicked} seen later) is recorded as GUEST_SHUTDOWN / GUEST_PANICKED, then the

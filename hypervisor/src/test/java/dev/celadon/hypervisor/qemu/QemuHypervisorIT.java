@@ -192,6 +192,38 @@ class QemuHypervisorIT {
         }
     }
 
+    /**
+     * A reconciler killed between spawning a worker and QMP's {@code cont} leaves QEMU paused in
+     * {@code prelaunch}. Here the "launcher" does only what launch does up to that instant: argv,
+     * spawn, record.
+     */
+    @Test
+    void aWorkerWhoseLauncherStoppedBeforeContRunsOnceAdopted() throws Exception {
+        PartitionName name = new PartitionName("orphan-1");
+        VmConfig config = new VmConfig(name, GuestProfile.ENLIGHTENED, 1, 192 * MIB, 256 * MIB,
+                new BootConfig.Kernel("tiny/vmlinuz", Optional.of("tiny/initrd.img"), "console=ttyS0 no_timer_check celadon.hostname=orphan-1"),
+                List.of(), List.of(), List.of(), IntegrationServices.ALL, GRACE);
+        try (QemuHypervisor launcher = new QemuHypervisor(settings())) {
+            WorkerPaths paths = launcher.store().paths(name);
+            Files.createDirectories(paths.workerDir());
+            List<String> argv = QemuArgv.build(launcher.settings().qemuBinary(),
+                    new ConfigResolver(launcher.settings(), HostPaths.SYSTEM).resolve(config, paths), launcher.accel(), paths);
+            Process qemu = new ProcessBuilder(argv).directory(paths.workerDir().toFile()).redirectErrorStream(true)
+                    .redirectOutput(paths.qemuLog().toFile()).start();
+            launcher.store().write(new WorkerRecord(WorkerRecord.FORMAT, name.value(), qemu.pid(),
+                    launcher.processes().startTicks(qemu.pid()).orElseThrow(), Instant.now().toString(), launcher.accel().name(),
+                    VmConfigJson.hash(config), VmConfigJson.toJson(config), config.memoryBytes(), paths.qmpSocket().toString(),
+                    paths.agentSocket().toString(), paths.consoleLog().toString(), false, null, null));
+        }
+        try (QemuHypervisor adopter = new QemuHypervisor(settings())) {
+            Worker worker = adopter.worker(name).orElseThrow();
+            await("adopted worker running").atMost(BOOT).until(() -> worker.status().state() == VmState.RUNNING);
+            awaitHeartbeat(worker);
+            worker.stop(GRACE);
+            assertThat(worker.status().state()).isEqualTo(VmState.STOPPED);
+        }
+    }
+
     @Test
     void legacyGuestBootsOnEmulatedDevicesAndStopsByAcpi() throws Exception {
         VmConfig config = tiny("legacy-1", GuestProfile.LEGACY, 256 * MIB, 256 * MIB);

@@ -73,9 +73,26 @@ class QemuWorkerTest {
         assertThat(worker.status().state()).isEqualTo(VmState.RUNNING);
         qemuStatus("paused");
         assertThat(worker.status().state()).isEqualTo(VmState.PAUSED);
-        qemuStatus("prelaunch");
+        qemuStatus("inmigrate");
         assertThat(worker.status().state()).isEqualTo(VmState.STARTING);
         assertThat(worker.status().config()).isEqualTo(CONFIG);
+    }
+
+    @Test
+    void anAdoptedWorkerWhoseLauncherStoppedBeforeContIsStarted() {
+        qemuStatus("prelaunch");
+        qmp.on("balloon", args -> {
+            assertThat(args.path("value").asLong()).isEqualTo(CONFIG.memoryBytes());
+            return ScriptedQmpServer.Reply.ok();
+        });
+        qmp.on("cont", args -> {
+            qemuStatus("running");
+            return ScriptedQmpServer.Reply.ok();
+        });
+        Worker worker = hypervisor.worker(NAME).orElseThrow();
+        assertThat(worker.status().state()).isEqualTo(VmState.RUNNING);
+        assertThat(worker.status().state()).isEqualTo(VmState.RUNNING);
+        assertThat(qmp.received()).containsExactly("qmp_capabilities", "query-status", "balloon", "cont", "query-status");
     }
 
     @Test
