@@ -4,10 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
-import dev.celadon.hypervisor.BootConfig;
-import dev.celadon.hypervisor.GuestProfile;
 import dev.celadon.hypervisor.HypervisorException;
-import dev.celadon.hypervisor.IntegrationServices;
 import dev.celadon.hypervisor.PartitionName;
 import dev.celadon.hypervisor.VmConfig;
 import dev.celadon.hypervisor.VmState;
@@ -35,11 +32,8 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class QemuLaunchTest {
 
-    private static final long MIB = 1024 * 1024;
     private static final PartitionName NAME = new PartitionName("launched");
-    private static final VmConfig CONFIG = new VmConfig(NAME, GuestProfile.ENLIGHTENED, 1, 256 * MIB, 512 * MIB,
-            new BootConfig.Kernel("tiny/vmlinuz", Optional.empty(), ""), List.of(), List.of(), List.of(),
-            IntegrationServices.ALL, Duration.ofSeconds(30));
+    private static final VmConfig CONFIG = KernelOnlyConfig.of(NAME);
 
     @TempDir
     Path dir;

@@ -1,13 +1,11 @@
 package dev.celadon.hypervisor.qemu;
 
+import static dev.celadon.hypervisor.qemu.KernelOnlyConfig.MIB;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import dev.celadon.hypervisor.BootConfig;
-import dev.celadon.hypervisor.GuestProfile;
-import dev.celadon.hypervisor.IntegrationServices;
 import dev.celadon.hypervisor.InvalidVmConfigException;
 import dev.celadon.hypervisor.PartitionName;
 import dev.celadon.hypervisor.VmConfig;
@@ -19,7 +17,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import java.util.Optional;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -31,11 +28,8 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class QemuWorkerTest {
 
-    private static final long MIB = 1024 * 1024;
     private static final PartitionName NAME = new PartitionName("scripted");
-    private static final VmConfig CONFIG = new VmConfig(NAME, GuestProfile.ENLIGHTENED, 1, 256 * MIB, 512 * MIB,
-            new BootConfig.Kernel("tiny/vmlinuz", Optional.empty(), ""), List.of(), List.of(), List.of(),
-            IntegrationServices.ALL, Duration.ofSeconds(30));
+    private static final VmConfig CONFIG = KernelOnlyConfig.of(NAME);
 
     @TempDir
     Path dir;
