@@ -28,6 +28,11 @@ public record StateDirs(Path root) {
         return root.resolve("reconciler").resolve("ledger.json");
     }
 
+    /** Held by the running reconciler, so a second one on the same state dir refuses to start. */
+    public Path lockFile() {
+        return root.resolve("reconciler").resolve("reconciler.lock");
+    }
+
     /** The embedded demo repository, created when no Git URL is configured. */
     public Path demoRepository() {
         return root.resolve("demo-repo");

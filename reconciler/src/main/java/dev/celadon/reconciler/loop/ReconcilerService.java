@@ -3,6 +3,7 @@ package dev.celadon.reconciler.loop;
 import dev.celadon.hypervisor.Hypervisor;
 import dev.celadon.reconciler.config.CeladonConfig;
 import dev.celadon.reconciler.config.DemoRepository;
+import dev.celadon.reconciler.config.StateDirLock;
 import dev.celadon.reconciler.config.StateDirs;
 import dev.celadon.reconciler.source.GitSettings;
 import dev.celadon.reconciler.source.GitSource;
@@ -50,6 +51,7 @@ public class ReconcilerService {
     private final Instance<ObjectMapper> mapper;
     private final boolean enabled;
     private final String version;
+    private StateDirLock lock;
     private ReconcileLoop loop;
 
     public ReconcilerService(CeladonConfig config, StatusStore store, ReconcileMetrics metrics,
@@ -70,6 +72,8 @@ public class ReconcilerService {
             return;
         }
         StateDirs dirs = StateDirs.from(config);
+        // Before anything touches the workers: a second reconciler on this state dir stops here.
+        lock = StateDirLock.acquire(dirs);
         GitSettings git = gitSettings(dirs);
         GitSource source = new GitSource(git, dirs.clone());
         SpecRules rules = new SpecRules(config.passthrough().allowed().orElse(List.of()));
@@ -87,6 +91,9 @@ public class ReconcilerService {
         if (loop != null) {
             // Only the loop stops: every worker keeps running and is adopted by the next start.
             loop.close();
+        }
+        if (lock != null) {
+            lock.close();
         }
     }
 

@@ -24,6 +24,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 /**
@@ -240,6 +241,20 @@ class GitOpsEndToEndIT {
 
     @Test
     @Order(8)
+    void aSecondReconcilerOnTheSameStateDirRefusesToStartAndHarmsNothing() {
+        long pid = status.pid("web");
+        assertThatThrownBy(() -> ReconcilerProcess.start(Map.of(
+                "CELADON_GIT_URL", daemon.url(repo),
+                "CELADON_STATE_DIR", stateDir.toString(),
+                "CELADON_HYPERVISOR_ACCEL", "tcg",
+                "CELADON_APPLIANCE_NAME", "e2e"), root.resolve("second-reconciler.log")))
+                .hasMessageContaining("the state dir " + stateDir + " is in use by another reconciler (pid " + reconciler.pid() + ")");
+        assertThat(status.phase("web")).isEqualTo("Running");
+        assertThat(status.pid("web")).isEqualTo(pid);
+    }
+
+    @Test
+    @Order(9)
     void reconcilerKilledAndRestartedAdoptsEveryWorker() {
         long pid = status.pid("web");
         int restarts = status.partition("web").orElseThrow().path("restarts").asInt();
@@ -260,7 +275,7 @@ class GitOpsEndToEndIT {
     }
 
     @Test
-    @Order(9)
+    @Order(10)
     void protectedPartitionRemovalIsRefused() {
         commit("web.yaml", partition("web", "protected: true").replace("memory: 128Mi", "memory: 192Mi")
                 .replace("cpus: 1", "cpus: 2"), "web: protect");
@@ -278,7 +293,7 @@ class GitOpsEndToEndIT {
     }
 
     @Test
-    @Order(10)
+    @Order(11)
     void aBiggerDiskGrowsLiveAndASmallerOneIsRefused() throws Exception {
         commit("web.yaml", webWithScratch("64Mi"), "web: unprotect, add a scratch disk");
         await("web has its disk").atMost(CONVERGE).pollInterval(Duration.ofMillis(500)).untilAsserted(() -> {
@@ -315,7 +330,7 @@ class GitOpsEndToEndIT {
 
 
     @Test
-    @Order(11)
+    @Order(12)
     void removedFileIsDeletedWithDisksRetained() throws IOException {
         long pid = status.pid("web");
         repo.delete("partitions.d/web.yaml");
@@ -330,7 +345,7 @@ class GitOpsEndToEndIT {
     }
 
     @Test
-    @Order(12)
+    @Order(13)
     void oversizedPartitionStaysPendingWithAReason() {
         commit("huge.yaml", partition("huge", "").replace("memory: 128Mi", "memory: 1Ti")
                 .replace("maxMemory: 256Mi", "maxMemory: 1Ti"), "a partition that cannot fit");

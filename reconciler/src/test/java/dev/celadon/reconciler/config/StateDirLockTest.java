@@ -1,0 +1,28 @@
+package dev.celadon.reconciler.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Within one JVM; a second reconciler process refusing to start is in {@code GitOpsEndToEndIT}. */
+class StateDirLockTest {
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void oneHolderAtATimeNamedByItsPid() throws Exception {
+        StateDirs dirs = new StateDirs(dir.resolve("state"));
+        try (StateDirLock held = StateDirLock.acquire(dirs)) {
+            String pid = Long.toString(ProcessHandle.current().pid());
+            assertThat(Files.readString(dirs.lockFile()).strip()).isEqualTo(pid);
+            assertThatThrownBy(() -> StateDirLock.acquire(dirs)).isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("the state dir " + dirs.root() + " is in use by another reconciler (pid " + pid + ")");
+        }
+        StateDirLock.acquire(dirs).close();
+    }
+}
