@@ -12,7 +12,6 @@ import dev.celadon.hypervisor.Worker;
 import dev.celadon.hypervisor.WorkerLaunchException;
 import dev.celadon.hypervisor.WorkerStatus;
 import dev.celadon.hypervisor.qemu.qmp.ScriptedQmpServer;
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -24,16 +23,21 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A launch against a stand-in for QEMU: a script that only sleeps, and a scripted QMP server the test
- * opens at the worker's socket, so the test decides when the "worker" greets.
+ * A launch against a stand-in for QEMU: a script that only sleeps (its command line keeps QEMU's
+ * arguments, so {@link WorkerLeakCheck} finds it), and a scripted QMP server the test opens at the
+ * worker's socket, so the test decides when the "worker" greets.
  */
 class QemuLaunchTest {
 
     private static final PartitionName NAME = new PartitionName("launched");
     private static final VmConfig CONFIG = KernelOnlyConfig.of(NAME);
+
+    @RegisterExtension
+    final WorkerLeakCheck leaks = new WorkerLeakCheck();
 
     @TempDir
     Path dir;
@@ -46,35 +50,24 @@ class QemuLaunchTest {
         Path images = Files.createDirectories(dir.resolve("images"));
         Files.createDirectories(images.resolve("tiny"));
         Files.createFile(images.resolve("tiny/vmlinuz"));
-        Path qemu = Files.writeString(dir.resolve("sleeping-qemu"), "#!/bin/sh\nexec sleep 300\n");
+        Path qemu = Files.writeString(dir.resolve("sleeping-qemu"), "#!/bin/bash\nexec -a \"sleeping-qemu $*\" sleep 300\n");
         assertThat(qemu.toFile().setExecutable(true)).isTrue();
-        hypervisor = new QemuHypervisor(QemuSettings.defaults(dir.resolve("state"), List.of(images)).withQemuBinary(qemu.toString()));
+        hypervisor = new QemuHypervisor(QemuSettings.defaults(leaks.stateDir().resolve("state"), List.of(images))
+                .withQemuBinary(qemu.toString()));
     }
 
     @AfterEach
-    void killTheSleeper() throws Exception {
-        stillRunning().forEach(ProcessHandle::destroyForcibly);
+    void endTheStandIn() throws Exception {
         hypervisor.close();
         if (qmp != null) {
             qmp.close();
         }
-    }
-
-    /** The stand-in's processes still running: a worker runs in its worker dir. */
-    private List<ProcessHandle> stillRunning() throws IOException {
-        Path workerDir = hypervisor.store().paths(NAME).workerDir();
-        if (!Files.exists(workerDir)) {
-            return List.of();
-        }
-        Path cwd = workerDir.toRealPath();
-        return ProcessHandle.allProcesses().filter(p -> cwd.equals(cwdOf(p.pid()))).toList();
-    }
-
-    private static Path cwdOf(long pid) {
-        try {
-            return Files.readSymbolicLink(Path.of("/proc", Long.toString(pid), "cwd"));
-        } catch (IOException e) {
-            return null;
+        // A launched worker runs on by design; the stand-in is this test's to end, not a leak.
+        for (long pid : WorkerLeakCheck.workersUnder(leaks.stateDir())) {
+            ProcessHandle.of(pid).ifPresent(p -> {
+                p.destroyForcibly();
+                p.onExit().join();
+            });
         }
     }
 
@@ -117,7 +110,7 @@ class QemuLaunchTest {
 
         assertThatThrownBy(() -> hypervisor.start(CONFIG)).isInstanceOf(WorkerLaunchException.class)
                 .hasMessageContaining("cannot write worker record");
-        assertThat(stillRunning()).isEmpty();
+        assertThat(WorkerLeakCheck.workersUnder(leaks.stateDir())).isEmpty();
         assertThat(hypervisor.worker(NAME)).isEmpty();
     }
 }
