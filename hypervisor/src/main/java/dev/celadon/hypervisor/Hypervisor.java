@@ -17,10 +17,26 @@ public interface Hypervisor extends AutoCloseable {
     HostResources host();
 
     /**
+     * One supervision pass, the only place where what is observed leads to action: finishes launches
+     * whose launcher stopped before the CPUs ran, records workers that have exited, quits workers whose
+     * guest powered off, adopts or stops workers found without a usable record, and moves unreadable
+     * records aside. The reconcile loop calls it once per tick, before {@link #observe()}. Never throws:
+     * what goes wrong with one partition is that partition's {@link Incident}.
+     */
+    void supervise();
+
+    /**
      * Every partition this hypervisor has a record of: running workers (adopted if they were started
-     * by an earlier instance) and stopped or crashed ones whose records remain. Sorted by name.
+     * by an earlier instance) and stopped or crashed ones whose records remain. Sorted by name. Only
+     * reads: a worker that needs something done is left to {@link #supervise()}.
      */
     List<WorkerStatus> observe();
+
+    /**
+     * What supervision found and repaired since this hypervisor was created, the latest per partition,
+     * sorted by name; a partition's incident goes with {@link #delete}.
+     */
+    List<Incident> incidents();
 
     /** The handle on a partition's worker, if there is a record of it. */
     Optional<Worker> worker(PartitionName name);

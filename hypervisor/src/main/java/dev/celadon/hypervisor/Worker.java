@@ -11,7 +11,7 @@ public interface Worker {
 
     PartitionName name();
 
-    /** A fresh observation: process liveness, QMP status, last stop. */
+    /** A fresh observation: process liveness, QMP status, last stop. Only reads: it changes nothing. */
     WorkerStatus status();
 
     /**

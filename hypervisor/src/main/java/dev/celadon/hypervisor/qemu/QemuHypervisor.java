@@ -115,6 +115,16 @@ public final class QemuHypervisor implements Hypervisor {
     }
 
     @Override
+    public void supervise() {
+        observe();
+    }
+
+    @Override
+    public List<dev.celadon.hypervisor.Incident> incidents() {
+        return List.of();
+    }
+
+    @Override
     public List<WorkerStatus> observe() {
         List<WorkerStatus> result = new ArrayList<>();
         for (PartitionName name : store.names()) {

@@ -6,6 +6,7 @@ import dev.celadon.hypervisor.GuestInfo;
 import dev.celadon.hypervisor.HostResources;
 import dev.celadon.hypervisor.Hypervisor;
 import dev.celadon.hypervisor.HypervisorException;
+import dev.celadon.hypervisor.Incident;
 import dev.celadon.hypervisor.InvalidVmConfigException;
 import dev.celadon.hypervisor.PartitionName;
 import dev.celadon.hypervisor.StopInfo;
@@ -41,6 +42,8 @@ public final class FakeHypervisor implements Hypervisor {
     private final Map<PartitionName, HypervisorException> nextStartFailures = new HashMap<>();
     private final List<String> calls = new ArrayList<>();
     private final List<PartitionName> disksDeleted = new ArrayList<>();
+    private final Map<PartitionName, Incident> incidents = new TreeMap<>();
+    private int supervisions;
     private final AtomicLong pids = new AtomicLong(1000);
     private HostResources host = new HostResources(2, 24L << 30);
 
@@ -64,6 +67,26 @@ public final class FakeHypervisor implements Hypervisor {
 
     public synchronized void setHost(HostResources host) {
         this.host = host;
+    }
+
+    @Override
+    public synchronized void supervise() {
+        supervisions++;
+    }
+
+    /** How many supervision passes were asked for; apart from {@link #calls()}, which lists what changed things. */
+    public synchronized int supervisions() {
+        return supervisions;
+    }
+
+    @Override
+    public synchronized List<Incident> incidents() {
+        return List.copyOf(incidents.values());
+    }
+
+    /** Supervision found this: as a real one would after repairing a record or stopping an orphan. */
+    public synchronized void report(Incident incident) {
+        incidents.put(incident.partition(), incident);
     }
 
     @Override
@@ -103,6 +126,7 @@ public final class FakeHypervisor implements Hypervisor {
             throw new WorkerBusyException(name, worker.state, "delete");
         }
         workers.remove(name);
+        incidents.remove(name);
         if (deleteDisks) {
             disksDeleted.add(name);
         }

@@ -173,11 +173,12 @@ public final class ReconcileLoop implements AutoCloseable {
         }
     }
 
-    /** One pass: harvest finished work, observe, plan, dispatch, publish. Loop thread only (or a test's). */
+    /** One pass: harvest finished work, supervise and observe the workers, plan, dispatch, publish. Loop thread only (or a test's). */
     public synchronized Plan tick() {
         Instant started = clock.instant();
         SourceState src = sourceState.get();
         harvest(src, started);
+        hypervisor.supervise();
         Map<PartitionName, WorkerStatus> workersNow = hypervisor.observe().stream()
                 .collect(Collectors.toMap(WorkerStatus::name, w -> w));
         Plan plan = Planner.plan(src.desired(), new Observed(workersNow, ledger.entries()), context(started));
