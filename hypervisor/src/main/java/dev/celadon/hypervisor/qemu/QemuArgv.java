@@ -11,7 +11,7 @@ import java.util.List;
 import java.util.stream.Collectors;
 
 /**
- * The pure argv builder: (resolved config, accelerator, worker paths) → QEMU's command line.
+ * The pure argv builder: (resolved config, accelerator, worker paths, run dir) → QEMU's command line.
  * No file system, no clock, no environment: the same input always gives the same argv, which the
  * golden files under {@code src/test/resources/golden} pin down.
  *
@@ -32,12 +32,15 @@ final class QemuArgv {
     private QemuArgv() {
     }
 
-    static List<String> build(String qemuBinary, ResolvedVm vm, Accel accel, WorkerPaths paths) {
+    static List<String> build(String qemuBinary, ResolvedVm vm, Accel accel, WorkerPaths paths, WorkerPaths.RunPaths run) {
         VmConfig config = vm.config();
         boolean legacy = config.profile() == GuestProfile.LEGACY;
         List<String> argv = new ArrayList<>();
         argv.add(qemuBinary);
         add(argv, "-name", "guest=" + config.name() + ",debug-threads=on");
+        // Locked by QEMU while it runs: a second QEMU of this partition refuses to start. Also the marker
+        // WorkerScan finds our workers by.
+        add(argv, "-pidfile", paths.pidFile().toString());
         // Paused until QMP is negotiated and we say cont; no host config files, no default devices;
         // a guest poweroff stops the CPUs instead of exiting, so we see why the guest stopped.
         argv.addAll(List.of("-S", "-no-user-config", "-nodefaults", "-no-shutdown"));
@@ -53,9 +56,10 @@ final class QemuArgv {
         add(argv, "-sandbox", sandbox(config));
         add(argv, "-msg", "timestamp=on");
         add(argv, "-rtc", config.profile() == GuestProfile.WINDOWS ? "base=localtime" : "base=utc");
-        add(argv, "-chardev", "socket,id=charmonitor,path=" + escape(paths.qmpSocket()) + ",server=on,wait=off");
+        add(argv, "-chardev", "socket,id=charmonitor,path=" + escape(run.qmpSocket()) + ",server=on,wait=off");
         add(argv, "-mon", "chardev=charmonitor,id=monitor,mode=control");
-        add(argv, "-chardev", "file,id=charserial0,path=" + escape(paths.consoleLog()));
+        // A socket, not a file: ConsoleCapture reads it into a log of bounded size. Unread, QEMU drops the output.
+        add(argv, "-chardev", "socket,id=charserial0,path=" + escape(run.consoleSocket()) + ",server=on,wait=off");
         add(argv, "-serial", "chardev:charserial0");
         vm.uefi().ifPresent(uefi -> {
             add(argv, "-drive", "if=pflash,format=raw,unit=0,readonly=on,file=" + escape(uefi.code()));
@@ -75,7 +79,7 @@ final class QemuArgv {
                     + ",id=net-" + network.name() + ",mac=" + Identity.mac(config.name(), network.name()));
         }
         if (config.hasAgentChannel()) {
-            add(argv, "-chardev", "socket,id=charagent,path=" + escape(paths.agentSocket()) + ",server=on,wait=off");
+            add(argv, "-chardev", "socket,id=charagent,path=" + escape(run.agentSocket()) + ",server=on,wait=off");
             add(argv, "-device", "virtio-serial-pci,id=vserial0");
             add(argv, "-device", "virtserialport,bus=vserial0.0,nr=1,chardev=charagent,id=agent0,name=" + AGENT_PORT);
         }

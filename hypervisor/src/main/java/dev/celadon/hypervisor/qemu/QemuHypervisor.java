@@ -4,16 +4,17 @@ import dev.celadon.hypervisor.Accel;
 import dev.celadon.hypervisor.HostResources;
 import dev.celadon.hypervisor.Hypervisor;
 import dev.celadon.hypervisor.HypervisorException;
+import dev.celadon.hypervisor.Incident;
 import dev.celadon.hypervisor.PartitionName;
 import dev.celadon.hypervisor.VmConfig;
+import dev.celadon.hypervisor.VmState;
 import dev.celadon.hypervisor.Worker;
 import dev.celadon.hypervisor.WorkerBusyException;
 import dev.celadon.hypervisor.WorkerControlException;
-import dev.celadon.hypervisor.WorkerLaunchException;
 import dev.celadon.hypervisor.WorkerStatus;
-import dev.celadon.hypervisor.qemu.qmp.QmpException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -22,16 +23,17 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.OptionalLong;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.jboss.logging.Logger;
 
 /**
  * The QEMU implementation of the {@link Hypervisor} SPI: one detached {@code qemu-system-x86_64}
- * per partition, supervised over QMP the way libvirt does it. See the package description for the
- * worker lifecycle.
+ * per partition, supervised over QMP the way libvirt does it. It owns the set of workers and
+ * reconnection ({@link #supervise()}, libvirt's {@code qemuProcessReconnectAll}); a worker's launch is
+ * the {@link Launcher}'s, its stop the {@link StopSequence}'s. See the package description.
  *
  * <pre>{@code
  * QemuSettings settings = QemuSettings.defaults(stateDir, List.of(imagesDir)).withAccel(AccelChoice.parse("auto"));
@@ -41,17 +43,20 @@ import org.jboss.logging.Logger;
 public final class QemuHypervisor implements Hypervisor {
 
     private static final Logger LOG = Logger.getLogger(QemuHypervisor.class);
-    private static final String PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
     private final QemuSettings settings;
     private final HostPaths host;
     private final AccelDecision accel;
     private final Processes processes;
     private final RecordStore store;
-    private final ConfigResolver resolver;
-    private final DiskPreparer diskPreparer;
+    private final WorkerContext context;
+    private final Launcher launcher;
+    private final WorkerScan scan;
     private final Map<PartitionName, QemuWorker> workers = new ConcurrentHashMap<>();
     private final Map<PartitionName, Object> startLocks = new ConcurrentHashMap<>();
+    private final Map<PartitionName, Incident> incidents = new ConcurrentHashMap<>();
+    /** Orphans being stopped, by pid: at most one stop each, and no start of their partition meanwhile. */
+    private final Map<Long, PartitionName> orphansStopping = new ConcurrentHashMap<>();
 
     public QemuHypervisor(QemuSettings settings) {
         this(settings, HostPaths.SYSTEM);
@@ -59,19 +64,27 @@ public final class QemuHypervisor implements Hypervisor {
 
     /** With the host's kernel interfaces somewhere else: for tests of detection and VFIO checks. */
     public QemuHypervisor(QemuSettings settings, HostPaths host) {
+        Path stateDir = settings.stateDir().toAbsolutePath().normalize();
+        int length = stateDir.toString().getBytes(StandardCharsets.UTF_8).length;
+        if (length > WorkerPaths.maxStateDirLength()) {
+            throw new IllegalArgumentException("the state dir " + stateDir + " is " + length + " bytes long; worker sockets"
+                    + " under it fit in a Unix socket address only if it is at most " + WorkerPaths.maxStateDirLength());
+        }
         this.settings = settings;
         this.host = host;
         this.accel = AccelDecision.decide(settings.accel(), host);
         this.processes = new Processes(host.proc());
-        this.store = new RecordStore(settings.stateDir().toAbsolutePath().normalize());
-        this.resolver = new ConfigResolver(settings, host);
-        this.diskPreparer = new DiskPreparer(settings.qemuImgBinary());
+        this.store = new RecordStore(stateDir);
+        this.context = new WorkerContext(settings, processes, store);
+        this.launcher = new Launcher(context, new ConfigResolver(settings, host), new DiskPreparer(settings.qemuImgBinary()),
+                accel.accel());
+        this.scan = new WorkerScan(host.proc(), stateDir, processes);
         try {
-            Files.createDirectories(settings.stateDir());
+            Files.createDirectories(stateDir);
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot create the state dir " + settings.stateDir(), e);
+            throw new UncheckedIOException("cannot create the state dir " + stateDir, e);
         }
-        LOG.infof("QEMU hypervisor on %s (%s), state in %s", accel.accel(), accel.reason(), settings.stateDir());
+        LOG.infof("QEMU hypervisor on %s (%s), state in %s", accel.accel(), accel.reason(), stateDir);
     }
 
     QemuSettings settings() {
@@ -109,191 +122,182 @@ public final class QemuHypervisor implements Hypervisor {
         return new HostResources(Runtime.getRuntime().availableProcessors(), memory);
     }
 
-    /** The serial console log of a partition's worker (the guest's ttyS0). */
+    /** The serial console log of a partition's worker (the guest's ttyS0), its latest bytes. */
     public Path consoleLog(PartitionName name) {
         return store.paths(name).consoleLog();
     }
 
+    // ---- supervision: reconnect, adopt, repair ----------------------------------------------------
+
     @Override
     public void supervise() {
-        observe();
+        Map<PartitionName, List<WorkerScan.Found>> found;
+        try {
+            found = scan.scan();
+        } catch (UncheckedIOException e) {
+            LOG.warnf("cannot scan for workers: %s", e.getMessage());
+            found = Map.of();
+        }
+        Set<PartitionName> names = new TreeSet<>(store.names());
+        names.addAll(workers.keySet());
+        names.addAll(found.keySet());
+        for (PartitionName name : names) {
+            try {
+                supervise(name, found.getOrDefault(name, List.of()));
+            } catch (RuntimeException e) {
+                // One partition's trouble is never every partition's: the next pass tries again.
+                LOG.warnf(e, "%s: supervision failed: %s", name, e.getMessage());
+            }
+        }
+    }
+
+    private void supervise(PartitionName name, List<WorkerScan.Found> found) {
+        QemuWorker existing = workers.get(name);
+        if (existing != null && existing.isLaunching()) {
+            return; // this JVM's launcher owns it until cont
+        }
+        Optional<QemuWorker> worker = known(name, true);
+        List<WorkerScan.Found> strangers = new ArrayList<>(found);
+        if (worker.isPresent()) {
+            WorkerRecord record = worker.get().record();
+            strangers.removeIf(f -> f.pid() == record.pid() && f.startTicks() == record.startTicks());
+            if (record.phase() == WorkerPhase.LAUNCHING && record.pid() == 0) {
+                strangers = resumeInterruptedLaunch(worker.get(), strangers);
+                if (!workers.containsKey(name)) {
+                    return;
+                }
+            }
+            worker.get().supervise();
+        }
+        strangers.forEach(this::stopOrphan);
+    }
+
+    /**
+     * An intent record without a pid: its launcher died between writing it and recording the spawn. The
+     * QEMU it spawned, found by its marker and run dir, is adopted; none means none ran, and the intent
+     * goes as a failed launch's record does. Returns the processes still unaccounted for.
+     */
+    private List<WorkerScan.Found> resumeInterruptedLaunch(QemuWorker worker, List<WorkerScan.Found> found) {
+        Path runDir = worker.run().dir();
+        Optional<WorkerScan.Found> spawned = found.stream().filter(f -> f.runDir().filter(runDir::equals).isPresent()).findFirst();
+        if (spawned.isPresent()) {
+            worker.adoptSpawned(spawned.get().pid(), spawned.get().startTicks());
+            report(worker.name(), Incident.Reason.ORPHAN_ADOPTED, "worker " + spawned.get().pid()
+                    + " was spawned by a reconciler that stopped before recording it; adopted");
+            return found.stream().filter(f -> f != spawned.get()).toList();
+        }
+        LOG.infof("%s: a launch was interrupted before QEMU ran; forgetting it", worker.name());
+        workers.remove(worker.name(), worker);
+        worker.detach();
+        store.delete(worker.name());
+        worker.deleteRunDir();
+        return found;
+    }
+
+    /** A worker of ours that no record accounts for: stopped in the background, never twice at once. */
+    private void stopOrphan(WorkerScan.Found found) {
+        if (orphansStopping.putIfAbsent(found.pid(), found.partition()) != null) {
+            return;
+        }
+        report(found.partition(), Incident.Reason.ORPHAN_STOPPED, "worker " + found.pid()
+                + " ran without a record that accounts for it; stopping it (guest shutdown, then quit)");
+        Orphan orphan = new Orphan(found, processes, settings);
+        Thread.ofVirtual().name("orphan-stop " + found.partition()).start(() -> {
+            try {
+                if (!orphan.stop()) {
+                    LOG.warnf("%s: orphan worker %d survived SIGKILL", found.partition(), found.pid());
+                }
+            } finally {
+                orphansStopping.remove(found.pid());
+            }
+        });
+    }
+
+    private void report(PartitionName name, Incident.Reason reason, String message) {
+        LOG.warnf("%s: %s", name, message);
+        incidents.put(name, new Incident(name, reason, message, Instant.now()));
     }
 
     @Override
-    public List<dev.celadon.hypervisor.Incident> incidents() {
-        return List.of();
+    public List<Incident> incidents() {
+        return incidents.values().stream().sorted(Comparator.comparing(Incident::partition)).toList();
     }
+
+    // ---- observation: reads only ------------------------------------------------------------------
 
     @Override
     public List<WorkerStatus> observe() {
+        Set<PartitionName> names = new TreeSet<>(store.names());
+        names.addAll(workers.keySet());
         List<WorkerStatus> result = new ArrayList<>();
-        for (PartitionName name : store.names()) {
-            known(name).ifPresent(worker -> result.add(worker.status()));
+        for (PartitionName name : names) {
+            known(name, false).ifPresent(worker -> result.add(worker.status()));
         }
-        result.sort(Comparator.comparing(WorkerStatus::name));
         return result;
     }
 
     @Override
     public Optional<Worker> worker(PartitionName name) {
-        return known(name).map(Worker.class::cast);
+        return known(name, false).map(Worker.class::cast);
     }
 
-    /** The worker of a record, adopting it (without touching the process) when this instance has not seen it yet. */
-    private Optional<QemuWorker> known(PartitionName name) {
+    /**
+     * The worker of a record, adopted (without touching the process) when this instance has not seen it
+     * yet. An unreadable record is moved aside when {@code quarantine}, else passed over: observation
+     * only reads.
+     */
+    private Optional<QemuWorker> known(PartitionName name, boolean quarantine) {
         QemuWorker existing = workers.get(name);
         if (existing != null) {
             return Optional.of(existing);
         }
-        return store.read(name).map(record -> workers.computeIfAbsent(name,
-                n -> new QemuWorker(this, n, store.paths(n), record, null)));
+        Optional<WorkerRecord> record;
+        try {
+            record = store.read(name);
+        } catch (RecordStore.Unreadable e) {
+            if (quarantine) {
+                quarantine(name, e);
+            }
+            return Optional.empty();
+        }
+        return record.map(r -> workers.computeIfAbsent(name, n -> QemuWorker.adopted(context, n, r)));
     }
+
+    /** Moves the record aside; its worker, if one runs, is found by its marker and stopped as an orphan. */
+    private void quarantine(PartitionName name, RecordStore.Unreadable problem) {
+        try {
+            Path aside = store.quarantine(name, Instant.now());
+            report(name, Incident.Reason.RECORD_QUARANTINED, problem.getMessage() + "; moved to " + aside.getFileName()
+                    + " in the worker dir");
+        } catch (IOException e) {
+            LOG.warnf("%s: %s, and it cannot be moved aside: %s", name, problem.getMessage(), e.getMessage());
+        }
+    }
+
+    // ---- start and delete -------------------------------------------------------------------------
 
     @Override
     public Worker start(VmConfig config) throws HypervisorException {
         PartitionName name = config.name();
         synchronized (startLocks.computeIfAbsent(name, n -> new Object())) {
-            Optional<QemuWorker> existing = known(name);
+            if (orphansStopping.containsValue(name)) {
+                throw new WorkerBusyException(name, VmState.STOPPING, "start");
+            }
+            Optional<QemuWorker> existing = known(name, true);
             if (existing.isPresent()) {
                 WorkerStatus status = existing.get().status();
                 if (status.state().isAlive()) {
                     throw new WorkerBusyException(name, status.state(), "start");
                 }
             }
-            WorkerPaths paths = store.paths(name);
-            for (Path socket : List.of(paths.qmpSocket(), paths.agentSocket())) {
-                if (socket.toString().length() > WorkerPaths.MAX_SOCKET_PATH) {
-                    throw new WorkerLaunchException(name, "socket path " + socket + " is longer than "
-                            + WorkerPaths.MAX_SOCKET_PATH + " bytes: choose a shorter state dir", "", null);
-                }
-            }
-            ResolvedVm vm = resolver.resolve(config, paths);
-            diskPreparer.prepare(vm, paths);
-            List<String> argv = QemuArgv.build(settings.qemuBinary(), vm, accel.accel(), paths);
-            return launch(config, paths, argv);
-        }
-    }
-
-    private QemuWorker launch(VmConfig config, WorkerPaths paths, List<String> argv) throws HypervisorException {
-        PartitionName name = config.name();
-        try {
-            Files.createDirectories(paths.workerDir());
-            Files.deleteIfExists(paths.qmpSocket());
-            Files.deleteIfExists(paths.agentSocket());
-        } catch (IOException e) {
-            throw new WorkerLaunchException(name, "cannot prepare " + paths.workerDir() + ": " + e.getMessage(), "", e);
-        }
-        List<String> command = new ArrayList<>(argv.size() + 1);
-        // setsid: the worker gets its own session, so it outlives this JVM and no signal aimed at our
-        // process group or terminal reaches it. Not a group leader yet, setsid execs without forking.
-        command.add("setsid");
-        command.addAll(argv);
-        ProcessBuilder builder = new ProcessBuilder(command)
-                .directory(paths.workerDir().toFile())
-                .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
-                .redirectOutput(paths.qemuLog().toFile())
-                .redirectErrorStream(true);
-        // A clean environment: nothing of ours (tokens, proxies) leaks into the worker.
-        builder.environment().clear();
-        builder.environment().put("LC_ALL", "C");
-        builder.environment().put("PATH", PATH);
-        Instant launchedAt = Instant.now();
-        long t0 = System.nanoTime();
-        Process process;
-        try {
-            process = builder.start();
-        } catch (IOException e) {
-            throw new WorkerLaunchException(name, "cannot execute " + settings.qemuBinary() + ": " + e.getMessage(), "", e);
-        }
-        OptionalLong ticks = processes.startTicks(process.pid());
-        WorkerRecord record = new WorkerRecord(WorkerRecord.FORMAT, name.value(), process.pid(), ticks.orElse(0),
-                launchedAt.toString(), accel.accel().name(), VmConfigJson.hash(config), VmConfigJson.toJson(config),
-                config.memoryBytes(), paths.qmpSocket().toString(), paths.agentSocket().toString(),
-                paths.consoleLog().toString(), false, null, null);
-        // Known before it is recorded: observation that finds the record must find this launching worker,
-        // not adopt a copy of its own that would open a second QMP connection.
-        QemuWorker worker = new QemuWorker(this, name, paths, record, process);
-        workers.put(name, worker);
-        try {
-            // Recorded before anything else can fail, so a crash of ours from here on leaves a findable worker.
-            store.write(record);
-            awaitQmp(worker, process, paths);
-            long qmpReady = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
-            worker.boot();
-            LOG.infof("%s: worker %d running on %s; QMP ready %d ms after launch", name, process.pid(), accel.accel(), qmpReady);
-            return worker;
-        } catch (WorkerLaunchException e) {
-            abandon(worker, process);
-            throw e;
-        } catch (QmpException e) {
-            abandon(worker, process);
-            throw new WorkerLaunchException(name, "QMP: " + e.getMessage(), worker.qemuLogTail().orElse(""), e);
-        } catch (UncheckedIOException e) {
-            // An unrecorded worker could never be found again: none may keep running.
-            abandon(worker, process);
-            throw new WorkerLaunchException(name, e.getMessage(), "", e);
-        }
-    }
-
-    /**
-     * QEMU opens QMP some 50 ms after launch: poll every millisecond while that is likely (a fixed
-     * 20 ms pause cost ~10 ms per start, see benchmarks/RESULTS.md), then every 20 ms.
-     */
-    static long qmpPollPause(long waitedNanos) {
-        return waitedNanos < TimeUnit.MILLISECONDS.toNanos(500) ? 1 : 20;
-    }
-
-    private void awaitQmp(QemuWorker worker, Process process, WorkerPaths paths) throws WorkerLaunchException {
-        long started = System.nanoTime();
-        long deadline = started + settings.launchTimeout().toNanos();
-        while (true) {
-            if (!process.isAlive()) {
-                waitQuietly(process);
-                throw new WorkerLaunchException(worker.name(), settings.qemuBinary() + " exited with code "
-                        + process.exitValue() + " before opening QMP", worker.qemuLogTail().orElse(""), null);
-            }
-            if (Files.exists(paths.qmpSocket())) {
-                try {
-                    worker.connect();
-                    return;
-                } catch (QmpException e) {
-                    LOG.debugf("%s: QMP not ready yet: %s", worker.name(), e.getMessage());
-                }
-            }
-            if (System.nanoTime() > deadline) {
-                throw new WorkerLaunchException(worker.name(), "QMP socket not ready within "
-                        + settings.launchTimeout().toSeconds() + " s", worker.qemuLogTail().orElse(""), null);
-            }
-            try {
-                Thread.sleep(qmpPollPause(System.nanoTime() - started));
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new WorkerLaunchException(worker.name(), "interrupted while waiting for QMP", "", e);
-            }
-        }
-    }
-
-    /** A launch that failed: no process and no record may remain (the qemu.log stays for a human). */
-    private void abandon(QemuWorker worker, Process process) {
-        worker.detach();
-        process.destroyForcibly();
-        waitQuietly(process);
-        workers.remove(worker.name(), worker);
-        store.delete(worker.name());
-    }
-
-    private static void waitQuietly(Process process) {
-        try {
-            process.waitFor(10, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+            return launcher.launch(config, worker -> workers.put(name, worker), worker -> workers.remove(name, worker));
         }
     }
 
     @Override
     public void delete(PartitionName name, boolean deleteDisks) throws HypervisorException {
         synchronized (startLocks.computeIfAbsent(name, n -> new Object())) {
-            Optional<QemuWorker> worker = known(name);
+            Optional<QemuWorker> worker = known(name, true);
             if (worker.isPresent()) {
                 WorkerStatus status = worker.get().status();
                 if (status.state().isAlive()) {
@@ -311,6 +315,7 @@ public final class QemuHypervisor implements Hypervisor {
             } catch (IOException e) {
                 throw new WorkerControlException(name, "delete", e.getMessage(), e);
             }
+            incidents.remove(name);
         }
     }
 

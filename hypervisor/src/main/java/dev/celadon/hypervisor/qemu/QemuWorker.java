@@ -1,11 +1,8 @@
 package dev.celadon.hypervisor.qemu;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import dev.celadon.hypervisor.Accel;
 import dev.celadon.hypervisor.DiskConfig;
 import dev.celadon.hypervisor.GuestInfo;
-import dev.celadon.hypervisor.GuestAgentException;
 import dev.celadon.hypervisor.GuestProfile;
 import dev.celadon.hypervisor.HypervisorException;
 import dev.celadon.hypervisor.InvalidVmConfigException;
@@ -18,20 +15,17 @@ import dev.celadon.hypervisor.Worker;
 import dev.celadon.hypervisor.WorkerBusyException;
 import dev.celadon.hypervisor.WorkerControlException;
 import dev.celadon.hypervisor.WorkerStatus;
-import dev.celadon.hypervisor.qemu.agent.AgentException;
-import dev.celadon.hypervisor.qemu.agent.GuestAgentConnection;
-import dev.celadon.hypervisor.qemu.agent.GuestInterface;
 import dev.celadon.hypervisor.qemu.qmp.QmpClient;
+import dev.celadon.hypervisor.qemu.qmp.QmpCommand;
 import dev.celadon.hypervisor.qemu.qmp.QmpEvent;
 import dev.celadon.hypervisor.qemu.qmp.QmpException;
 import dev.celadon.hypervisor.qemu.qmp.QmpListener;
+import dev.celadon.hypervisor.qemu.qmp.RunStatus;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -40,56 +34,79 @@ import java.util.OptionalLong;
 import org.jboss.logging.Logger;
 
 /**
- * One partition's worker: its record, its process (a child of this JVM when launched here, else an
- * adopted survivor), and the QMP connection to it. See the package description for the lifecycle.
+ * One launch of one partition's worker: its record, its process (a child of this JVM when launched here,
+ * else an adopted survivor) and the one QMP connection to it. {@link #status()} only reads;
+ * {@link #supervise()} is where what it sees is acted on. See the package description for the lifecycle.
  */
-final class QemuWorker implements Worker, QmpListener {
+final class QemuWorker implements Worker, QmpListener, StopSequence.Target {
 
     private static final Logger LOG = Logger.getLogger(QemuWorker.class);
-    private static final Duration POLL = Duration.ofMillis(200);
-    /** How long each escalation step (quit, SIGTERM, SIGKILL) is given to end the process. */
-    private static final Duration STEP = Duration.ofSeconds(10);
-    private static final int LOG_TAIL = 2000;
-    /** How long a guest whose agent answered guest-shutdown with an error may take to power off anyway. */
-    private static final Duration AGENT_ERROR_GRACE = Duration.ofSeconds(10);
+    private static final String INTERRUPTED_STOP = "; the stop was interrupted; quit";
 
-    private final QemuHypervisor hypervisor;
+    private final WorkerContext context;
     private final PartitionName name;
     private final WorkerPaths paths;
-    /** The process, when this JVM launched it: only then is its exit status (signal, code) known. */
-    private final Process child;
+    private final WorkerPaths.RunPaths run;
+    private final GuestIntegration guest;
     private final Object lock = new Object();
     private WorkerRecord record;
+    /** The process, when this JVM launched it: only then is its exit status (signal, code) known. */
+    private Process child;
     private QmpClient qmp;
-    private volatile GuestInfo guest = GuestInfo.UNKNOWN;
-    private volatile boolean timeSynced;
-    private volatile boolean guestPoweredOff;
-    private volatile boolean detached;
+    private ConsoleCapture console;
     /**
-     * While the launcher negotiates QMP and boots the CPUs, observation reports STARTING without a
-     * connection of its own: QEMU serves one QMP client at a time, so a second connection would sit
-     * unanswered until the launch timed out, and observation would hold {@code lock} while it waited.
+     * While this JVM's launcher negotiates QMP and boots the CPUs, it alone talks to the worker:
+     * QEMU serves one QMP client at a time, and a second connection would sit unanswered until the launch
+     * timed out. Observation reports STARTING meanwhile, and supervision leaves the worker alone.
      */
     private volatile boolean launching;
+    /** A stop of this JVM's is under way: supervision does not take a REQUESTED ending for an abandoned one. */
+    private volatile boolean stopping;
+    private volatile boolean guestPoweredOff;
+    private volatile boolean detached;
 
-    QemuWorker(QemuHypervisor hypervisor, PartitionName name, WorkerPaths paths, WorkerRecord record, Process child) {
-        this.hypervisor = hypervisor;
+    private QemuWorker(WorkerContext context, PartitionName name, WorkerRecord record, boolean launching) {
+        this.context = context;
         this.name = name;
-        this.paths = paths;
+        this.paths = context.store().paths(name);
+        this.run = new WorkerPaths.RunPaths(Path.of(record.runDir()));
+        this.guest = new GuestIntegration(name, run.agentSocket(), context.settings().agentTimeout());
         this.record = record;
-        this.child = child;
-        this.launching = child != null;
-        // Notice a death as it happens, not only at the next observation. Only for the recorded process
-        // itself: never for a stranger that reused the pid, nor for this JVM (which cannot watch itself).
-        Optional<ProcessHandle> handle = child != null ? Optional.of(child.toHandle())
-                : hypervisor.processes().handle(record.pid(), record.startTicks());
-        handle.filter(h -> h.pid() != ProcessHandle.current().pid())
-                .ifPresent(h -> h.onExit().thenRun(this::observeAfterExit));
+        this.launching = launching;
+    }
+
+    /** A launch of this JVM's: the intent record, no process yet. */
+    static QemuWorker launching(WorkerContext context, PartitionName name, WorkerRecord intent) {
+        return new QemuWorker(context, name, intent, true);
+    }
+
+    /** A worker found by its record, as after a reconciler restart; the process is not touched. */
+    static QemuWorker adopted(WorkerContext context, PartitionName name, WorkerRecord record) {
+        QemuWorker worker = new QemuWorker(context, name, record, false);
+        if (record.pid() != 0) {
+            worker.superviseOnExit(context.processes().handle(record.pid(), record.startTicks()));
+        }
+        return worker;
     }
 
     @Override
     public PartitionName name() {
         return name;
+    }
+
+    /** This JVM's launcher owns the worker until {@code cont}. */
+    boolean isLaunching() {
+        return launching;
+    }
+
+    WorkerPaths.RunPaths run() {
+        return run;
+    }
+
+    WorkerRecord record() {
+        synchronized (lock) {
+            return record;
+        }
     }
 
     VmConfig config() {
@@ -98,237 +115,209 @@ final class QemuWorker implements Worker, QmpListener {
         }
     }
 
-    long pid() {
-        synchronized (lock) {
-            return record.pid();
-        }
-    }
-
-    // ---- observation ----------------------------------------------------------------------------
+    // ---- observation: reads only -----------------------------------------------------------------
 
     @Override
     public WorkerStatus status() {
         synchronized (lock) {
-            return snapshot(observeLocked());
+            VmState state = stateLocked();
+            VmConfig config = VmConfigJson.fromJson(record.config()).withMemory(record.memoryTarget());
+            Optional<StopInfo> lastStop = state.isAlive() ? Optional.empty() : Optional.of(stopInfo(lastStopLocked()));
+            OptionalLong pid = state.isAlive() && record.pid() != 0 ? OptionalLong.of(record.pid()) : OptionalLong.empty();
+            return new WorkerStatus(name, state, config, pid, Accel.valueOf(record.accel()), Instant.parse(record.startedAt()),
+                    lastStop, guest.last());
         }
     }
 
-    private VmState observeLocked() {
+    private VmState stateLocked() {
+        if (record.phase() == WorkerPhase.EXITED) {
+            return stoppedState(record.lastStop());
+        }
         if (record.pid() == 0) {
-            return stoppedState();
+            // Launching: this JVM's spawn is under way, or supervision will find what became of an earlier one.
+            return VmState.STARTING;
         }
         if (!alive()) {
-            exitedLocked();
-            return stoppedState();
+            return stoppedState(lastStopLocked());
         }
-        if (record.stopRequested() || record.ending() != null) {
+        if (record.phase() == WorkerPhase.ENDING) {
             return VmState.STOPPING;
         }
         if (launching) {
             return VmState.STARTING;
         }
-        QmpClient client = connectLocked();
-        if (client == null) {
-            return VmState.STARTING;
+        Optional<RunStatus> status = queryStatusLocked();
+        if (status.isEmpty()) {
+            return alive() ? VmState.STARTING : stoppedState(lastStopLocked());
         }
-        String status;
-        try {
-            status = client.execute("query-status", hypervisor.settings().commandTimeout()).path("status").asText();
-        } catch (QmpException e) {
-            if (!alive()) {
-                exitedLocked();
-                return stoppedState();
-            }
-            LOG.debugf("%s: query-status failed: %s", name, e.getMessage());
-            return VmState.STARTING;
-        }
-        return switch (status) {
-            case "running" -> VmState.RUNNING;
-            case "prelaunch" -> finishInterruptedLaunchLocked();
-            case "inmigrate", "restore-vm", "finish-migrate" -> VmState.STARTING;
-            case "shutdown" -> {
-                guestStoppedLocked(StopReason.GUEST_SHUTDOWN, "guest powered off");
-                yield VmState.STOPPING;
-            }
-            case "guest-panicked" -> {
-                guestStoppedLocked(StopReason.GUEST_PANICKED, "guest panicked");
-                yield VmState.STOPPING;
-            }
-            default -> VmState.PAUSED;
+        return switch (status.get()) {
+            case RUNNING -> VmState.RUNNING;
+            case PRELAUNCH, INCOMING -> VmState.STARTING;
+            case SHUTDOWN, GUEST_PANICKED -> VmState.STOPPING;
+            case PAUSED -> VmState.PAUSED;
         };
     }
 
-    /**
-     * QEMU still waits for the {@code cont} that ends a launch, and no launch of this JVM is under way
-     * ({@link #launching}): the process that launched the worker stopped in between. Finish its launch,
-     * or the partition would stay paused for good while reported as starting.
-     */
-    private VmState finishInterruptedLaunchLocked() {
-        LOG.infof("%s: worker %d was launched, but its launcher stopped before starting its CPUs; starting them", name,
-                record.pid());
-        try {
-            boot();
-            return VmState.RUNNING;
-        } catch (QmpException e) {
-            LOG.warnf("%s: cannot start the CPUs of worker %d: %s", name, record.pid(), e.getMessage());
-            return VmState.STARTING;
+    /** The stop as recorded, or, for a process gone but not yet recorded, as it will be. */
+    private WorkerRecord.Stop lastStopLocked() {
+        if (record.phase() == WorkerPhase.EXITED) {
+            return record.lastStop();
         }
+        if (record.phase() == WorkerPhase.ENDING) {
+            return new WorkerRecord.Stop(record.ending().reason(), Instant.now().toString(), record.ending().detail());
+        }
+        return ExitCause.of(record.pid(), child, context.processes(), paths.qemuLog(), Instant.now());
     }
 
-    private WorkerStatus snapshot(VmState state) {
-        VmConfig config = VmConfigJson.fromJson(record.config()).withMemory(record.memoryTarget());
-        Optional<StopInfo> lastStop = state.isAlive() ? Optional.empty() : Optional.ofNullable(record.lastStop()).map(QemuWorker::stopInfo);
-        OptionalLong pid = record.pid() == 0 ? OptionalLong.empty() : OptionalLong.of(record.pid());
-        return new WorkerStatus(name, state, config, pid, Accel.valueOf(record.accel()), Instant.parse(record.startedAt()),
-                lastStop, guest);
-    }
-
-    private VmState stoppedState() {
-        WorkerRecord.Stop stop = record.lastStop();
+    private static VmState stoppedState(WorkerRecord.Stop stop) {
         return stop != null && StopReason.valueOf(stop.reason()).isFailure() ? VmState.CRASHED : VmState.STOPPED;
     }
 
-    private boolean alive() {
-        return hypervisor.processes().isAlive(record.pid(), record.startTicks());
-    }
-
-    /** The process is gone: record why, once, and forget the pid so it is never signalled again. */
-    private void exitedLocked() {
-        WorkerRecord.Stop stop = record.ending() != null
-                ? new WorkerRecord.Stop(record.ending().reason(), Instant.now().toString(), record.ending().detail())
-                : death();
-        LOG.infof("%s: worker %d stopped: %s (%s)", name, record.pid(), stop.reason(), stop.detail());
-        record = record.exited(stop);
-        if (!detached) {
-            // A detached handle belongs to a closed hypervisor or an abandoned launch: the record is not its to write.
-            hypervisor.store().write(record);
+    private Optional<RunStatus> queryStatusLocked() {
+        Optional<QmpClient> client = connectLocked();
+        if (client.isEmpty()) {
+            return Optional.empty();
         }
-        closeQmpLocked();
-    }
-
-    /** Why a process nobody asked to stop is gone. */
-    private WorkerRecord.Stop death() {
-        String now = Instant.now().toString();
-        long pid = record.pid();
-        if (child != null && child.pid() == pid) {
-            try {
-                if (child.waitFor(STEP.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)) {
-                    int code = child.exitValue();
-                    // Java reports death by signal N as exit value 128 + N.
-                    if (code > 128) {
-                        return new WorkerRecord.Stop(StopReason.WORKER_KILLED.name(), now,
-                                "worker " + pid + " killed by signal " + (code - 128) + signalName(code - 128));
-                    }
-                    return new WorkerRecord.Stop(StopReason.WORKER_EXITED.name(), now,
-                            "worker " + pid + " exited with code " + code + qemuLogTail().map(t -> ": " + t).orElse(""));
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
-        if (hypervisor.processes().startTicks(pid).isPresent()) {
-            return new WorkerRecord.Stop(StopReason.WORKER_EXITED.name(), now, "worker " + pid
-                    + " is gone; the pid now belongs to another process (start time differs from the record)");
-        }
-        return new WorkerRecord.Stop(StopReason.WORKER_EXITED.name(), now, "worker " + pid
-                + " is gone; exit status unknown (it was not launched by this process)");
-    }
-
-    private static String signalName(int signal) {
-        return switch (signal) {
-            case 9 -> " (SIGKILL)";
-            case 15 -> " (SIGTERM)";
-            case 6 -> " (SIGABRT)";
-            case 11 -> " (SIGSEGV)";
-            case 2 -> " (SIGINT)";
-            case 1 -> " (SIGHUP)";
-            default -> "";
-        };
-    }
-
-    Optional<String> qemuLogTail() {
         try {
-            String text = Files.readString(paths.qemuLog(), StandardCharsets.UTF_8).strip();
-            return text.isEmpty() ? Optional.empty() : Optional.of(text.substring(Math.max(0, text.length() - LOG_TAIL)));
-        } catch (IOException e) {
+            return Optional.of(client.get().execute(new QmpCommand.QueryStatus(), context.settings().commandTimeout()));
+        } catch (QmpException e) {
+            LOG.debugf("%s: query-status failed: %s", name, e.getMessage());
             return Optional.empty();
         }
     }
 
-    private void observeAfterExit() {
-        if (!detached) {
-            status();
+    @Override
+    public boolean alive() {
+        synchronized (lock) {
+            return record.pid() != 0 && context.processes().isAlive(record.pid(), record.startTicks());
         }
     }
 
-    // ---- QMP ------------------------------------------------------------------------------------
+    static StopInfo stopInfo(WorkerRecord.Stop stop) {
+        return new StopInfo(StopReason.valueOf(stop.reason()), Instant.parse(stop.at()), stop.detail());
+    }
 
-    private QmpClient connectLocked() {
-        if (qmp != null && qmp.isConnected()) {
-            return qmp;
+    // ---- supervision: the one place where what is seen is acted on --------------------------------
+
+    /**
+     * Records an exit, quits a worker whose guest powered off or panicked, finishes a launch whose
+     * launcher stopped before {@code cont}, ends a requested stop whose stopper died, and keeps the console
+     * captured. Called by the hypervisor's supervision pass, and at once on a QMP event or process exit.
+     */
+    void supervise() {
+        if (detached || launching) {
+            return;
         }
-        if (detached) {
-            return null;
+        synchronized (lock) {
+            if (record.phase() == WorkerPhase.EXITED || record.pid() == 0) {
+                return;
+            }
+            if (!alive()) {
+                recordExitLocked();
+                return;
+            }
+            captureConsoleLocked();
+            switch (record.phase()) {
+                case LAUNCHING, RUNNING -> queryStatusLocked().ifPresent(this::actOnLocked);
+                case ENDING -> {
+                    if (!record.stopRequested()) {
+                        quitLocked("quit after the guest stopped");
+                    } else if (!stopping) {
+                        // The reconciler that asked for this stop died before it ended; its grace is spent.
+                        if (!record.ending().detail().endsWith(INTERRUPTED_STOP)) {
+                            noteLocked(record.ending().detail() + INTERRUPTED_STOP);
+                        }
+                        quitLocked("quit to end an interrupted stop");
+                    }
+                }
+                case EXITED -> { }
+            }
         }
-        try {
-            qmp = QmpClient.connect(paths.qmpSocket(), hypervisor.settings().commandTimeout(), this);
-            LOG.debugf("%s: QMP connected to worker %d", name, record.pid());
-            return qmp;
-        } catch (QmpException e) {
-            LOG.debugf("%s: QMP not reachable: %s", name, e.getMessage());
-            return null;
+    }
+
+    /** The process is gone: record why, once, and forget the pid so it is never signalled again. */
+    private void recordExitLocked() {
+        WorkerRecord.Stop stop = lastStopLocked();
+        LOG.infof("%s: worker %d stopped: %s (%s)", name, record.pid(), stop.reason(), stop.detail());
+        record = record.exited(stop);
+        context.store().write(record);
+        closeConnectionsLocked();
+        deleteRunDir();
+    }
+
+    private void actOnLocked(RunStatus status) {
+        switch (status) {
+            case PRELAUNCH -> finishInterruptedLaunchLocked();
+            case SHUTDOWN -> guestStoppedLocked(StopReason.GUEST_SHUTDOWN, "guest powered off");
+            case GUEST_PANICKED -> guestStoppedLocked(StopReason.GUEST_PANICKED, "guest panicked");
+            case RUNNING, PAUSED, INCOMING -> launchedLocked();
         }
     }
 
     /**
-     * For launch: connects or says why not, without the fallbacks of observation. Outside {@code lock}:
-     * the greeting can take seconds on a loaded host, and observation must not wait for it.
+     * QEMU still waits for the {@code cont} that ends a launch, and no launch of this JVM is under way:
+     * the process that launched the worker stopped in between. Finish its launch, or the partition would
+     * stay paused for good while reported as starting.
      */
-    void connect() throws QmpException {
-        QmpClient client = QmpClient.connect(paths.qmpSocket(), hypervisor.settings().commandTimeout(), this);
-        synchronized (lock) {
-            qmp = client;
+    private void finishInterruptedLaunchLocked() {
+        LOG.infof("%s: worker %d was launched, but its launcher stopped before starting its CPUs; starting them",
+                name, record.pid());
+        try {
+            Launcher.finishStartup(qmp, VmConfigJson.fromJson(record.config()).withMemory(record.memoryTarget()),
+                    context.settings().commandTimeout());
+            launchedLocked();
+        } catch (QmpException e) {
+            LOG.warnf("%s: cannot start the CPUs of worker %d: %s", name, record.pid(), e.getMessage());
         }
     }
 
-    /** Sets the balloon target and lets the CPUs run: the last step of a launch, or of an interrupted one. */
-    void boot() throws QmpException {
-        VmConfig config = config();
-        QmpClient client;
-        synchronized (lock) {
-            client = qmp;
-        }
-        Duration timeout = hypervisor.settings().commandTimeout();
-        if (config.profile() != GuestProfile.LEGACY && config.memoryBytes() < config.maxMemoryBytes()) {
-            client.execute("balloon", JsonNodeFactory.instance.objectNode().put("value", config.memoryBytes()), timeout);
-        }
-        client.execute("cont", timeout);
-        launching = false;
-    }
-
-    private QmpClient requireQmp(String operation) throws HypervisorException {
-        synchronized (lock) {
-            VmState state = observeLocked();
-            if (state != VmState.RUNNING && state != VmState.PAUSED) {
-                throw new WorkerBusyException(name, state, operation);
-            }
-            return qmp;
+    /** The CPUs were let run: a launch (this JVM's, or one its launcher left behind) is over. */
+    private void launchedLocked() {
+        if (record.phase() == WorkerPhase.LAUNCHING) {
+            record = record.running();
+            context.store().write(record);
         }
     }
 
-    private void closeQmpLocked() {
-        if (qmp != null) {
-            qmp.close();
-            qmp = null;
+    /**
+     * The guest powered off or panicked on its own; -no-shutdown kept QEMU up so we could see why.
+     * Record the reason, then quit the worker. A requested stop is left to its {@link StopSequence}.
+     */
+    private void guestStoppedLocked(StopReason reason, String detail) {
+        if (record.stopRequested()) {
+            return;
+        }
+        boolean panicOverShutdown = record.ending() != null && reason == StopReason.GUEST_PANICKED
+                && record.ending().reason().equals(StopReason.GUEST_SHUTDOWN.name());
+        if (record.phase() != WorkerPhase.ENDING || panicOverShutdown) {
+            record = record.withEnding(new WorkerRecord.Stop(reason.name(), Instant.now().toString(), detail));
+            context.store().write(record);
+            LOG.infof("%s: %s; quitting the worker", name, detail);
+        }
+        quitLocked("quit after the guest stopped");
+    }
+
+    private void quitLocked(String why) {
+        Optional<QmpClient> client = connectLocked();
+        if (client.isEmpty()) {
+            return;
+        }
+        try {
+            client.get().execute(new QmpCommand.Quit(), context.settings().commandTimeout());
+        } catch (QmpException e) {
+            LOG.debugf("%s: %s: %s", name, why, e.getMessage());
         }
     }
 
-    /** Releases the connection and stops reacting to the worker; it keeps running. */
-    void detach() {
-        detached = true;
-        synchronized (lock) {
-            closeQmpLocked();
+    private void captureConsoleLocked() {
+        if (console == null && !detached) {
+            console = ConsoleCapture.start(run.consoleSocket(), paths.consoleLog(), ConsoleCapture.CAP, name.value());
         }
+    }
+
+    private void superviseOnExit(Optional<ProcessHandle> process) {
+        // Notice a death as it happens, not only at the next pass. Never for this JVM, which cannot watch itself.
+        process.filter(h -> h.pid() != ProcessHandle.current().pid()).ifPresent(h -> h.onExit().thenRun(this::supervise));
     }
 
     @Override
@@ -351,6 +340,14 @@ final class QemuWorker implements Worker, QmpListener {
         }
     }
 
+    private void guestStopped(StopReason reason, String detail) {
+        synchronized (lock) {
+            if (!detached && record.phase().hasProcess() && alive()) {
+                guestStoppedLocked(reason, detail);
+            }
+        }
+    }
+
     @Override
     public void onDisconnect() {
         if (!detached) {
@@ -358,206 +355,166 @@ final class QemuWorker implements Worker, QmpListener {
         }
     }
 
-    private void guestStopped(StopReason reason, String detail) {
+    // ---- launch (for the Launcher) ----------------------------------------------------------------
+
+    /** QEMU runs: recorded with its identity before anything else can fail. */
+    void spawned(Process process) {
         synchronized (lock) {
-            if (record.pid() != 0 && alive()) {
-                guestStoppedLocked(reason, detail);
-            }
+            child = process;
+            record = record.spawned(process.pid(), context.processes().startTicks(process.pid()).orElse(0));
+            context.store().write(record);
+        }
+        superviseOnExit(Optional.of(process.toHandle()));
+    }
+
+    /** A process found by its marker, whose launcher died before recording it: now this record's. */
+    void adoptSpawned(long pid, long startTicks) {
+        synchronized (lock) {
+            record = record.spawned(pid, startTicks);
+            context.store().write(record);
+        }
+        superviseOnExit(context.processes().handle(pid, startTicks));
+    }
+
+    /** The launcher's own connection, outside {@code lock}: the greeting can take seconds on a loaded host. */
+    QmpClient connectForLaunch() throws QmpException {
+        QmpClient client = QmpClient.connect(run.qmpSocket(), context.settings().commandTimeout(), this);
+        synchronized (lock) {
+            qmp = client;
+            captureConsoleLocked();
+        }
+        return client;
+    }
+
+    /** The launch ended with {@code cont}: observation and supervision take over. */
+    void launched() {
+        synchronized (lock) {
+            launchedLocked();
+        }
+        launching = false;
+    }
+
+    // ---- QMP connection ---------------------------------------------------------------------------
+
+    private Optional<QmpClient> connectLocked() {
+        if (qmp != null && qmp.isConnected()) {
+            return Optional.of(qmp);
+        }
+        if (detached || !Files.exists(run.qmpSocket())) {
+            return Optional.empty();
+        }
+        try {
+            qmp = QmpClient.connect(run.qmpSocket(), context.settings().commandTimeout(), this);
+            LOG.debugf("%s: QMP connected to worker %d", name, record.pid());
+            return Optional.of(qmp);
+        } catch (QmpException e) {
+            LOG.debugf("%s: QMP not reachable: %s", name, e.getMessage());
+            return Optional.empty();
         }
     }
 
-    /**
-     * The guest powered off or panicked on its own; -no-shutdown kept QEMU up so we could see why.
-     * Record the reason, then quit the worker. A requested stop is left to {@link #stop}, which
-     * quits on its own schedule and records its own detail.
-     */
-    private void guestStoppedLocked(StopReason reason, String detail) {
-        if (record.stopRequested()) {
-            return;
+    private void closeConnectionsLocked() {
+        if (qmp != null) {
+            qmp.close();
+            qmp = null;
         }
-        boolean panicOverShutdown = record.ending() != null && reason == StopReason.GUEST_PANICKED
-                && record.ending().reason().equals(StopReason.GUEST_SHUTDOWN.name());
-        if (record.ending() == null || panicOverShutdown) {
-            record = record.withEnding(new WorkerRecord.Stop(reason.name(), Instant.now().toString(), detail));
-            hypervisor.store().write(record);
-            LOG.infof("%s: %s; quitting the worker", name, detail);
-        }
-        QmpClient client = connectLocked();
-        if (client != null) {
-            try {
-                client.execute("quit", hypervisor.settings().commandTimeout());
-            } catch (QmpException e) {
-                LOG.debugf("%s: quit after guest stop: %s", name, e.getMessage());
-            }
+        if (console != null) {
+            console.close();
+            console = null;
         }
     }
 
-    // ---- stop -----------------------------------------------------------------------------------
+    /** This launch's sockets and their folder, once its QEMU is gone (QEMU removes what it can itself). */
+    void deleteRunDir() {
+        try {
+            Files.deleteIfExists(run.qmpSocket());
+            Files.deleteIfExists(run.agentSocket());
+            Files.deleteIfExists(run.consoleSocket());
+            Files.deleteIfExists(run.dir());
+        } catch (IOException e) {
+            LOG.debugf("%s: cannot remove %s: %s", name, run.dir(), e.getMessage());
+        }
+    }
+
+    /** Releases the connections and stops acting on the worker; it keeps running. */
+    void detach() {
+        detached = true;
+        synchronized (lock) {
+            closeConnectionsLocked();
+        }
+    }
+
+    // ---- stop -------------------------------------------------------------------------------------
 
     @Override
     public void stop(Duration grace) throws HypervisorException {
-        if (!status().state().isAlive()) {
+        synchronized (lock) {
+            if (!record.phase().hasProcess() || !alive()) {
+                if (record.phase().hasProcess() && record.pid() != 0) {
+                    recordExitLocked();
+                }
+                return;
+            }
+            stopping = true;
+            noteLocked("stop requested");
+        }
+        try {
+            boolean gone = new StopSequence(this, context.settings().commandTimeout()).run(grace);
+            synchronized (lock) {
+                if (gone && record.phase() != WorkerPhase.EXITED) {
+                    recordExitLocked();
+                }
+            }
+            if (!gone) {
+                throw new WorkerControlException(name, "stop", "worker " + record().pid() + " survived SIGKILL", null);
+            }
+        } finally {
+            stopping = false;
+        }
+    }
+
+    @Override
+    public void note(String detail) {
+        synchronized (lock) {
+            noteLocked(detail);
+        }
+    }
+
+    /** The stop is ours whatever ends the process: REQUESTED, with how far it got. */
+    private void noteLocked(String detail) {
+        if (record.phase() == WorkerPhase.EXITED) {
             return;
         }
+        record = record.withEnding(new WorkerRecord.Stop(StopReason.REQUESTED.name(), Instant.now().toString(), detail));
+        context.store().write(record);
+    }
+
+    @Override
+    public Optional<ProcessHandle> process() {
+        synchronized (lock) {
+            return record.pid() == 0 ? Optional.empty() : context.processes().handle(record.pid(), record.startTicks());
+        }
+    }
+
+    @Override
+    public Optional<QmpClient> qmp() {
+        synchronized (lock) {
+            return alive() ? connectLocked() : Optional.empty();
+        }
+    }
+
+    @Override
+    public Optional<GuestIntegration> shutdownAgent() {
         VmConfig config = config();
-        setStopDetail("stop requested");
-        String how = null;
-        if (config.hasAgentChannel() && config.integration().shutdown() && agentShutdown()) {
-            how = "agent guest-shutdown";
-        } else if (acpiPowerdown()) {
-            how = "ACPI powerdown";
-        }
-        if (how != null && awaitPoweredOffOrGone(grace)) {
-            setStopDetail("guest powered off after " + how);
-        } else {
-            setStopDetail((how == null ? "no shutdown request reached the guest" : "guest did not power off within "
-                    + grace.toSeconds() + " s of " + how) + "; quit");
-        }
-        if (!quitAndAwait()) {
-            setStopDetail(currentDetail() + "; SIGTERM");
-            signalAndAwait(false);
-        }
-        if (stillAlive()) {
-            setStopDetail(currentDetail() + "; SIGKILL");
-            signalAndAwait(true);
-        }
-        WorkerStatus after = status();
-        if (after.state().isAlive()) {
-            throw new WorkerControlException(name, "stop", "worker " + after.pid() + " survived SIGKILL", null);
-        }
+        return config.hasAgentChannel() && config.integration().shutdown() ? Optional.of(guest) : Optional.empty();
     }
 
-    private void setStopDetail(String detail) {
-        synchronized (lock) {
-            record = record.withStopRequested(new WorkerRecord.Stop(StopReason.REQUESTED.name(), Instant.now().toString(), detail));
-            hypervisor.store().write(record);
-        }
+    @Override
+    public boolean guestPoweredOff() {
+        return guestPoweredOff;
     }
 
-    private String currentDetail() {
-        synchronized (lock) {
-            return record.ending() == null ? "" : record.ending().detail();
-        }
-    }
-
-    /**
-     * Asks the agent to power the guest off. An error answer does not prove the guest stays up: qemu-ga
-     * reports one when its shutdown helper is killed by the very poweroff it started. So after an
-     * error the guest gets a short while to go down before ACPI is tried.
-     */
-    private boolean agentShutdown() {
-        try (GuestAgentConnection agent = GuestAgentConnection.open(paths.agentSocket(), hypervisor.settings().agentTimeout())) {
-            agent.shutdown();
-            return true;
-        } catch (AgentException e) {
-            if (e.answered() && awaitPoweredOffOrGone(AGENT_ERROR_GRACE)) {
-                return true;
-            }
-            LOG.infof("%s: agent shutdown failed (%s); falling back to ACPI powerdown", name, e.getMessage());
-            return false;
-        }
-    }
-
-    private boolean acpiPowerdown() {
-        QmpClient client;
-        synchronized (lock) {
-            client = connectLocked();
-        }
-        if (client == null) {
-            return false;
-        }
-        try {
-            client.execute("system_powerdown", hypervisor.settings().commandTimeout());
-            return true;
-        } catch (QmpException e) {
-            LOG.infof("%s: ACPI powerdown failed: %s", name, e.getMessage());
-            return false;
-        }
-    }
-
-    private boolean awaitPoweredOffOrGone(Duration grace) {
-        long deadline = System.nanoTime() + grace.toNanos();
-        while (System.nanoTime() < deadline) {
-            if (guestPoweredOff || !stillAlive() || "shutdown".equals(qemuStatus())) {
-                return true;
-            }
-            sleep(POLL);
-        }
-        return false;
-    }
-
-    private String qemuStatus() {
-        QmpClient client;
-        synchronized (lock) {
-            client = qmp;
-        }
-        if (client == null) {
-            return "";
-        }
-        try {
-            return client.execute("query-status", hypervisor.settings().commandTimeout()).path("status").asText();
-        } catch (QmpException e) {
-            return "";
-        }
-    }
-
-    private boolean quitAndAwait() {
-        QmpClient client;
-        synchronized (lock) {
-            client = stillAlive() ? connectLocked() : null;
-        }
-        if (client != null) {
-            try {
-                client.execute("quit", hypervisor.settings().commandTimeout());
-            } catch (QmpException e) {
-                // The answer may be lost as QEMU exits; whether it did is what counts.
-                LOG.debugf("%s: quit: %s", name, e.getMessage());
-            }
-        }
-        return awaitGone(STEP);
-    }
-
-    private void signalAndAwait(boolean kill) {
-        Optional<ProcessHandle> handle;
-        synchronized (lock) {
-            handle = record.pid() == 0 ? Optional.empty() : hypervisor.processes().handle(record.pid(), record.startTicks());
-        }
-        handle.ifPresent(h -> {
-            if (kill) {
-                h.destroyForcibly();
-            } else {
-                h.destroy();
-            }
-        });
-        awaitGone(STEP);
-    }
-
-    private boolean stillAlive() {
-        synchronized (lock) {
-            return record.pid() != 0 && alive();
-        }
-    }
-
-    private boolean awaitGone(Duration timeout) {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (stillAlive()) {
-            if (System.nanoTime() > deadline) {
-                return false;
-            }
-            sleep(POLL);
-        }
-        return true;
-    }
-
-    private static void sleep(Duration duration) {
-        try {
-            Thread.sleep(duration);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
-
-    // ---- memory and guest -----------------------------------------------------------------------
+    // ---- memory, disks and guest ------------------------------------------------------------------
 
     @Override
     public void setMemory(long bytes) throws HypervisorException {
@@ -568,23 +525,17 @@ final class QemuWorker implements Worker, QmpListener {
         if (bytes <= 0 || bytes > config.maxMemoryBytes()) {
             throw new InvalidVmConfigException(name, "memory", bytes + " bytes is not within maxMemory (" + config.maxMemoryBytes() + " bytes)");
         }
-        QmpClient client = requireQmp("change memory");
-        try {
-            client.execute("balloon", JsonNodeFactory.instance.objectNode().put("value", bytes), hypervisor.settings().commandTimeout());
-        } catch (QmpException e) {
-            throw new WorkerControlException(name, "balloon to " + bytes + " bytes", e.getMessage(), e);
-        }
+        execute(new QmpCommand.SetBalloon(bytes), "change memory");
         synchronized (lock) {
             record = record.withMemoryTarget(bytes);
-            hypervisor.store().write(record);
+            context.store().write(record);
         }
     }
 
     @Override
     public void growDisks(List<DiskConfig> disks) throws HypervisorException {
         VmConfig config = config();
-        QmpClient client = requireQmp("grow disks");
-        Map<String, Long> current = virtualSizes(client);
+        Map<String, Long> current = execute(new QmpCommand.QueryBlockSizes(), "grow disks");
         Map<String, Long> grow = new LinkedHashMap<>();
         for (DiskConfig disk : disks) {
             Optional<DiskConfig> running = config.disks().stream().filter(d -> d.name().equals(disk.name())).findFirst();
@@ -604,45 +555,36 @@ final class QemuWorker implements Worker, QmpListener {
             }
         }
         for (Map.Entry<String, Long> disk : grow.entrySet()) {
-            try {
-                client.execute("block_resize", JsonNodeFactory.instance.objectNode()
-                        .put("node-name", QemuArgv.driveNode(disk.getKey())).put("size", disk.getValue()),
-                        hypervisor.settings().commandTimeout());
-            } catch (QmpException e) {
-                throw new WorkerControlException(name, "grow disk " + disk.getKey() + " to " + disk.getValue() + " bytes",
-                        e.getMessage(), e);
-            }
+            execute(new QmpCommand.BlockResize(QemuArgv.driveNode(disk.getKey()), disk.getValue()),
+                    "grow disk " + disk.getKey() + " to " + disk.getValue() + " bytes");
         }
         synchronized (lock) {
             // From the record's own config: config() carries the balloon's live target as its memory.
             VmConfig grown = VmConfigJson.fromJson(record.config()).withDisks(disks);
             record = record.withConfig(VmConfigJson.hash(grown), VmConfigJson.toJson(grown));
-            hypervisor.store().write(record);
-        }
-    }
-
-    /** Each block node's virtual size, by node name, as QEMU sees it now. */
-    private Map<String, Long> virtualSizes(QmpClient client) throws HypervisorException {
-        try {
-            Map<String, Long> sizes = new HashMap<>();
-            JsonNode nodes = client.execute("query-named-block-nodes", JsonNodeFactory.instance.objectNode()
-                    .put("flat", true), hypervisor.settings().commandTimeout());
-            for (JsonNode node : nodes) {
-                sizes.put(node.path("node-name").asText(), node.path("image").path("virtual-size").asLong());
-            }
-            return sizes;
-        } catch (QmpException e) {
-            throw new WorkerControlException(name, "query the disks", e.getMessage(), e);
+            context.store().write(record);
         }
     }
 
     /** The balloon's current size as the guest reports it, for status and tests. */
     long balloonActual() throws HypervisorException {
-        QmpClient client = requireQmp("query the balloon");
+        return execute(new QmpCommand.QueryBalloon(), "query the balloon");
+    }
+
+    /** One command on a worker whose guest runs (or is paused); anything else is busy. */
+    private <R> R execute(QmpCommand<R> command, String operation) throws HypervisorException {
+        QmpClient client;
+        synchronized (lock) {
+            VmState state = stateLocked();
+            if (state != VmState.RUNNING && state != VmState.PAUSED) {
+                throw new WorkerBusyException(name, state, operation);
+            }
+            client = qmp;
+        }
         try {
-            return client.execute("query-balloon", hypervisor.settings().commandTimeout()).path("actual").asLong();
+            return client.execute(command, context.settings().commandTimeout());
         } catch (QmpException e) {
-            throw new WorkerControlException(name, "query-balloon", e.getMessage(), e);
+            throw new WorkerControlException(name, operation, e.getMessage(), e);
         }
     }
 
@@ -656,49 +598,6 @@ final class QemuWorker implements Worker, QmpListener {
         if (state != VmState.RUNNING) {
             throw new WorkerBusyException(name, state, "probe the guest");
         }
-        try (GuestAgentConnection agent = GuestAgentConnection.open(paths.agentSocket(), hypervisor.settings().agentTimeout())) {
-            agent.ping();
-            Instant heartbeat = Instant.now();
-            if (config.integration().timeSync() && !timeSynced) {
-                agent.setTime(Instant.now());
-                timeSynced = true;
-            }
-            GuestInfo before = guest;
-            Optional<String> os = optional(() -> agent.osInfo().describe()).or(before::os);
-            Optional<String> hostname = optional(agent::hostname).or(before::hostname);
-            List<String> addresses = optional(() -> addresses(agent.interfaces())).orElse(before.addresses());
-            guest = new GuestInfo(Optional.of(heartbeat), os, hostname, addresses);
-            return guest;
-        } catch (AgentException e) {
-            throw new GuestAgentException(name, e.command(), e.getMessage(), e);
-        }
-    }
-
-    private interface AgentCall<T> {
-        T call() throws AgentException;
-    }
-
-    /** An optional service: the heartbeat counts even where the guest refuses to tell more. */
-    private <T> Optional<T> optional(AgentCall<T> call) {
-        try {
-            return Optional.of(call.call());
-        } catch (AgentException e) {
-            LOG.debugf("%s: %s", name, e.getMessage());
-            return Optional.empty();
-        }
-    }
-
-    private static List<String> addresses(List<GuestInterface> interfaces) {
-        List<String> result = new ArrayList<>();
-        for (GuestInterface nic : interfaces) {
-            if (!nic.name().equals("lo")) {
-                result.addAll(nic.addresses());
-            }
-        }
-        return result;
-    }
-
-    static StopInfo stopInfo(WorkerRecord.Stop stop) {
-        return new StopInfo(StopReason.valueOf(stop.reason()), Instant.parse(stop.at()), stop.detail());
+        return guest.probe(config);
     }
 }

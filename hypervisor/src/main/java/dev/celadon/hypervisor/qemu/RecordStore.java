@@ -1,8 +1,10 @@
 package dev.celadon.hypervisor.qemu;
 
 import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.celadon.hypervisor.PartitionName;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -11,11 +13,12 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
-/** Reads and atomically writes worker records under {@code STATE/workers}. */
+/** Reads and atomically writes worker records under {@code STATE/workers}; moves unreadable ones aside. */
 final class RecordStore {
 
     /**
@@ -28,24 +31,70 @@ final class RecordStore {
                 .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
     }
 
+    /** A record that exists but cannot be read: truncated, not JSON, or not a record of this partition. */
+    static final class Unreadable extends Exception {
+        Unreadable(Path file, String problem, Throwable cause) {
+            super("unreadable worker record " + file + ": " + problem, cause);
+        }
+    }
+
     private final Path stateDir;
 
     RecordStore(Path stateDir) {
         this.stateDir = stateDir;
     }
 
+    Path stateDir() {
+        return stateDir;
+    }
+
     WorkerPaths paths(PartitionName name) {
         return WorkerPaths.of(stateDir, name);
     }
 
-    Optional<WorkerRecord> read(PartitionName name) {
+    Optional<WorkerRecord> read(PartitionName name) throws Unreadable {
+        Path file = paths(name).record();
+        JsonNode tree;
         try {
-            return Optional.of(Json.MAPPER.readValue(paths(name).record().toFile(), WorkerRecord.class));
+            tree = Json.MAPPER.readTree(file.toFile());
         } catch (NoSuchFileException | java.io.FileNotFoundException e) {
             return Optional.empty();
         } catch (IOException e) {
-            throw new UncheckedIOException("unreadable worker record " + paths(name).record(), e);
+            throw new Unreadable(file, e.getMessage(), e);
         }
+        try {
+            if (tree == null || !tree.isObject()) {
+                throw new Unreadable(file, "not a JSON object", null);
+            }
+            WorkerRecord record = Json.MAPPER.treeToValue(tree.path("format").asInt() == 1 ? fromFormat1((ObjectNode) tree) : tree,
+                    WorkerRecord.class);
+            if (!name.value().equals(record.partition()) || record.phase() == null || record.config() == null
+                    || record.startedAt() == null || record.accel() == null || record.runDir() == null) {
+                throw new Unreadable(file, "not a complete record of partition " + name, null);
+            }
+            return Optional.of(record);
+        } catch (IOException | RuntimeException e) {
+            // Whatever a damaged file makes the parser throw, it is this record that is damaged, not the loop.
+            throw new Unreadable(file, e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Format 1 kept flags instead of a phase and its sockets in the worker dir: a worker launched by an
+     * earlier version is still adopted (its console, a file then, is not captured).
+     */
+    private ObjectNode fromFormat1(ObjectNode tree) {
+        boolean exited = tree.path("pid").asLong() == 0;
+        boolean ending = !tree.path("ending").isNull() && !tree.path("ending").isMissingNode();
+        tree.put("phase", (exited ? WorkerPhase.EXITED : ending ? WorkerPhase.ENDING : WorkerPhase.RUNNING).name());
+        Path qmpSocket = Path.of(tree.path("qmpSocket").asText(""));
+        if (qmpSocket.getParent() != null) {
+            tree.put("runDir", qmpSocket.getParent().toString());
+        }
+        if (exited) {
+            tree.remove("ending");
+        }
+        return tree;
     }
 
     /** Write-then-rename, so a crash mid-write leaves the old record, never half a new one. */
@@ -67,6 +116,14 @@ final class RecordStore {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot delete worker record " + paths(name).record(), e);
         }
+    }
+
+    /** Moves an unreadable record aside, kept for a human, so the partition can go on without it. Returns where. */
+    Path quarantine(PartitionName name, Instant now) throws IOException {
+        Path file = paths(name).record();
+        Path aside = file.resolveSibling("worker.json.unreadable-" + now.toEpochMilli());
+        Files.move(file, aside, StandardCopyOption.ATOMIC_MOVE);
+        return aside;
     }
 
     /** Every partition with a record, by name. Directories that are not partition names are ignored. */

@@ -1,25 +1,31 @@
 package dev.celadon.hypervisor.qemu;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.celadon.hypervisor.StopReason;
 
 /**
  * The runtime record of one partition's worker, {@code workers/NAME/worker.json} in the state dir:
  * what a later {@link QemuHypervisor} (after a reconciler restart) needs to find the worker again,
- * prove it is the same process, talk to it and know why it stopped. Plain JSON types only.
+ * prove it is the same process, talk to it and know why it stopped. Plain JSON types only. Written
+ * before the spawn (phase LAUNCHING, pid 0), so that no worker ever runs without one.
  *
- * @param pid           the worker process; 0 once it has exited
+ * @param phase         where the worker is in its life; moves follow {@link WorkerPhase}'s table
+ * @param pid           the worker process; 0 before the spawn and once it has exited
  * @param startTicks    its start time from /proc/PID/stat, which with the pid identifies it for good
  * @param config        the {@link dev.celadon.hypervisor.VmConfig} it was started with, as JSON (disks grown
  *                      live since included)
  * @param configHash    SHA-256 of that JSON
  * @param memoryTarget  the live memory target (the balloon's), starting at the config's memory
- * @param stopRequested Celadon asked for the stop: whatever ends the process is then REQUESTED
- * @param ending        why the worker is on its way out before it has exited (guest powered off, panicked)
- * @param lastStop      why it stopped, once it has
+ * @param runDir        this launch's own folder of sockets (QMP, agent, console), so that no other launch's
+ *                      QEMU, exiting, can remove them
+ * @param ending        in phase ENDING: why the worker is on its way out (stop requested, guest powered
+ *                      off, panicked) and what has been done so far
+ * @param lastStop      in phase EXITED: why it stopped
  */
 record WorkerRecord(
         int format,
         String partition,
+        WorkerPhase phase,
         long pid,
         long startTicks,
         String startedAt,
@@ -27,42 +33,75 @@ record WorkerRecord(
         String configHash,
         JsonNode config,
         long memoryTarget,
-        String qmpSocket,
-        String agentSocket,
-        String consoleLog,
-        boolean stopRequested,
+        String runDir,
         Stop ending,
         Stop lastStop) {
 
-    static final int FORMAT = 1;
+    /** 2: the phase and the per-launch run dir. Format 1 records (flags, sockets in the worker dir) are read too. */
+    static final int FORMAT = 2;
 
     /** A {@link dev.celadon.hypervisor.StopInfo} in plain JSON types. */
     record Stop(String reason, String at, String detail) {
     }
 
-    WorkerRecord withMemoryTarget(long value) {
-        return new WorkerRecord(format, partition, pid, startTicks, startedAt, accel, configHash, config, value, qmpSocket,
-                agentSocket, consoleLog, stopRequested, ending, lastStop);
+    /** The intent to launch, written before the spawn. */
+    static WorkerRecord launching(String partition, String startedAt, String accel, String configHash, JsonNode config,
+                                  long memoryTarget, String runDir) {
+        return new WorkerRecord(FORMAT, partition, WorkerPhase.LAUNCHING, 0, 0, startedAt, accel, configHash, config,
+                memoryTarget, runDir, null, null);
     }
 
-    WorkerRecord withConfig(String hash, JsonNode value) {
-        return new WorkerRecord(format, partition, pid, startTicks, startedAt, accel, hash, value, memoryTarget,
-                qmpSocket, agentSocket, consoleLog, stopRequested, ending, lastStop);
+    boolean stopRequested() {
+        return ending != null && ending.reason().equals(StopReason.REQUESTED.name());
     }
 
-    WorkerRecord withStopRequested(Stop requested) {
-        return new WorkerRecord(format, partition, pid, startTicks, startedAt, accel, configHash, config, memoryTarget,
-                qmpSocket, agentSocket, consoleLog, true, requested, lastStop);
+    /** QEMU runs: the pid that identifies it, still LAUNCHING until {@code cont}. */
+    WorkerRecord spawned(long newPid, long newStartTicks) {
+        if (phase != WorkerPhase.LAUNCHING) {
+            throw new WorkerPhase.IllegalMove(partition, phase, WorkerPhase.LAUNCHING);
+        }
+        return new WorkerRecord(FORMAT, partition, phase, newPid, newStartTicks, startedAt, accel, configHash, config,
+                memoryTarget, runDir, ending, lastStop);
     }
 
+    WorkerRecord running() {
+        return to(WorkerPhase.RUNNING, null, null);
+    }
+
+    /**
+     * On its way out, and why; in ENDING already, the reason and detail replace the earlier ones (a detail
+     * grows with each step of a stop, a panic outranks the shutdown that follows it).
+     */
     WorkerRecord withEnding(Stop value) {
-        return new WorkerRecord(format, partition, pid, startTicks, startedAt, accel, configHash, config, memoryTarget,
-                qmpSocket, agentSocket, consoleLog, stopRequested, value, lastStop);
+        return phase == WorkerPhase.ENDING ? copy(WorkerPhase.ENDING, pid, startTicks, value, lastStop)
+                : to(WorkerPhase.ENDING, value, null);
     }
 
     /** The worker has exited: no pid any more, and the reason it stopped. */
     WorkerRecord exited(Stop stop) {
-        return new WorkerRecord(format, partition, 0, 0, startedAt, accel, configHash, config, memoryTarget, qmpSocket,
-                agentSocket, consoleLog, false, null, stop);
+        return to(WorkerPhase.EXITED, null, stop);
+    }
+
+    WorkerRecord withMemoryTarget(long value) {
+        return new WorkerRecord(FORMAT, partition, phase, pid, startTicks, startedAt, accel, configHash, config, value,
+                runDir, ending, lastStop);
+    }
+
+    WorkerRecord withConfig(String hash, JsonNode value) {
+        return new WorkerRecord(FORMAT, partition, phase, pid, startTicks, startedAt, accel, hash, value, memoryTarget,
+                runDir, ending, lastStop);
+    }
+
+    private WorkerRecord to(WorkerPhase next, Stop newEnding, Stop newLastStop) {
+        if (!phase.canBecome(next)) {
+            throw new WorkerPhase.IllegalMove(partition, phase, next);
+        }
+        boolean exited = next == WorkerPhase.EXITED;
+        return copy(next, exited ? 0 : pid, exited ? 0 : startTicks, newEnding, newLastStop);
+    }
+
+    private WorkerRecord copy(WorkerPhase newPhase, long newPid, long newStartTicks, Stop newEnding, Stop newLastStop) {
+        return new WorkerRecord(FORMAT, partition, newPhase, newPid, newStartTicks, startedAt, accel, configHash, config,
+                memoryTarget, runDir, newEnding, newLastStop);
     }
 }

@@ -51,7 +51,8 @@ class QemuArgvTest {
             case DiskConfig.Passthrough p -> new ResolvedVm.Disk(d.name(), ResolvedVm.Disk.Kind.PASSTHROUGH,
                     Path.of(p.devicePath()), Optional.empty(), 0);
         }).toList();
-        return QemuArgv.build("qemu-system-x86_64", new ResolvedVm(config, kernel, uefi, disks), accel, paths);
+        return QemuArgv.build("qemu-system-x86_64", new ResolvedVm(config, kernel, uefi, disks), accel, paths,
+                new WorkerPaths.RunPaths(STATE.resolve("run/r0n1d2x3y4")));
     }
 
     private static final List<DiskConfig> ROOT_AND_SCRATCH = List.of(
@@ -138,7 +139,10 @@ class QemuArgvTest {
                 IntegrationServices.ALL), Accel.TCG);
         assertThat(argv).contains("-S", "-no-user-config", "-nodefaults", "-no-shutdown", "-sandbox");
         assertThat(argv).contains("on,obsolete=deny,elevateprivileges=deny,spawn=deny,resourcecontrol=deny");
-        assertThat(argv).contains("socket,id=charmonitor,path=/var/lib/celadon/workers/web-01/qmp.sock,server=on,wait=off");
+        assertThat(argv).contains("socket,id=charmonitor,path=/var/lib/celadon/run/r0n1d2x3y4/qmp.sock,server=on,wait=off");
+        assertThat(argv).containsSubsequence("-pidfile", "/var/lib/celadon/workers/web-01/qemu.pid");
+        assertThat(argv).as("the console is a socket ConsoleCapture reads, never a file that grows")
+                .contains("socket,id=charserial0,path=/var/lib/celadon/run/r0n1d2x3y4/console.sock,server=on,wait=off");
         assertThat(argv).contains("virtserialport,bus=vserial0.0,nr=1,chardev=charagent,id=agent0,name=org.qemu.guest_agent.0");
     }
 

@@ -181,8 +181,9 @@ class QemuHypervisorIT {
             Worker again = hypervisor.start(config);
             assertThat(again.status().state()).isEqualTo(VmState.RUNNING);
             awaitHeartbeat(again);
-            try (var agent = dev.celadon.hypervisor.qemu.agent.GuestAgentConnection.open(
-                    leaks.stateDir().resolve("state/workers/crash-1/agent.sock"), Duration.ofSeconds(10))) {
+            Path agentSocket = new WorkerPaths.RunPaths(Path.of(hypervisor.store().read(config.name()).orElseThrow().runDir()))
+                    .agentSocket();
+            try (var agent = dev.celadon.hypervisor.qemu.agent.GuestAgentConnection.open(agentSocket, Duration.ofSeconds(10))) {
                 agent.shutdown();
             } catch (dev.celadon.hypervisor.qemu.agent.AgentException e) {
                 // qemu-ga may report its helper's death by the poweroff it started; the guest goes down anyway.
@@ -204,24 +205,41 @@ class QemuHypervisorIT {
                 new BootConfig.Kernel("tiny/vmlinuz", Optional.of("tiny/initrd.img"), "console=ttyS0 no_timer_check celadon.hostname=orphan-1"),
                 List.of(), List.of(), List.of(), IntegrationServices.ALL, GRACE);
         try (QemuHypervisor launcher = new QemuHypervisor(settings())) {
-            WorkerPaths paths = launcher.store().paths(name);
-            Files.createDirectories(paths.workerDir());
-            List<String> argv = QemuArgv.build(launcher.settings().qemuBinary(),
-                    new ConfigResolver(launcher.settings(), HostPaths.SYSTEM).resolve(config, paths), launcher.accel(), paths);
-            Process qemu = new ProcessBuilder(argv).directory(paths.workerDir().toFile()).redirectErrorStream(true)
-                    .redirectOutput(paths.qemuLog().toFile()).start();
-            launcher.store().write(new WorkerRecord(WorkerRecord.FORMAT, name.value(), qemu.pid(),
-                    launcher.processes().startTicks(qemu.pid()).orElseThrow(), Instant.now().toString(), launcher.accel().name(),
-                    VmConfigJson.hash(config), VmConfigJson.toJson(config), config.memoryBytes(), paths.qmpSocket().toString(),
-                    paths.agentSocket().toString(), paths.consoleLog().toString(), false, null, null));
+            spawnAsALauncherWould(launcher, config, true);
         }
         try (QemuHypervisor adopter = new QemuHypervisor(settings())) {
             Worker worker = adopter.worker(name).orElseThrow();
-            await("adopted worker running").atMost(BOOT).until(() -> worker.status().state() == VmState.RUNNING);
+            await("adopted worker running").atMost(BOOT).until(() -> {
+                adopter.supervise();
+                return worker.status().state() == VmState.RUNNING;
+            });
             awaitHeartbeat(worker);
             worker.stop(GRACE);
             assertThat(worker.status().state()).isEqualTo(VmState.STOPPED);
         }
+    }
+
+    /**
+     * What a launch leaves at the instant its launcher dies: the intent record, QEMU spawned and paused,
+     * and, if the launcher lived long enough, the pid recorded. Returns the QEMU.
+     */
+    private static Process spawnAsALauncherWould(QemuHypervisor launcher, VmConfig config, boolean pidRecorded)
+            throws Exception {
+        WorkerPaths paths = launcher.store().paths(config.name());
+        WorkerPaths.RunPaths run = paths.newRun();
+        Files.createDirectories(paths.workerDir());
+        Files.createDirectories(run.dir());
+        List<String> argv = QemuArgv.build(launcher.settings().qemuBinary(),
+                new ConfigResolver(launcher.settings(), HostPaths.SYSTEM).resolve(config, paths), launcher.accel(), paths, run);
+        WorkerRecord intent = WorkerRecord.launching(config.name().value(), Instant.now().toString(), launcher.accel().name(),
+                VmConfigJson.hash(config), VmConfigJson.toJson(config), config.memoryBytes(), run.dir().toString());
+        launcher.store().write(intent);
+        Process qemu = new ProcessBuilder(argv).directory(paths.workerDir().toFile()).redirectErrorStream(true)
+                .redirectOutput(paths.qemuLog().toFile()).start();
+        if (pidRecorded) {
+            launcher.store().write(intent.spawned(qemu.pid(), launcher.processes().startTicks(qemu.pid()).orElseThrow()));
+        }
+        return qemu;
     }
 
     @Test
@@ -292,11 +310,10 @@ class QemuHypervisorIT {
         long realStart = processes.startTicks(stranger.pid()).orElseThrow();
         VmConfig config = tiny("stale-1", GuestProfile.ENLIGHTENED, 256 * MIB, 256 * MIB);
         RecordStore store = new RecordStore(leaks.stateDir().resolve("state"));
-        WorkerPaths paths = store.paths(config.name());
         // The record of a worker long gone whose pid now belongs to the stranger.
-        store.write(new WorkerRecord(WorkerRecord.FORMAT, "stale-1", stranger.pid(), realStart - 1, Instant.now().toString(),
-                "TCG", VmConfigJson.hash(config), VmConfigJson.toJson(config), config.memoryBytes(),
-                paths.qmpSocket().toString(), paths.agentSocket().toString(), paths.consoleLog().toString(), false, null, null));
+        store.write(WorkerRecord.launching("stale-1", Instant.now().toString(), "TCG", VmConfigJson.hash(config),
+                VmConfigJson.toJson(config), config.memoryBytes(), store.paths(config.name()).newRun().dir().toString())
+                .spawned(stranger.pid(), realStart - 1).running());
         try (QemuHypervisor hypervisor = new QemuHypervisor(settings())) {
             WorkerStatus status = hypervisor.observe().getFirst();
             assertThat(status.state()).isEqualTo(VmState.CRASHED);

@@ -50,7 +50,10 @@ class QemuLaunchTest {
         Path images = Files.createDirectories(dir.resolve("images"));
         Files.createDirectories(images.resolve("tiny"));
         Files.createFile(images.resolve("tiny/vmlinuz"));
-        Path qemu = Files.writeString(dir.resolve("sleeping-qemu"), "#!/bin/bash\nexec -a \"sleeping-qemu $*\" sleep 300\n");
+        // Sleeps with QEMU's arguments on its command line, one by one as QEMU has them: WorkerScan and
+        // WorkerLeakCheck find it by its -pidfile marker as they find a real worker.
+        Path qemu = Files.writeString(dir.resolve("sleeping-qemu"),
+                "#!/bin/bash\nexec python3 -c 'import time; time.sleep(300)' \"$@\"\n");
         assertThat(qemu.toFile().setExecutable(true)).isTrue();
         hypervisor = new QemuHypervisor(QemuSettings.defaults(leaks.stateDir().resolve("state"), List.of(images))
                 .withQemuBinary(qemu.toString()));
@@ -87,7 +90,9 @@ class QemuLaunchTest {
             }
         }, runnable -> Thread.ofPlatform().name("launcher").start(runnable));
         Worker launching = await().atMost(Duration.ofSeconds(30)).until(() -> hypervisor.worker(NAME), Optional::isPresent).orElseThrow();
-        qmp = ScriptedQmpServer.start(hypervisor.store().paths(NAME).qmpSocket(), greet)
+        WorkerRecord intent = await().atMost(Duration.ofSeconds(30)).until(() -> hypervisor.store().read(NAME), Optional::isPresent)
+                .orElseThrow();
+        qmp = ScriptedQmpServer.start(new WorkerPaths.RunPaths(Path.of(intent.runDir())).qmpSocket(), greet)
                 .on("balloon", args -> ScriptedQmpServer.Reply.ok());
         await().atMost(Duration.ofSeconds(30)).until(qmp::accepted, n -> n == 1);
 

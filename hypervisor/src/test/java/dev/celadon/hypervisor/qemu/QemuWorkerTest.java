@@ -42,12 +42,12 @@ class QemuWorkerTest {
         QemuSettings settings = QemuSettings.defaults(dir.resolve("state"), List.of(Files.createDirectories(dir.resolve("images"))));
         hypervisor = new QemuHypervisor(settings);
         long pid = ProcessHandle.current().pid();
-        WorkerPaths paths = hypervisor.store().paths(NAME);
-        hypervisor.store().write(new WorkerRecord(WorkerRecord.FORMAT, NAME.value(), pid,
-                hypervisor.processes().startTicks(pid).orElseThrow(), Instant.now().toString(), "TCG", VmConfigJson.hash(CONFIG),
-                VmConfigJson.toJson(CONFIG), CONFIG.memoryBytes(), paths.qmpSocket().toString(), paths.agentSocket().toString(),
-                paths.consoleLog().toString(), false, null, null));
-        qmp = ScriptedQmpServer.start(paths.qmpSocket());
+        WorkerPaths.RunPaths run = hypervisor.store().paths(NAME).newRun();
+        Files.createDirectories(run.dir());
+        hypervisor.store().write(WorkerRecord.launching(NAME.value(), Instant.now().toString(), "TCG", VmConfigJson.hash(CONFIG),
+                VmConfigJson.toJson(CONFIG), CONFIG.memoryBytes(), run.dir().toString())
+                .spawned(pid, hypervisor.processes().startTicks(pid).orElseThrow()).running());
+        qmp = ScriptedQmpServer.start(run.qmpSocket());
     }
 
     @AfterEach
@@ -84,9 +84,11 @@ class QemuWorkerTest {
             return ScriptedQmpServer.Reply.ok();
         });
         Worker worker = hypervisor.worker(NAME).orElseThrow();
+        assertThat(worker.status().state()).as("observation only reads").isEqualTo(VmState.STARTING);
+        hypervisor.supervise();
         assertThat(worker.status().state()).isEqualTo(VmState.RUNNING);
-        assertThat(worker.status().state()).isEqualTo(VmState.RUNNING);
-        assertThat(qmp.received()).containsExactly("qmp_capabilities", "query-status", "balloon", "cont", "query-status");
+        assertThat(qmp.received()).containsExactly("qmp_capabilities", "query-status", "query-status", "balloon", "cont",
+                "query-status");
     }
 
     @Test

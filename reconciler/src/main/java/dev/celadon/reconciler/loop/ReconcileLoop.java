@@ -2,6 +2,7 @@ package dev.celadon.reconciler.loop;
 
 import dev.celadon.hypervisor.Hypervisor;
 import dev.celadon.hypervisor.HypervisorException;
+import dev.celadon.hypervisor.Incident;
 import dev.celadon.hypervisor.PartitionName;
 import dev.celadon.hypervisor.Retry;
 import dev.celadon.hypervisor.WorkerStatus;
@@ -186,7 +187,9 @@ public final class ReconcileLoop implements AutoCloseable {
         for (Action action : plan.actions()) {
             dispatch(action, src.desired().revision(), started);
         }
-        store.publish(statusBuilder.build(src, plan, workersNow, inFlightActions(), failures, ledger.entries(),
+        Map<PartitionName, Incident> incidents = hypervisor.incidents().stream()
+                .collect(Collectors.toMap(Incident::partition, i -> i));
+        store.publish(statusBuilder.build(src, plan, workersNow, inFlightActions(), failures, ledger.entries(), incidents,
                 store.document(), started));
         listener.reconciled(Duration.between(started, clock.instant()));
         return plan;

@@ -1,6 +1,7 @@
 package dev.celadon.reconciler.loop;
 
 import dev.celadon.hypervisor.GuestInfo;
+import dev.celadon.hypervisor.Incident;
 import dev.celadon.hypervisor.PartitionName;
 import dev.celadon.hypervisor.StopInfo;
 import dev.celadon.hypervisor.VmState;
@@ -48,7 +49,8 @@ final class StatusBuilder {
 
     StatusDocument build(SourceState src, Plan plan, Map<PartitionName, WorkerStatus> workers,
                          Map<PartitionName, Action> inFlight, Map<PartitionName, ApplyFailure> failures,
-                         Map<PartitionName, LedgerEntry> ledger, StatusDocument previous, Instant now) {
+                         Map<PartitionName, LedgerEntry> ledger, Map<PartitionName, Incident> incidents,
+                         StatusDocument previous, Instant now) {
         Map<String, PartitionStatus> before = previous.partitions().stream()
                 .collect(Collectors.toMap(PartitionStatus::name, Function.identity()));
         Map<PartitionName, Partition> desired = src.desired().partitions().stream()
@@ -57,7 +59,7 @@ final class StatusBuilder {
         for (Action action : plan.actions()) {
             PartitionName name = action.name();
             partitions.add(partition(name, desired.get(name), action, workers.get(name), inFlight.get(name),
-                    failures.get(name), ledger.get(name), appliedRevision(src, action, ledger.get(name)),
+                    failures.get(name), ledger.get(name), incidents.get(name), appliedRevision(src, action, ledger.get(name)),
                     before.get(name.value()), now));
         }
         partitions.sort((a, b) -> a.name().compareTo(b.name()));
@@ -75,7 +77,7 @@ final class StatusBuilder {
     }
 
     private PartitionStatus partition(PartitionName name, Partition spec, Action action, WorkerStatus worker,
-                                      Action running, ApplyFailure failure, LedgerEntry ledgerEntry,
+                                      Action running, ApplyFailure failure, LedgerEntry ledgerEntry, Incident incident,
                                       String revision, PartitionStatus previous, Instant now) {
         Phase phase = phase(spec, action, worker, running, failure);
         Map<String, Condition> since = previous == null ? Map.of() : previous.conditions().stream()
@@ -101,6 +103,10 @@ final class StatusBuilder {
             conditions.add(condition(Condition.RECONCILE_FAILED, true, failure.reason(),
                     failure.message() + (failure.retry() == dev.celadon.hypervisor.Retry.STALL
                             ? "; waiting for a new revision" : "; retrying at " + failure.retryAt()), since, now));
+        }
+        if (incident != null) {
+            conditions.add(condition(Condition.WORKER_RECOVERED, true, camel(incident.reason().name()), incident.message(),
+                    since, now));
         }
         String runState = spec != null ? spec.runState().yaml() : null;
         WorkerView workerView = worker != null && worker.pid().isPresent()

@@ -19,4 +19,6 @@ public record Condition(String type, String status, String reason, String messag
     public static final String DELETION_REFUSED = "DeletionRefused";
     public static final String CHANGE_REFUSED = "ChangeRefused";
     public static final String RECONCILE_FAILED = "ReconcileFailed";
+    /** Supervision found the partition's worker files or processes wrong and repaired them (record, orphan). */
+    public static final String WORKER_RECOVERED = "WorkerRecovered";
 }

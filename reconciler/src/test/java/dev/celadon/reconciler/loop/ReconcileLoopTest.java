@@ -2,6 +2,7 @@ package dev.celadon.reconciler.loop;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.celadon.hypervisor.DiskConfig;
+import dev.celadon.hypervisor.Incident;
 import dev.celadon.hypervisor.InvalidVmConfigException;
 import dev.celadon.hypervisor.PartitionName;
 import dev.celadon.hypervisor.StopReason;
@@ -102,6 +103,24 @@ class ReconcileLoopTest {
 
     private PartitionStatus web(StatusDocument doc) {
         return doc.partitions().stream().filter(p -> p.name().equals("web")).findFirst().orElseThrow();
+    }
+
+    @Test
+    void everyPassSupervisesAndWhatSupervisionRepairedIsAConditionOfThatPartitionOnly() {
+        commit("r1", Specs.partition("web"), Specs.partition("db"));
+        converge();
+        assertThat(hypervisor.supervisions()).as("one supervision per pass").isEqualTo(4);
+        hypervisor.report(new Incident(WEB, Incident.Reason.RECORD_QUARANTINED,
+                "unreadable worker record; moved to worker.json.unreadable-1", clock.instant()));
+        StatusDocument doc = converge();
+        assertThat(web(doc).conditions()).anySatisfy(c -> {
+            assertThat(c.type()).isEqualTo(Condition.WORKER_RECOVERED);
+            assertThat(c.status()).isEqualTo("True");
+            assertThat(c.reason()).isEqualTo("RecordQuarantined");
+            assertThat(c.message()).contains("moved to worker.json.unreadable-1");
+        });
+        assertThat(doc.partitions()).filteredOn(p -> p.name().equals("db")).singleElement()
+                .satisfies(db -> assertThat(db.conditions()).extracting(Condition::type).doesNotContain(Condition.WORKER_RECOVERED));
     }
 
     @Test

@@ -73,7 +73,7 @@ public final class QmpClient implements AutoCloseable {
         Thread.ofVirtual().name("qmp-reader " + socket).start(client::readLoop);
         try {
             client.greeting = await("connect", greeted, timeout);
-            client.execute("qmp_capabilities", null, timeout);
+            client.execute(new QmpCommand.Capabilities(), timeout);
             return client;
         } catch (QmpException e) {
             client.close();
@@ -90,12 +90,13 @@ public final class QmpClient implements AutoCloseable {
         return !closed.get();
     }
 
-    /**
-     * Runs one command and returns its {@code return} value.
-     *
-     * @param arguments an object for {@code arguments}, or null for none
-     */
-    public JsonNode execute(String command, ObjectNode arguments, Duration timeout) throws QmpException {
+    /** Runs one command and returns its typed reply. */
+    public <R> R execute(QmpCommand<R> command, Duration timeout) throws QmpException {
+        return command.reply(execute(command.name(), command.arguments(), timeout));
+    }
+
+    /** Runs one command and returns its {@code return} value. */
+    private JsonNode execute(String command, ObjectNode arguments, Duration timeout) throws QmpException {
         if (closed.get()) {
             throw new QmpException.Disconnected(command, "connection to " + label + " is closed", null);
         }
@@ -118,11 +119,6 @@ public final class QmpClient implements AutoCloseable {
         } finally {
             pending.remove(id);
         }
-    }
-
-    /** Shorthand for commands without arguments. */
-    public JsonNode execute(String command, Duration timeout) throws QmpException {
-        return execute(command, null, timeout);
     }
 
     private void send(String command, ObjectNode request) throws QmpException {

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -52,33 +51,38 @@ class QmpClientTest {
     void negotiatesCapabilitiesBeforeAnythingElse() throws Exception {
         try (QmpClient client = QmpClient.connect(server.socket(), TIMEOUT, listener)) {
             assertThat(client.greeting().path("version").path("qemu").path("major").asInt()).isEqualTo(7);
-            JsonNode status = client.execute("query-status", TIMEOUT);
-            assertThat(status.path("status").asText()).isEqualTo("running");
+            assertThat(client.execute(new QmpCommand.QueryStatus(), TIMEOUT)).isEqualTo(RunStatus.RUNNING);
         }
         assertThat(server.received()).containsExactly("qmp_capabilities", "query-status");
     }
 
     @Test
     void passesArgumentsAndReturnsTheValue() throws Exception {
-        server.on("balloon", args -> new ScriptedQmpServer.Reply.Ok(
-                JsonNodeFactory.instance.objectNode().put("echo", args.path("value").asLong())));
+        server.on("balloon", args -> {
+            assertThat(args.path("value").asLong()).isEqualTo(536870912L);
+            return ScriptedQmpServer.Reply.ok();
+        });
+        server.on("query-balloon", args -> new ScriptedQmpServer.Reply.Ok(
+                JsonNodeFactory.instance.objectNode().put("actual", 536870912L)));
         try (QmpClient client = QmpClient.connect(server.socket(), TIMEOUT, listener)) {
-            JsonNode answer = client.execute("balloon", JsonNodeFactory.instance.objectNode().put("value", 536870912L), TIMEOUT);
-            assertThat(answer.path("echo").asLong()).isEqualTo(536870912L);
+            client.execute(new QmpCommand.SetBalloon(536870912L), TIMEOUT);
+            assertThat(client.execute(new QmpCommand.QueryBalloon(), TIMEOUT)).isEqualTo(536870912L);
         }
+        assertThat(server.received()).containsExactly("qmp_capabilities", "balloon", "query-balloon");
     }
 
     @Test
     void errorsAreTyped() throws Exception {
         server.on("balloon", args -> new ScriptedQmpServer.Reply.Error("DeviceNotActive", "No balloon device has been activated"));
         try (QmpClient client = QmpClient.connect(server.socket(), TIMEOUT, listener)) {
-            assertThatThrownBy(() -> client.execute("balloon", TIMEOUT))
+            assertThatThrownBy(() -> client.execute(new QmpCommand.SetBalloon(1), TIMEOUT))
                     .isInstanceOfSatisfying(QmpException.ErrorResponse.class, e -> {
                         assertThat(e.errorClass()).isEqualTo("DeviceNotActive");
                         assertThat(e.command()).isEqualTo("balloon");
                         assertThat(e).hasMessage("balloon: DeviceNotActive: No balloon device has been activated");
                     });
-            assertThatThrownBy(() -> client.execute("no-such-command", TIMEOUT))
+            server.on("query-balloon", args -> new ScriptedQmpServer.Reply.Error("CommandNotFound", "The command query-balloon has not been found"));
+            assertThatThrownBy(() -> client.execute(new QmpCommand.QueryBalloon(), TIMEOUT))
                     .isInstanceOfSatisfying(QmpException.ErrorResponse.class, e -> assertThat(e.errorClass()).isEqualTo("CommandNotFound"));
         }
     }
@@ -87,9 +91,9 @@ class QmpClientTest {
     void timeoutLeavesTheConnectionUsable() throws Exception {
         server.on("system_powerdown", args -> new ScriptedQmpServer.Reply.Silence());
         try (QmpClient client = QmpClient.connect(server.socket(), TIMEOUT, listener)) {
-            assertThatThrownBy(() -> client.execute("system_powerdown", Duration.ofMillis(200)))
+            assertThatThrownBy(() -> client.execute(new QmpCommand.SystemPowerdown(), Duration.ofMillis(200)))
                     .isInstanceOf(QmpException.Timeout.class).hasMessageContaining("within 200 ms");
-            assertThat(client.execute("query-status", TIMEOUT).path("running").asBoolean()).isTrue();
+            assertThat(client.execute(new QmpCommand.QueryStatus(), TIMEOUT)).isEqualTo(RunStatus.RUNNING);
         }
     }
 
@@ -112,10 +116,10 @@ class QmpClientTest {
     void hangupFailsPendingCommandsAndTellsTheListener() throws Exception {
         server.on("quit", args -> new ScriptedQmpServer.Reply.Hangup());
         try (QmpClient client = QmpClient.connect(server.socket(), TIMEOUT, listener)) {
-            assertThatThrownBy(() -> client.execute("quit", TIMEOUT)).isInstanceOf(QmpException.Disconnected.class);
+            assertThatThrownBy(() -> client.execute(new QmpCommand.Quit(), TIMEOUT)).isInstanceOf(QmpException.Disconnected.class);
             await().atMost(TIMEOUT).untilTrue(disconnected);
             assertThat(client.isConnected()).isFalse();
-            assertThatThrownBy(() -> client.execute("query-status", TIMEOUT)).isInstanceOf(QmpException.Disconnected.class);
+            assertThatThrownBy(() -> client.execute(new QmpCommand.QueryStatus(), TIMEOUT)).isInstanceOf(QmpException.Disconnected.class);
         }
     }
 

@@ -1,0 +1,110 @@
+package dev.celadon.hypervisor.qemu;
+
+import dev.celadon.hypervisor.GuestAgentException;
+import dev.celadon.hypervisor.GuestInfo;
+import dev.celadon.hypervisor.PartitionName;
+import dev.celadon.hypervisor.VmConfig;
+import dev.celadon.hypervisor.qemu.agent.AgentException;
+import dev.celadon.hypervisor.qemu.agent.GuestAgentConnection;
+import dev.celadon.hypervisor.qemu.agent.GuestInterface;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import org.jboss.logging.Logger;
+
+/**
+ * The integration services of one worker's guest, over qemu-guest-agent (Hyper-V's heartbeat, KVP,
+ * time sync and shutdown): apart from process supervision, which never waits on a guest. One agent
+ * connection per call: the agent serves one client, and a held connection would outlive a guest reboot.
+ */
+final class GuestIntegration {
+
+    private static final Logger LOG = Logger.getLogger(GuestIntegration.class);
+
+    /** How asking the guest to power off went. */
+    enum ShutdownRequest {
+        /** The agent accepted the request. */
+        SENT,
+        /**
+         * The agent answered with an error. That does not prove the guest stays up: qemu-ga reports one
+         * when its shutdown helper is killed by the very poweroff it started.
+         */
+        ANSWERED_WITH_ERROR,
+        /** Nothing answered: no agent, or not in time. */
+        UNANSWERED
+    }
+
+    private final PartitionName name;
+    private final Path agentSocket;
+    private final Duration timeout;
+    private volatile GuestInfo last = GuestInfo.UNKNOWN;
+    private volatile boolean timeSynced;
+
+    GuestIntegration(PartitionName name, Path agentSocket, Duration timeout) {
+        this.name = name;
+        this.agentSocket = agentSocket;
+        this.timeout = timeout;
+    }
+
+    /** What the last probe learned; kept when a later one cannot say. */
+    GuestInfo last() {
+        return last;
+    }
+
+    /** A heartbeat and, where the guest tells, OS, hostname and addresses; the clock set once per worker. */
+    GuestInfo probe(VmConfig config) throws GuestAgentException {
+        try (GuestAgentConnection agent = GuestAgentConnection.open(agentSocket, timeout)) {
+            agent.ping();
+            Instant heartbeat = Instant.now();
+            if (config.integration().timeSync() && !timeSynced) {
+                agent.setTime(Instant.now());
+                timeSynced = true;
+            }
+            GuestInfo before = last;
+            Optional<String> os = optional(() -> agent.osInfo().describe()).or(before::os);
+            Optional<String> hostname = optional(agent::hostname).or(before::hostname);
+            List<String> addresses = optional(() -> addresses(agent.interfaces())).orElse(before.addresses());
+            last = new GuestInfo(Optional.of(heartbeat), os, hostname, addresses);
+            return last;
+        } catch (AgentException e) {
+            throw new GuestAgentException(name, e.command(), e.getMessage(), e);
+        }
+    }
+
+    ShutdownRequest shutdown() {
+        try (GuestAgentConnection agent = GuestAgentConnection.open(agentSocket, timeout)) {
+            agent.shutdown();
+            return ShutdownRequest.SENT;
+        } catch (AgentException e) {
+            LOG.infof("%s: agent shutdown failed: %s", name, e.getMessage());
+            return e.answered() ? ShutdownRequest.ANSWERED_WITH_ERROR : ShutdownRequest.UNANSWERED;
+        }
+    }
+
+    private interface AgentCall<T> {
+        T call() throws AgentException;
+    }
+
+    /** An optional service: the heartbeat counts even where the guest refuses to tell more. */
+    private <T> Optional<T> optional(AgentCall<T> call) {
+        try {
+            return Optional.of(call.call());
+        } catch (AgentException e) {
+            LOG.debugf("%s: %s", name, e.getMessage());
+            return Optional.empty();
+        }
+    }
+
+    private static List<String> addresses(List<GuestInterface> interfaces) {
+        List<String> result = new ArrayList<>();
+        for (GuestInterface nic : interfaces) {
+            if (!nic.name().equals("lo")) {
+                result.addAll(nic.addresses());
+            }
+        }
+        return result;
+    }
+}

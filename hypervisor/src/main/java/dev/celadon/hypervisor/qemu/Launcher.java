@@ -1,0 +1,186 @@
+package dev.celadon.hypervisor.qemu;
+
+import dev.celadon.hypervisor.Accel;
+import dev.celadon.hypervisor.GuestProfile;
+import dev.celadon.hypervisor.HypervisorException;
+import dev.celadon.hypervisor.PartitionName;
+import dev.celadon.hypervisor.VmConfig;
+import dev.celadon.hypervisor.WorkerLaunchException;
+import dev.celadon.hypervisor.qemu.qmp.QmpClient;
+import dev.celadon.hypervisor.qemu.qmp.QmpCommand;
+import dev.celadon.hypervisor.qemu.qmp.QmpException;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import org.jboss.logging.Logger;
+
+/**
+ * A worker's launch, in libvirt's phases ({@code qemuProcessPrepareDomain}, {@code PrepareHost},
+ * {@code Launch}, {@code FinishStartup}): resolve and confine the config, prepare the disks, write the
+ * intent record, spawn QEMU paused, record its pid, negotiate QMP, set the balloon target and {@code cont}.
+ * A launch that fails at any step leaves no process and no record.
+ */
+final class Launcher {
+
+    private static final Logger LOG = Logger.getLogger(Launcher.class);
+    private static final String PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
+    private final WorkerContext context;
+    private final ConfigResolver resolver;
+    private final DiskPreparer diskPreparer;
+    private final Accel accel;
+
+    Launcher(WorkerContext context, ConfigResolver resolver, DiskPreparer diskPreparer, Accel accel) {
+        this.context = context;
+        this.resolver = resolver;
+        this.diskPreparer = diskPreparer;
+        this.accel = accel;
+    }
+
+    /**
+     * Launches a worker. {@code known} is told of it before its intent record is written, so that
+     * observation finds this launching worker rather than adopting a copy of its own; {@code forget} when
+     * the launch fails.
+     */
+    QemuWorker launch(VmConfig config, Consumer<QemuWorker> known, Consumer<QemuWorker> forget) throws HypervisorException {
+        PartitionName name = config.name();
+        WorkerPaths paths = context.store().paths(name);
+        ResolvedVm vm = resolver.resolve(config, paths);
+        diskPreparer.prepare(vm, paths);
+        WorkerPaths.RunPaths run = paths.newRun();
+        List<String> argv = QemuArgv.build(context.settings().qemuBinary(), vm, accel, paths, run);
+        try {
+            Files.createDirectories(paths.workerDir());
+            Files.createDirectories(run.dir());
+        } catch (IOException e) {
+            throw new WorkerLaunchException(name, "cannot prepare " + paths.workerDir() + ": " + e.getMessage(), "", e);
+        }
+        WorkerRecord intent = WorkerRecord.launching(name.value(), Instant.now().toString(), accel.name(),
+                VmConfigJson.hash(config), VmConfigJson.toJson(config), config.memoryBytes(), run.dir().toString());
+        QemuWorker worker = QemuWorker.launching(context, name, intent);
+        known.accept(worker);
+        Process process = null;
+        try {
+            // Recorded before the spawn: whatever instant this JVM dies at, the next one knows a launch was under way.
+            context.store().write(intent);
+            long t0 = System.nanoTime();
+            process = spawn(name, paths, argv);
+            worker.spawned(process);
+            QmpClient qmp = awaitQmp(worker, process);
+            long qmpReady = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
+            finishStartup(qmp, config, context.settings().commandTimeout());
+            worker.launched();
+            LOG.infof("%s: worker %d running on %s; QMP ready %d ms after launch", name, process.pid(), accel, qmpReady);
+            return worker;
+        } catch (WorkerLaunchException e) {
+            abandon(worker, process, forget);
+            throw e;
+        } catch (QmpException e) {
+            abandon(worker, process, forget);
+            throw new WorkerLaunchException(name, "QMP: " + e.getMessage(), ExitCause.tail(paths.qemuLog()).orElse(""), e);
+        } catch (UncheckedIOException e) {
+            // An unrecorded worker could never be found again: none may keep running.
+            abandon(worker, process, forget);
+            throw new WorkerLaunchException(name, e.getMessage(), "", e);
+        }
+    }
+
+    private Process spawn(PartitionName name, WorkerPaths paths, List<String> argv) throws WorkerLaunchException {
+        List<String> command = new ArrayList<>(argv.size() + 1);
+        // setsid: the worker gets its own session, so it outlives this JVM and no signal aimed at our
+        // process group or terminal reaches it. Not a group leader yet, setsid execs without forking.
+        command.add("setsid");
+        command.addAll(argv);
+        ProcessBuilder builder = new ProcessBuilder(command)
+                .directory(paths.workerDir().toFile())
+                .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
+                .redirectOutput(paths.qemuLog().toFile())
+                .redirectErrorStream(true);
+        // A clean environment: nothing of ours (tokens, proxies) leaks into the worker.
+        builder.environment().clear();
+        builder.environment().put("LC_ALL", "C");
+        builder.environment().put("PATH", PATH);
+        try {
+            return builder.start();
+        } catch (IOException e) {
+            throw new WorkerLaunchException(name, "cannot execute " + context.settings().qemuBinary() + ": " + e.getMessage(), "", e);
+        }
+    }
+
+    /**
+     * QEMU opens QMP some 50 ms after launch: poll every millisecond while that is likely (a fixed
+     * 20 ms pause cost ~10 ms per start, see benchmarks/RESULTS.md), then every 20 ms.
+     */
+    static long qmpPollPause(long waitedNanos) {
+        return waitedNanos < TimeUnit.MILLISECONDS.toNanos(500) ? 1 : 20;
+    }
+
+    private QmpClient awaitQmp(QemuWorker worker, Process process) throws WorkerLaunchException {
+        Path qemuLog = context.store().paths(worker.name()).qemuLog();
+        Duration timeout = context.settings().launchTimeout();
+        long started = System.nanoTime();
+        long deadline = started + timeout.toNanos();
+        while (true) {
+            if (!process.isAlive()) {
+                waitQuietly(process);
+                throw new WorkerLaunchException(worker.name(), context.settings().qemuBinary() + " exited with code "
+                        + process.exitValue() + " before opening QMP", ExitCause.tail(qemuLog).orElse(""), null);
+            }
+            if (Files.exists(worker.run().qmpSocket())) {
+                try {
+                    return worker.connectForLaunch();
+                } catch (QmpException e) {
+                    LOG.debugf("%s: QMP not ready yet: %s", worker.name(), e.getMessage());
+                }
+            }
+            if (System.nanoTime() > deadline) {
+                throw new WorkerLaunchException(worker.name(), "QMP socket not ready within " + timeout.toSeconds() + " s",
+                        ExitCause.tail(qemuLog).orElse(""), null);
+            }
+            try {
+                Thread.sleep(qmpPollPause(System.nanoTime() - started));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new WorkerLaunchException(worker.name(), "interrupted while waiting for QMP", "", e);
+            }
+        }
+    }
+
+    /**
+     * The last step of a launch, or of one whose launcher stopped before it: the balloon target where
+     * memory is below maxMemory (the guest booted with maxMemory), then the CPUs run.
+     */
+    static void finishStartup(QmpClient qmp, VmConfig config, Duration timeout) throws QmpException {
+        if (config.profile() != GuestProfile.LEGACY && config.memoryBytes() < config.maxMemoryBytes()) {
+            qmp.execute(new QmpCommand.SetBalloon(config.memoryBytes()), timeout);
+        }
+        qmp.execute(new QmpCommand.Cont(), timeout);
+    }
+
+    /** A launch that failed: no process and no record may remain (the qemu.log stays for a human). */
+    private void abandon(QemuWorker worker, Process process, Consumer<QemuWorker> forget) {
+        worker.detach();
+        if (process != null) {
+            process.destroyForcibly();
+            waitQuietly(process);
+        }
+        forget.accept(worker);
+        context.store().delete(worker.name());
+        worker.deleteRunDir();
+    }
+
+    private static void waitQuietly(Process process) {
+        try {
+            process.waitFor(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
