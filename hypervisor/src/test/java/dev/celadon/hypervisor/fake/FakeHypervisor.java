@@ -1,13 +1,16 @@
 package dev.celadon.hypervisor.fake;
 
 import dev.celadon.hypervisor.Accel;
+import dev.celadon.hypervisor.BootConfig;
 import dev.celadon.hypervisor.DiskConfig;
 import dev.celadon.hypervisor.GuestInfo;
+import dev.celadon.hypervisor.GuestProfile;
 import dev.celadon.hypervisor.HostResources;
 import dev.celadon.hypervisor.Hypervisor;
 import dev.celadon.hypervisor.HypervisorException;
 import dev.celadon.hypervisor.Incident;
 import dev.celadon.hypervisor.InvalidVmConfigException;
+import dev.celadon.hypervisor.NetworkConfig;
 import dev.celadon.hypervisor.PartitionName;
 import dev.celadon.hypervisor.StopInfo;
 import dev.celadon.hypervisor.StopReason;
@@ -15,44 +18,109 @@ import dev.celadon.hypervisor.VmConfig;
 import dev.celadon.hypervisor.VmState;
 import dev.celadon.hypervisor.Worker;
 import dev.celadon.hypervisor.WorkerBusyException;
-import dev.celadon.hypervisor.WorkerControlException;
-import dev.celadon.hypervisor.WorkerNotFoundException;
+import dev.celadon.hypervisor.WorkerLaunchException;
 import dev.celadon.hypervisor.WorkerStatus;
 
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.Set;
 import java.util.TreeMap;
-import java.util.concurrent.atomic.AtomicLong;
+import java.util.regex.Pattern;
 
 /**
  * An in-memory hypervisor for unit tests of the reconciler: workers are entries in a map, starts
  * succeed at once, and tests can inject crashes and failures. It records every call in
  * {@link #calls()} so tests can assert what was done, e.g. {@code "start web-01"}.
+ *
+ * <p>It is never kinder than {@code QemuHypervisor}: the contract suite
+ * ({@code dev.celadon.hypervisor.contract.HypervisorContract}) runs the same cases against both. So it
+ * refuses what QEMU refuses, with the same exception: configs the host cannot satisfy (paths outside the
+ * images dirs or not in them, see {@link #setImages}; bad disk and network names; devices not
+ * allowed, see {@link #setPassthrough}), disks that would shrink, live changes to a worker that is not
+ * running, memory outside (0, maxMemory] or on the legacy profile.
+ *
+ * <p>The workers, their disks and the host's images are the fake's "state dir": {@link #reopen()} gives
+ * a second hypervisor over them, as a reconciler restart gets a second {@code QemuHypervisor} over the
+ * same state dir. Calls, incidents and supervision passes belong to each instance.
  */
 public final class FakeHypervisor implements Hypervisor {
 
-    private final Clock clock;
-    private final Map<PartitionName, FakeWorker> workers = new TreeMap<>();
+    /** Disk and network names become QEMU ids and file names: as {@code ConfigResolver} checks them. */
+    private static final Pattern ID = Pattern.compile("[a-z0-9]([-a-z0-9]{0,30}[a-z0-9])?");
+    private static final Pattern BRIDGE = Pattern.compile("[A-Za-z0-9_.-]{1,15}");
+    /** The PIIX IDE controller of the legacy profile's pc machine has four slots. */
+    private static final int LEGACY_IDE_DISKS = 4;
+
+    /** What outlives one hypervisor instance, like QEMU's state dir and host: workers, disks, images. */
+    private static final class State {
+        final Clock clock;
+        final Map<PartitionName, WorkerRecord> records = new TreeMap<>();
+        /** The image disks (overlay, blank) of each partition by disk name, with their virtual sizes; kept until deleted with the partition. */
+        final Map<PartitionName, Map<String, Long>> disks = new HashMap<>();
+        long pids = 1000;
+        /** The files of the images dirs with their virtual sizes; null while every path names an image (of unknown size). */
+        Map<String, Long> images;
+        Set<String> passthrough = Set.of();
+        HostResources host = new HostResources(2, 24L << 30);
+
+        State(Clock clock) {
+            this.clock = clock;
+        }
+    }
+
+    /** One worker's record: the config it runs with (live memory and grown disks included), its process, its last stop. */
+    private static final class WorkerRecord {
+        VmConfig config;
+        final long pid;
+        final Instant startedAt;
+        VmState state = VmState.RUNNING;
+        Optional<StopInfo> lastStop = Optional.empty();
+        GuestInfo guest = GuestInfo.UNKNOWN;
+
+        WorkerRecord(VmConfig config, long pid, Instant startedAt) {
+            this.config = config;
+            this.pid = pid;
+            this.startedAt = startedAt;
+        }
+    }
+
+    private final State state;
+    private final Map<PartitionName, FakeWorker> handles = new HashMap<>();
     private final Map<PartitionName, HypervisorException> nextStartFailures = new HashMap<>();
     private final List<String> calls = new ArrayList<>();
     private final List<PartitionName> disksDeleted = new ArrayList<>();
     private final Map<PartitionName, Incident> incidents = new TreeMap<>();
     private int supervisions;
-    private final AtomicLong pids = new AtomicLong(1000);
-    private HostResources host = new HostResources(2, 24L << 30);
 
     public FakeHypervisor(Clock clock) {
-        this.clock = clock;
+        this(new State(clock));
     }
 
     public FakeHypervisor() {
         this(Clock.systemUTC());
+    }
+
+    private FakeHypervisor(State state) {
+        this.state = state;
+    }
+
+    /**
+     * A second hypervisor over this one's workers, disks and images, as after a reconciler restart; this
+     * one may be closed first, and closing either stops nothing. Its calls, incidents and supervision
+     * passes start empty.
+     */
+    public FakeHypervisor reopen() {
+        return new FakeHypervisor(state);
     }
 
     @Override
@@ -61,177 +129,456 @@ public final class FakeHypervisor implements Hypervisor {
     }
 
     @Override
-    public synchronized HostResources host() {
-        return host;
+    public HostResources host() {
+        synchronized (state) {
+            return state.host;
+        }
     }
 
-    public synchronized void setHost(HostResources host) {
-        this.host = host;
+    public void setHost(HostResources host) {
+        synchronized (state) {
+            state.host = host;
+        }
+    }
+
+    /**
+     * The files in the images dirs, as paths relative to them (e.g. {@code tiny/vmlinuz}), each with its
+     * virtual size: what an overlay of size 0 keeps of its base image (0 where it does not matter). Until
+     * this is called every relative path names an image, of unknown size.
+     */
+    public void setImages(Map<String, Long> images) {
+        Map<String, Long> normalized = new HashMap<>();
+        images.forEach((path, size) -> normalized.put(Path.of(path).normalize().toString(), size));
+        synchronized (state) {
+            state.images = normalized;
+        }
+    }
+
+    /**
+     * The host block devices (absolute paths) and PCI addresses that exist, are allowed
+     * ({@code celadon.passthrough.allowed}) and usable. None until this is called, as in QEMU's defaults.
+     */
+    public void setPassthrough(Set<String> devicesAndPciAddresses) {
+        synchronized (state) {
+            state.passthrough = Set.copyOf(devicesAndPciAddresses);
+        }
     }
 
     @Override
-    public synchronized void supervise() {
-        supervisions++;
+    public void supervise() {
+        synchronized (state) {
+            supervisions++;
+        }
     }
 
     /** How many supervision passes were asked for; apart from {@link #calls()}, which lists what changed things. */
-    public synchronized int supervisions() {
-        return supervisions;
+    public int supervisions() {
+        synchronized (state) {
+            return supervisions;
+        }
     }
 
     @Override
-    public synchronized List<Incident> incidents() {
-        return List.copyOf(incidents.values());
+    public List<Incident> incidents() {
+        synchronized (state) {
+            return List.copyOf(incidents.values());
+        }
     }
 
     /** Supervision found this: as a real one would after repairing a record or stopping an orphan. */
-    public synchronized void report(Incident incident) {
-        incidents.put(incident.partition(), incident);
+    public void report(Incident incident) {
+        synchronized (state) {
+            incidents.put(incident.partition(), incident);
+        }
     }
 
     @Override
-    public synchronized List<WorkerStatus> observe() {
-        return workers.values().stream().map(FakeWorker::status).toList();
+    public List<WorkerStatus> observe() {
+        synchronized (state) {
+            return state.records.values().stream().map(FakeHypervisor::status).toList();
+        }
     }
 
     @Override
-    public synchronized Optional<Worker> worker(PartitionName name) {
-        return Optional.ofNullable(workers.get(name));
+    public Optional<Worker> worker(PartitionName name) {
+        synchronized (state) {
+            return Optional.ofNullable(handle(name));
+        }
+    }
+
+    /** This instance's handle on the partition's current record, as QEMU keeps one per record it knows. */
+    private FakeWorker handle(PartitionName name) {
+        WorkerRecord record = state.records.get(name);
+        if (record == null) {
+            return null;
+        }
+        FakeWorker handle = handles.get(name);
+        if (handle == null || handle.record != record) {
+            handle = new FakeWorker(name, record);
+            handles.put(name, handle);
+        }
+        return handle;
+    }
+
+    /**
+     * As QEMU's start: refused while the worker is alive, then the config is checked against the host,
+     * the disks are prepared (created, grown, never shrunk), and only then does the launch (or the failure
+     * a test injected with {@link #failNextStart}) happen.
+     */
+    @Override
+    public Worker start(VmConfig config) throws HypervisorException {
+        synchronized (state) {
+            PartitionName name = config.name();
+            calls.add("start " + name);
+            WorkerRecord existing = state.records.get(name);
+            if (existing != null && existing.state.isAlive()) {
+                throw new WorkerBusyException(name, existing.state, "start");
+            }
+            validate(config);
+            prepareDisks(config);
+            HypervisorException failure = nextStartFailures.remove(name);
+            if (failure != null) {
+                if (failure instanceof WorkerLaunchException) {
+                    // QEMU records a launched worker at once and removes the record when it fails to come up:
+                    // the record of the partition's previous run is gone with it.
+                    state.records.remove(name);
+                    handles.remove(name);
+                }
+                throw failure;
+            }
+            WorkerRecord record = new WorkerRecord(config, ++state.pids, state.clock.instant());
+            state.records.put(name, record);
+            return handle(name);
+        }
     }
 
     @Override
-    public synchronized Worker start(VmConfig config) throws HypervisorException {
-        calls.add("start " + config.name());
-        FakeWorker existing = workers.get(config.name());
-        if (existing != null && existing.state.isAlive()) {
-            throw new WorkerBusyException(config.name(), existing.state, "start");
-        }
-        HypervisorException failure = nextStartFailures.remove(config.name());
-        if (failure != null) {
-            throw failure;
-        }
-        FakeWorker worker = new FakeWorker(config, pids.incrementAndGet());
-        workers.put(config.name(), worker);
-        return worker;
-    }
-
-    @Override
-    public synchronized void delete(PartitionName name, boolean deleteDisks) throws HypervisorException {
-        calls.add("delete " + name + (deleteDisks ? " with disks" : ""));
-        FakeWorker worker = workers.get(name);
-        if (worker == null) {
-            throw new WorkerNotFoundException(name);
-        }
-        if (worker.state.isAlive()) {
-            throw new WorkerBusyException(name, worker.state, "delete");
-        }
-        workers.remove(name);
-        incidents.remove(name);
-        if (deleteDisks) {
-            disksDeleted.add(name);
+    public void delete(PartitionName name, boolean deleteDisks) throws HypervisorException {
+        synchronized (state) {
+            calls.add("delete " + name + (deleteDisks ? " with disks" : ""));
+            WorkerRecord record = state.records.get(name);
+            if (record != null && record.state.isAlive()) {
+                throw new WorkerBusyException(name, record.state, "delete");
+            }
+            // As QEMU: a partition without a record is deleted all the same (its disks, when asked), quietly.
+            state.records.remove(name);
+            handles.remove(name);
+            incidents.remove(name);
+            if (deleteDisks) {
+                state.disks.remove(name);
+                disksDeleted.add(name);
+            }
         }
     }
 
     @Override
     public void close() {
-        // Nothing to release: fake workers live in this object only.
+        // Nothing to release: the workers stay, for reopen() to find.
     }
 
-    /** The next start of this partition fails with the given exception. */
-    public synchronized void failNextStart(PartitionName name, HypervisorException failure) {
-        nextStartFailures.put(name, failure);
+    /**
+     * The next start of this partition fails with the given exception, once the config has passed the
+     * host's checks. A {@link WorkerLaunchException} stands for a worker that was launched and did not
+     * come up: as with QEMU, the partition's record (of an earlier run) is gone afterwards.
+     */
+    public void failNextStart(PartitionName name, HypervisorException failure) {
+        synchronized (state) {
+            nextStartFailures.put(name, failure);
+        }
     }
 
-    /** The worker dies as if killed or crashed; it keeps its record, as a real dead worker does. */
-    public synchronized void crash(PartitionName name, StopReason reason) {
-        FakeWorker worker = workers.get(name);
-        worker.state = reason == StopReason.GUEST_SHUTDOWN ? VmState.STOPPED : VmState.CRASHED;
-        worker.lastStop = Optional.of(new StopInfo(reason, clock.instant(), "injected by test"));
+    /**
+     * The worker stops without being asked, for the given reason: as QEMU records it, a failure
+     * ({@link StopReason#isFailure()}) is CRASHED, a guest shutdown STOPPED. It keeps its record, as a
+     * real dead worker does.
+     */
+    public void crash(PartitionName name, StopReason reason) {
+        synchronized (state) {
+            WorkerRecord record = state.records.get(name);
+            if (record == null) {
+                throw new IllegalArgumentException("no worker " + name);
+            }
+            record.state = reason.isFailure() ? VmState.CRASHED : VmState.STOPPED;
+            record.lastStop = Optional.of(new StopInfo(reason, state.clock.instant(), "injected by test"));
+        }
     }
 
     /** A worker started by an earlier reconciler: present before any call, as after a restart. */
-    public synchronized void adoptRunning(VmConfig config) {
-        workers.put(config.name(), new FakeWorker(config, pids.incrementAndGet()));
+    public void adoptRunning(VmConfig config) {
+        synchronized (state) {
+            Map<String, Long> disks = state.disks.computeIfAbsent(config.name(), n -> new HashMap<>());
+            for (DiskConfig disk : config.disks()) {
+                if (!(disk.source() instanceof DiskConfig.Passthrough)) {
+                    disks.putIfAbsent(disk.name(), initialSize(disk));
+                }
+            }
+            state.records.put(config.name(), new WorkerRecord(config, ++state.pids, state.clock.instant()));
+        }
     }
 
-    public synchronized List<String> calls() {
-        return List.copyOf(calls);
+    public List<String> calls() {
+        synchronized (state) {
+            return List.copyOf(calls);
+        }
     }
 
-    public synchronized List<PartitionName> disksDeleted() {
-        return List.copyOf(disksDeleted);
+    public List<PartitionName> disksDeleted() {
+        synchronized (state) {
+            return List.copyOf(disksDeleted);
+        }
+    }
+
+    private static WorkerStatus status(WorkerRecord record) {
+        boolean alive = record.state.isAlive();
+        return new WorkerStatus(record.config.name(), record.state, record.config,
+                alive ? OptionalLong.of(record.pid) : OptionalLong.empty(), Accel.TCG, record.startedAt,
+                alive ? Optional.empty() : record.lastStop, record.guest);
+    }
+
+    // ---- the host's checks, as QEMU's ConfigResolver makes them ------------------------------------
+
+    private void validate(VmConfig config) throws InvalidVmConfigException {
+        PartitionName name = config.name();
+        switch (config.boot()) {
+            case BootConfig.Kernel kernel -> {
+                image(name, "boot.kernel", kernel.kernel());
+                if (kernel.initrd().isPresent()) {
+                    image(name, "boot.initrd", kernel.initrd().get());
+                }
+            }
+            case BootConfig.FromDisk ignored -> {
+                if (config.disks().isEmpty()) {
+                    throw new InvalidVmConfigException(name, "boot.firmware", "firmware boot needs a disk to boot from");
+                }
+            }
+        }
+        Set<String> diskNames = new HashSet<>();
+        int images = 0;
+        for (int i = 0; i < config.disks().size(); i++) {
+            DiskConfig disk = config.disks().get(i);
+            String field = "disks[" + i + "]";
+            if (!ID.matcher(disk.name()).matches()) {
+                throw new InvalidVmConfigException(name, field + ".name", "must be a DNS-1123 label of at most 32 characters: " + disk.name());
+            }
+            if (!diskNames.add(disk.name())) {
+                throw new InvalidVmConfigException(name, field + ".name", "duplicate disk name " + disk.name());
+            }
+            switch (disk.source()) {
+                case DiskConfig.Overlay overlay -> {
+                    image(name, field + ".image", overlay.baseImage());
+                    images++;
+                }
+                case DiskConfig.Blank blank -> {
+                    if (blank.sizeBytes() <= 0) {
+                        throw new InvalidVmConfigException(name, field + ".size", "a blank disk needs a size above 0");
+                    }
+                    images++;
+                }
+                case DiskConfig.Passthrough passthrough -> {
+                    Path path = Path.of(passthrough.devicePath());
+                    if (!path.isAbsolute() || !path.normalize().equals(path)) {
+                        throw new InvalidVmConfigException(name, field + ".passthrough", "must be an absolute, normalized path: " + path);
+                    }
+                    if (!state.passthrough.contains(passthrough.devicePath())) {
+                        throw new InvalidVmConfigException(name, field + ".passthrough", path + " is not allowed or does not exist on this host");
+                    }
+                }
+            }
+        }
+        if (config.profile() == GuestProfile.LEGACY && images > LEGACY_IDE_DISKS) {
+            throw new InvalidVmConfigException(name, "disks", "the legacy profile has " + LEGACY_IDE_DISKS
+                    + " IDE slots; " + images + " disks asked for");
+        }
+        Set<String> networkNames = new HashSet<>();
+        for (int i = 0; i < config.networks().size(); i++) {
+            NetworkConfig network = config.networks().get(i);
+            String field = "networks[" + i + "]";
+            if (!ID.matcher(network.name()).matches()) {
+                throw new InvalidVmConfigException(name, field + ".name", "must be a DNS-1123 label of at most 32 characters: " + network.name());
+            }
+            if (!networkNames.add(network.name())) {
+                throw new InvalidVmConfigException(name, field + ".name", "duplicate network name " + network.name());
+            }
+            switch (network.attachment()) {
+                case NetworkConfig.Bridge bridge -> {
+                    if (!BRIDGE.matcher(bridge.bridge()).matches()) {
+                        throw new InvalidVmConfigException(name, field + ".bridge", "not a Linux interface name: " + bridge.bridge());
+                    }
+                }
+                case NetworkConfig.User user -> {
+                    for (int f = 0; f < user.forwards().size(); f++) {
+                        NetworkConfig.PortForward forward = user.forwards().get(f);
+                        if (!validPort(forward.hostPort()) || !validPort(forward.guestPort())) {
+                            throw new InvalidVmConfigException(name, field + ".user.forwards[" + f + "]",
+                                    "ports must be 1-65535: " + forward.hostPort() + " -> " + forward.guestPort());
+                        }
+                    }
+                }
+            }
+        }
+        for (int i = 0; i < config.devices().size(); i++) {
+            if (!state.passthrough.contains(config.devices().get(i).value())) {
+                throw new InvalidVmConfigException(name, "devices[" + i + "].pci", config.devices().get(i)
+                        + " is not allowed or not usable on this host");
+            }
+        }
+    }
+
+    private static boolean validPort(int port) {
+        return port >= 1 && port <= 65535;
+    }
+
+    /** A path in the images dirs: relative, without {@code ..}, and (where the images are known) one of them. */
+    private void image(PartitionName name, String field, String relative) throws InvalidVmConfigException {
+        if (relative.isBlank()) {
+            throw new InvalidVmConfigException(name, field, "empty path");
+        }
+        Path path = Path.of(relative);
+        if (path.isAbsolute()) {
+            throw new InvalidVmConfigException(name, field, "must be relative to an images dir, not absolute: " + relative);
+        }
+        for (Path segment : path) {
+            if (segment.toString().equals("..")) {
+                throw new InvalidVmConfigException(name, field, "must not contain '..': " + relative);
+            }
+        }
+        if (state.images != null && !state.images.containsKey(path.normalize().toString())) {
+            throw new InvalidVmConfigException(name, field, relative + " not found in the images dirs");
+        }
+    }
+
+    private long imageSize(String relative) {
+        Long size = state.images == null ? null : state.images.get(Path.of(relative).normalize().toString());
+        return size == null ? 0 : size;
+    }
+
+    /** The size a new disk gets: what the spec asks, else (an overlay of size 0) its base image's. */
+    private long initialSize(DiskConfig disk) {
+        if (disk.sizeBytes() > 0) {
+            return disk.sizeBytes();
+        }
+        return disk.source() instanceof DiskConfig.Overlay overlay ? imageSize(overlay.baseImage()) : 0;
+    }
+
+    /** As QEMU's DiskPreparer, disk by disk: a new disk is created, a kept one grown to its spec, never shrunk. */
+    private void prepareDisks(VmConfig config) throws InvalidVmConfigException {
+        Map<String, Long> disks = state.disks.computeIfAbsent(config.name(), n -> new HashMap<>());
+        for (DiskConfig disk : config.disks()) {
+            if (disk.source() instanceof DiskConfig.Passthrough) {
+                continue;
+            }
+            Long current = disks.get(disk.name());
+            if (current == null) {
+                disks.put(disk.name(), initialSize(disk));
+            } else if (disk.sizeBytes() != 0 && disk.sizeBytes() < current) {
+                throw shrinkRefused(config.name(), disk.name(), current);
+            } else if (disk.sizeBytes() > current) {
+                disks.put(disk.name(), disk.sizeBytes());
+            }
+        }
+    }
+
+    private static InvalidVmConfigException shrinkRefused(PartitionName name, String disk, long currentBytes) {
+        return new InvalidVmConfigException(name, "disks." + disk + ".size", "the disk has " + currentBytes
+                + " bytes and is never shrunk (its data would be cut off); ask for at least that");
     }
 
     private final class FakeWorker implements Worker {
-        private VmConfig config;
-        private final long pid;
-        private final java.time.Instant startedAt = clock.instant();
-        private VmState state = VmState.RUNNING;
-        private Optional<StopInfo> lastStop = Optional.empty();
-        private GuestInfo guest = GuestInfo.UNKNOWN;
+        private final PartitionName name;
+        private final WorkerRecord record;
 
-        FakeWorker(VmConfig config, long pid) {
-            this.config = config;
-            this.pid = pid;
+        FakeWorker(PartitionName name, WorkerRecord record) {
+            this.name = name;
+            this.record = record;
         }
 
         @Override
         public PartitionName name() {
-            return config.name();
+            return name;
         }
 
         @Override
         public WorkerStatus status() {
-            synchronized (FakeHypervisor.this) {
-                return new WorkerStatus(config.name(), state, config,
-                        state.isAlive() ? OptionalLong.of(pid) : OptionalLong.empty(),
-                        Accel.TCG, startedAt, lastStop, guest);
+            synchronized (state) {
+                return FakeHypervisor.status(record);
             }
         }
 
         @Override
         public void stop(Duration grace) {
-            synchronized (FakeHypervisor.this) {
-                calls.add("stop " + config.name());
-                if (state.isAlive()) {
-                    state = VmState.STOPPED;
-                    lastStop = Optional.of(new StopInfo(StopReason.REQUESTED, clock.instant(), "stopped by request"));
+            synchronized (state) {
+                calls.add("stop " + name);
+                if (record.state.isAlive()) {
+                    record.state = VmState.STOPPED;
+                    record.lastStop = Optional.of(new StopInfo(StopReason.REQUESTED, state.clock.instant(), "stopped by request"));
                 }
+            }
+        }
+
+        /** As QEMU: live changes go to a worker whose CPUs exist, running or paused. */
+        private void requireRunning(String operation) throws WorkerBusyException {
+            if (record.state != VmState.RUNNING && record.state != VmState.PAUSED) {
+                throw new WorkerBusyException(name, record.state, operation);
             }
         }
 
         @Override
         public void setMemory(long bytes) throws HypervisorException {
-            synchronized (FakeHypervisor.this) {
-                calls.add("set-memory " + config.name() + " " + bytes);
-                if (bytes > config.maxMemoryBytes()) {
-                    throw new WorkerControlException(config.name(), "balloon", "above maxMemory", null);
+            synchronized (state) {
+                calls.add("set-memory " + name + " " + bytes);
+                VmConfig config = record.config;
+                if (config.profile() == GuestProfile.LEGACY) {
+                    throw new InvalidVmConfigException(name, "memory", "live memory changes need the balloon, which the legacy profile has not; restart to change memory");
                 }
-                config = config.withMemory(bytes);
+                if (bytes <= 0 || bytes > config.maxMemoryBytes()) {
+                    throw new InvalidVmConfigException(name, "memory", bytes + " bytes is not within maxMemory (" + config.maxMemoryBytes() + " bytes)");
+                }
+                requireRunning("change memory");
+                record.config = config.withMemory(bytes);
             }
         }
 
         @Override
         public void growDisks(List<DiskConfig> disks) throws HypervisorException {
-            synchronized (FakeHypervisor.this) {
-                calls.add("grow-disks " + config.name());
+            synchronized (state) {
+                calls.add("grow-disks " + name);
+                requireRunning("grow disks");
+                Map<String, Long> current = state.disks.getOrDefault(name, Map.of());
+                Map<String, Long> grow = new LinkedHashMap<>();
                 for (DiskConfig disk : disks) {
-                    long size = config.disks().stream().filter(d -> d.name().equals(disk.name()))
-                            .mapToLong(DiskConfig::sizeBytes).findFirst().orElse(0);
+                    Optional<DiskConfig> running = record.config.disks().stream().filter(d -> d.name().equals(disk.name())).findFirst();
+                    if (running.isEmpty() || !running.get().withSize(0).equals(disk.withSize(0))) {
+                        throw new InvalidVmConfigException(name, "disks." + disk.name(),
+                                "is not a disk of the running machine; adding or replacing a disk needs a restart");
+                    }
+                    Long size = current.get(disk.name());
+                    if (disk.sizeBytes() == 0 || size == null) {
+                        continue;
+                    }
                     if (disk.sizeBytes() < size) {
-                        throw new InvalidVmConfigException(config.name(), "disks." + disk.name() + ".size", "never shrunk");
+                        throw shrinkRefused(name, disk.name(), size);
+                    }
+                    if (disk.sizeBytes() > size) {
+                        grow.put(disk.name(), disk.sizeBytes());
                     }
                 }
-                config = config.withDisks(disks);
+                state.disks.computeIfAbsent(name, n -> new HashMap<>()).putAll(grow);
+                record.config = record.config.withDisks(disks);
             }
         }
 
         @Override
-        public GuestInfo probeGuest() {
-            synchronized (FakeHypervisor.this) {
-                guest = new GuestInfo(Optional.of(clock.instant()), Optional.of("Fake OS"),
-                        Optional.of(config.name().value()), List.of("10.0.2.15"));
-                return guest;
+        public GuestInfo probeGuest() throws HypervisorException {
+            synchronized (state) {
+                if (!record.config.hasAgentChannel()) {
+                    return GuestInfo.UNKNOWN;
+                }
+                if (record.state != VmState.RUNNING) {
+                    throw new WorkerBusyException(name, record.state, "probe the guest");
+                }
+                record.guest = new GuestInfo(Optional.of(state.clock.instant()), Optional.of("Fake OS"),
+                        Optional.of(name.value()), List.of("10.0.2.15"));
+                return record.guest;
             }
         }
     }

@@ -1,0 +1,88 @@
+package dev.celadon.hypervisor.contract;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.celadon.hypervisor.BootConfig;
+import dev.celadon.hypervisor.GuestProfile;
+import dev.celadon.hypervisor.Hypervisor;
+import dev.celadon.hypervisor.IntegrationServices;
+import dev.celadon.hypervisor.PartitionName;
+import dev.celadon.hypervisor.VmConfig;
+import dev.celadon.hypervisor.qemu.AccelChoice;
+import dev.celadon.hypervisor.qemu.QemuHypervisor;
+import dev.celadon.hypervisor.qemu.QemuSettings;
+import dev.celadon.hypervisor.qemu.WorkerLeakCheck;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * The contract against real qemu-system-x86_64 (TCG where there is no KVM) and the tiny guest of
+ * {@code make guest} ({@code -Dceladon-test.images=DIR}). Workers only launch: no case waits for the
+ * guest to boot. Every test gets a fresh state dir, and any QEMU it leaves behind fails it.
+ */
+class QemuHypervisorContractIT extends HypervisorContract {
+
+    @RegisterExtension
+    final WorkerLeakCheck leaks = new WorkerLeakCheck();
+
+    private static Path images;
+
+    @BeforeAll
+    static void tinyGuestIsBuilt() {
+        images = Path.of(System.getProperty("celadon-test.images", "../image-builder/target/images")).toAbsolutePath().normalize();
+        for (String file : List.of("tiny/vmlinuz", "tiny/initrd.img", "tiny/base.qcow2")) {
+            assertThat(images.resolve(file)).as("the tiny guest is missing in %s: run `make guest`", images).isRegularFile();
+        }
+    }
+
+    /** Nothing passed through; an agent timeout short enough not to drag out stops of guests still booting. */
+    private QemuSettings settings() {
+        return new QemuSettings(leaks.stateDir().resolve("state"), List.of(images), List.of(), "qemu-system-x86_64",
+                "qemu-img", AccelChoice.AUTO, Path.of("/usr/share/OVMF/OVMF_CODE_4M.fd"),
+                Path.of("/usr/share/OVMF/OVMF_VARS_4M.fd"), Duration.ofSeconds(60), Duration.ofSeconds(10),
+                Duration.ofSeconds(2));
+    }
+
+    @Override
+    protected Hypervisor newHypervisor() {
+        return new QemuHypervisor(settings());
+    }
+
+    @Override
+    protected Hypervisor reopen(Hypervisor first) {
+        return new QemuHypervisor(settings());
+    }
+
+    /** The tiny guest with its initrd: without one its kernel would panic, and a panic is a stop of its own. */
+    @Override
+    protected VmConfig bootable(PartitionName name) {
+        return new VmConfig(name, GuestProfile.ENLIGHTENED, 1, 128 * MIB, 256 * MIB,
+                new BootConfig.Kernel("tiny/vmlinuz", Optional.of("tiny/initrd.img"), "console=ttyS0 no_timer_check"),
+                List.of(), List.of(), List.of(), new IntegrationServices(true, false, true), Duration.ofSeconds(30));
+    }
+
+    @Override
+    protected String absentImage() {
+        return "tiny/no-such-file";
+    }
+
+    @Override
+    protected void killWorkerProcess(Hypervisor hypervisor, PartitionName name) throws Exception {
+        long pid = hypervisor.worker(name).orElseThrow().status().pid().orElseThrow();
+        ProcessHandle process = ProcessHandle.of(pid).orElseThrow();
+        process.destroyForcibly();
+        process.onExit().get(30, TimeUnit.SECONDS);
+    }
+
+    /** QEMU refuses 1000 CPUs on its own, after launch: "Invalid SMP CPUs 1000". */
+    @Override
+    protected VmConfig failingLaunch(Hypervisor hypervisor, VmConfig c) {
+        return new VmConfig(c.name(), c.profile(), 1000, c.memoryBytes(), c.maxMemoryBytes(), c.boot(), c.disks(),
+                c.networks(), c.devices(), c.integration(), c.shutdownGracePeriod());
+    }
+}
