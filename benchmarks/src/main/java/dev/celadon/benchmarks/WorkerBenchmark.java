@@ -93,7 +93,8 @@ public final class WorkerBenchmark {
         List<Double> bare = new ArrayList<>();
         List<Double> bareQmp = new ArrayList<>();
         QmpReadyLog oursQmp = new QmpReadyLog();
-        java.util.logging.Logger.getLogger(QemuHypervisor.class.getName()).addHandler(oursQmp);
+        // The launcher (package-private in the hypervisor) logs it.
+        java.util.logging.Logger.getLogger("dev.celadon.hypervisor.qemu.Launcher").addHandler(oursQmp);
         for (int i = 0; i < runs; i++) {
             VmConfig config = tiny("launch", true);
             long t0 = System.nanoTime();
@@ -121,8 +122,9 @@ public final class WorkerBenchmark {
     private static double[] bareLaunch(List<String> argv) throws Exception {
         Path qmp = Path.of(argv.stream().filter(a -> a.contains("id=charmonitor")).findFirst().orElseThrow()
                 .replaceAll(".*path=([^,]+).*", "$1"));
-        // delete() took the worker's folder; the argv's console log and sockets live there.
+        // delete() took the worker's folder (the argv's pid file) and the exit its run dir (the sockets).
         Files.createDirectories(qmp.getParent());
+        Files.createDirectories(Path.of(argv.get(argv.indexOf("-pidfile") + 1)).getParent());
         Files.deleteIfExists(qmp);
         long t0 = System.nanoTime();
         Process process = new ProcessBuilder(argv).redirectErrorStream(true)

@@ -141,9 +141,10 @@ public final class QemuHypervisor implements Hypervisor {
         Set<PartitionName> names = new TreeSet<>(store.names());
         names.addAll(workers.keySet());
         names.addAll(found.keySet());
+        Instant pass = Instant.now();
         for (PartitionName name : names) {
             try {
-                supervise(name, found.getOrDefault(name, List.of()));
+                supervise(name, found.getOrDefault(name, List.of()), pass);
             } catch (RuntimeException e) {
                 // One partition's trouble is never every partition's: the next pass tries again.
                 LOG.warnf(e, "%s: supervision failed: %s", name, e.getMessage());
@@ -151,25 +152,25 @@ public final class QemuHypervisor implements Hypervisor {
         }
     }
 
-    private void supervise(PartitionName name, List<WorkerScan.Found> found) {
+    private void supervise(PartitionName name, List<WorkerScan.Found> found, Instant pass) {
         QemuWorker existing = workers.get(name);
         if (existing != null && existing.isLaunching()) {
             return; // this JVM's launcher owns it until cont
         }
-        Optional<QemuWorker> worker = known(name, true);
+        Optional<QemuWorker> worker = known(name, pass);
         List<WorkerScan.Found> strangers = new ArrayList<>(found);
         if (worker.isPresent()) {
             WorkerRecord record = worker.get().record();
             strangers.removeIf(f -> f.pid() == record.pid() && f.startTicks() == record.startTicks());
             if (record.phase() == WorkerPhase.LAUNCHING && record.pid() == 0) {
-                strangers = resumeInterruptedLaunch(worker.get(), strangers);
+                strangers = resumeInterruptedLaunch(worker.get(), strangers, pass);
                 if (!workers.containsKey(name)) {
                     return;
                 }
             }
             worker.get().supervise();
         }
-        strangers.forEach(this::stopOrphan);
+        strangers.forEach(orphan -> stopOrphan(orphan, pass));
     }
 
     /**
@@ -177,13 +178,13 @@ public final class QemuHypervisor implements Hypervisor {
      * QEMU it spawned, found by its marker and run dir, is adopted; none means none ran, and the intent
      * goes as a failed launch's record does. Returns the processes still unaccounted for.
      */
-    private List<WorkerScan.Found> resumeInterruptedLaunch(QemuWorker worker, List<WorkerScan.Found> found) {
+    private List<WorkerScan.Found> resumeInterruptedLaunch(QemuWorker worker, List<WorkerScan.Found> found, Instant pass) {
         Path runDir = worker.run().dir();
         Optional<WorkerScan.Found> spawned = found.stream().filter(f -> f.runDir().filter(runDir::equals).isPresent()).findFirst();
         if (spawned.isPresent()) {
             worker.adoptSpawned(spawned.get().pid(), spawned.get().startTicks());
             report(worker.name(), Incident.Reason.ORPHAN_ADOPTED, "worker " + spawned.get().pid()
-                    + " was spawned by a reconciler that stopped before recording it; adopted");
+                    + " was spawned by a reconciler that stopped before recording it; adopted", pass);
             return found.stream().filter(f -> f != spawned.get()).toList();
         }
         LOG.infof("%s: a launch was interrupted before QEMU ran; forgetting it", worker.name());
@@ -195,12 +196,12 @@ public final class QemuHypervisor implements Hypervisor {
     }
 
     /** A worker of ours that no record accounts for: stopped in the background, never twice at once. */
-    private void stopOrphan(WorkerScan.Found found) {
+    private void stopOrphan(WorkerScan.Found found, Instant pass) {
         if (orphansStopping.putIfAbsent(found.pid(), found.partition()) != null) {
             return;
         }
         report(found.partition(), Incident.Reason.ORPHAN_STOPPED, "worker " + found.pid()
-                + " ran without a record that accounts for it; stopping it (guest shutdown, then quit)");
+                + " ran without a record that accounts for it; stopping it (guest shutdown, then quit)", pass);
         Orphan orphan = new Orphan(found, processes, settings);
         Thread.ofVirtual().name("orphan-stop " + found.partition()).start(() -> {
             try {
@@ -213,9 +214,14 @@ public final class QemuHypervisor implements Hypervisor {
         });
     }
 
-    private void report(PartitionName name, Incident.Reason reason, String message) {
+    /**
+     * Keeps the partition's latest incident. Repairs of one pass are one incident, led by the first: a record
+     * moved aside and then its worker stopped is a quarantine that goes on to say what became of the worker.
+     */
+    private void report(PartitionName name, Incident.Reason reason, String message, Instant pass) {
         LOG.warnf("%s: %s", name, message);
-        incidents.put(name, new Incident(name, reason, message, Instant.now()));
+        incidents.merge(name, new Incident(name, reason, message, pass), (earlier, later) -> earlier.at().equals(pass)
+                ? new Incident(name, earlier.reason(), earlier.message() + "; " + later.message(), pass) : later);
     }
 
     @Override
@@ -231,22 +237,22 @@ public final class QemuHypervisor implements Hypervisor {
         names.addAll(workers.keySet());
         List<WorkerStatus> result = new ArrayList<>();
         for (PartitionName name : names) {
-            known(name, false).ifPresent(worker -> result.add(worker.status()));
+            known(name, null).ifPresent(worker -> result.add(worker.status()));
         }
         return result;
     }
 
     @Override
     public Optional<Worker> worker(PartitionName name) {
-        return known(name, false).map(Worker.class::cast);
+        return known(name, null).map(Worker.class::cast);
     }
 
     /**
      * The worker of a record, adopted (without touching the process) when this instance has not seen it
-     * yet. An unreadable record is moved aside when {@code quarantine}, else passed over: observation
-     * only reads.
+     * yet. An unreadable record is moved aside when there is a {@code repair} instant to report it at, else
+     * passed over: observation only reads.
      */
-    private Optional<QemuWorker> known(PartitionName name, boolean quarantine) {
+    private Optional<QemuWorker> known(PartitionName name, Instant repair) {
         QemuWorker existing = workers.get(name);
         if (existing != null) {
             return Optional.of(existing);
@@ -255,8 +261,8 @@ public final class QemuHypervisor implements Hypervisor {
         try {
             record = store.read(name);
         } catch (RecordStore.Unreadable e) {
-            if (quarantine) {
-                quarantine(name, e);
+            if (repair != null) {
+                quarantine(name, e, repair);
             }
             return Optional.empty();
         }
@@ -264,11 +270,11 @@ public final class QemuHypervisor implements Hypervisor {
     }
 
     /** Moves the record aside; its worker, if one runs, is found by its marker and stopped as an orphan. */
-    private void quarantine(PartitionName name, RecordStore.Unreadable problem) {
+    private void quarantine(PartitionName name, RecordStore.Unreadable problem, Instant at) {
         try {
-            Path aside = store.quarantine(name, Instant.now());
+            Path aside = store.quarantine(name, at);
             report(name, Incident.Reason.RECORD_QUARANTINED, problem.getMessage() + "; moved to " + aside.getFileName()
-                    + " in the worker dir");
+                    + " in the worker dir", at);
         } catch (IOException e) {
             LOG.warnf("%s: %s, and it cannot be moved aside: %s", name, problem.getMessage(), e.getMessage());
         }
@@ -283,7 +289,7 @@ public final class QemuHypervisor implements Hypervisor {
             if (orphansStopping.containsValue(name)) {
                 throw new WorkerBusyException(name, VmState.STOPPING, "start");
             }
-            Optional<QemuWorker> existing = known(name, true);
+            Optional<QemuWorker> existing = known(name, Instant.now());
             if (existing.isPresent()) {
                 WorkerStatus status = existing.get().status();
                 if (status.state().isAlive()) {
@@ -297,13 +303,14 @@ public final class QemuHypervisor implements Hypervisor {
     @Override
     public void delete(PartitionName name, boolean deleteDisks) throws HypervisorException {
         synchronized (startLocks.computeIfAbsent(name, n -> new Object())) {
-            Optional<QemuWorker> worker = known(name, true);
+            Optional<QemuWorker> worker = known(name, Instant.now());
             if (worker.isPresent()) {
                 WorkerStatus status = worker.get().status();
                 if (status.state().isAlive()) {
                     throw new WorkerBusyException(name, status.state(), "delete");
                 }
                 worker.get().detach();
+                worker.get().deleteRunDir();
                 workers.remove(name);
             }
             WorkerPaths paths = store.paths(name);

@@ -514,56 +514,16 @@ final class QemuWorker implements Worker, QmpListener, StopSequence.Target {
         return guestPoweredOff;
     }
 
-    // ---- memory, disks and guest ------------------------------------------------------------------
+    // ---- live changes and guest ------------------------------------------------------------------
 
     @Override
     public void setMemory(long bytes) throws HypervisorException {
-        VmConfig config = config();
-        if (config.profile() == GuestProfile.LEGACY) {
-            throw new InvalidVmConfigException(name, "memory", "live memory changes need the balloon, which the legacy profile has not; restart to change memory");
-        }
-        if (bytes <= 0 || bytes > config.maxMemoryBytes()) {
-            throw new InvalidVmConfigException(name, "memory", bytes + " bytes is not within maxMemory (" + config.maxMemoryBytes() + " bytes)");
-        }
-        execute(new QmpCommand.SetBalloon(bytes), "change memory");
-        synchronized (lock) {
-            record = record.withMemoryTarget(bytes);
-            context.store().write(record);
-        }
+        LiveChanges.setMemory(this, config(), bytes);
     }
 
     @Override
     public void growDisks(List<DiskConfig> disks) throws HypervisorException {
-        VmConfig config = config();
-        Map<String, Long> current = execute(new QmpCommand.QueryBlockSizes(), "grow disks");
-        Map<String, Long> grow = new LinkedHashMap<>();
-        for (DiskConfig disk : disks) {
-            Optional<DiskConfig> running = config.disks().stream().filter(d -> d.name().equals(disk.name())).findFirst();
-            if (running.isEmpty() || !running.get().withSize(0).equals(disk.withSize(0))) {
-                throw new InvalidVmConfigException(name, "disks." + disk.name(),
-                        "is not a disk of the running machine; adding or replacing a disk needs a restart");
-            }
-            Long size = current.get(QemuArgv.driveNode(disk.name()));
-            if (disk.sizeBytes() == 0 || size == null) {
-                continue;
-            }
-            if (disk.sizeBytes() < size) {
-                throw DiskPreparer.shrinkRefused(name, disk.name(), size);
-            }
-            if (disk.sizeBytes() > size) {
-                grow.put(disk.name(), disk.sizeBytes());
-            }
-        }
-        for (Map.Entry<String, Long> disk : grow.entrySet()) {
-            execute(new QmpCommand.BlockResize(QemuArgv.driveNode(disk.getKey()), disk.getValue()),
-                    "grow disk " + disk.getKey() + " to " + disk.getValue() + " bytes");
-        }
-        synchronized (lock) {
-            // From the record's own config: config() carries the balloon's live target as its memory.
-            VmConfig grown = VmConfigJson.fromJson(record.config()).withDisks(disks);
-            record = record.withConfig(VmConfigJson.hash(grown), VmConfigJson.toJson(grown));
-            context.store().write(record);
-        }
+        LiveChanges.growDisks(this, config(), disks);
     }
 
     /** The balloon's current size as the guest reports it, for status and tests. */
@@ -571,8 +531,16 @@ final class QemuWorker implements Worker, QmpListener, StopSequence.Target {
         return execute(new QmpCommand.QueryBalloon(), "query the balloon");
     }
 
+    /** Records what a live change made of the worker. */
+    void update(java.util.function.UnaryOperator<WorkerRecord> change) {
+        synchronized (lock) {
+            record = change.apply(record);
+            context.store().write(record);
+        }
+    }
+
     /** One command on a worker whose guest runs (or is paused); anything else is busy. */
-    private <R> R execute(QmpCommand<R> command, String operation) throws HypervisorException {
+    <R> R execute(QmpCommand<R> command, String operation) throws HypervisorException {
         QmpClient client;
         synchronized (lock) {
             VmState state = stateLocked();

@@ -100,7 +100,7 @@ final class StopSequence {
         return execute(new QmpCommand.SystemPowerdown()) ? "ACPI powerdown" : null;
     }
 
-    private boolean execute(QmpCommand<Void> command) {
+    private boolean execute(QmpCommand.Acknowledged command) {
         Optional<QmpClient> client = target.qmp();
         if (client.isEmpty()) {
             return false;

@@ -274,8 +274,76 @@ class GitOpsEndToEndIT {
                 .untilAsserted(() -> assertThat(status.pid("web")).isEqualTo(pid));
     }
 
+    /**
+     * The worst instant for a crash: QEMU has just been spawned and its pid is not recorded yet. A "QEMU"
+     * that kills the reconciler which launched it, then becomes QEMU, makes that instant certain.
+     */
     @Test
     @Order(10)
+    void aReconcilerKilledTheInstantItsQemuAppearsLeavesOneQemuThatIsAdopted() throws IOException {
+        long web = status.pid("web");
+        Path killer = root.resolve("qemu-that-kills-its-reconciler");
+        Files.writeString(killer, "#!/bin/bash\nkill -9 \"$PPID\"\nexec qemu-system-x86_64 \"$@\"\n");
+        assertThat(killer.toFile().setExecutable(true)).isTrue();
+        reconciler.kill9();
+        reconciler.restartWith(Map.of("CELADON_HYPERVISOR_QEMU_BINARY", killer.toString()));
+        commit("f1.yaml", partition("f1", ""), "add f1");
+        assertThat(reconciler.awaitExit(CONVERGE)).as("the reconciler killed by the QEMU it launched").isTrue();
+        await("f1's QEMU runs without its reconciler").atMost(CONVERGE).until(() -> workersOf("f1").size() == 1);
+        long f1 = workersOf("f1").getFirst();
+
+        reconciler.kill9();
+        reconciler.restartWith(Map.of("CELADON_HYPERVISOR_QEMU_BINARY", "qemu-system-x86_64"));
+        awaitPhase("f1", "Running");
+        awaitHeartbeat("f1");
+        assertThat(status.pid("f1")).isEqualTo(f1);
+        assertThat(workersOf("f1")).containsExactly(f1);
+        assertThat(status.condition("f1", "WorkerRecovered")).hasValueSatisfying(c -> {
+            assertThat(c.path("reason").asText()).isEqualTo("OrphanAdopted");
+            assertThat(c.path("message").asText()).contains(Long.toString(f1));
+        });
+        assertThat(status.pid("web")).isEqualTo(web);
+        assertThat(workersOf("web")).containsExactly(web);
+    }
+
+    /** A record cut short while its QEMU runs: moved aside, its QEMU stopped and replaced, everything else untouched. */
+    @Test
+    @Order(11)
+    void aTruncatedWorkerRecordIsReportedAndItsPartitionAloneIsReplaced() throws IOException {
+        long web = status.pid("web");
+        long f1 = status.pid("f1");
+        reconciler.kill9();
+        Path record = stateDir.resolve("hypervisor/workers/web/worker.json");
+        Files.write(record, java.util.Arrays.copyOf(Files.readAllBytes(record), 64));
+        reconciler.restart();
+        await("web replaced").atMost(CONVERGE).pollInterval(Duration.ofMillis(500)).untilAsserted(() -> {
+            assertThat(status.phase("web")).isEqualTo("Running");
+            assertThat(status.pid("web")).isNotEqualTo(web);
+        });
+        assertThat(status.condition("web", "WorkerRecovered")).hasValueSatisfying(c -> {
+            assertThat(c.path("reason").asText()).isEqualTo("RecordQuarantined");
+            assertThat(c.path("message").asText()).contains("worker.json.unreadable-").contains("worker " + web);
+        });
+        assertThat(workersOf("web")).containsExactly(status.pid("web"));
+        assertThat(ProcessHandle.of(web).filter(ProcessHandle::isAlive)).as("the orphan is gone").isEmpty();
+        assertThat(status.pid("f1")).isEqualTo(f1);
+        assertThat(status.condition("f1", "WorkerRecovered")).as("the earlier incident went with the restart").isEmpty();
+        assertThat(reconciler.log()).contains("unreadable worker record");
+
+        repo.delete("partitions.d/f1.yaml");
+        repo.commitAndPush("remove f1");
+        await("f1 deleted").atMost(CONVERGE).pollInterval(Duration.ofMillis(500))
+                .untilAsserted(() -> assertThat(status.partition("f1")).isEmpty());
+    }
+
+    private List<Long> workersOf(String partition) {
+        String marker = "/workers/" + partition + "/qemu.pid";
+        return workersUnder(stateDir).filter(p -> p.info().commandLine().orElse("").contains(marker))
+                .map(ProcessHandle::pid).toList();
+    }
+
+    @Test
+    @Order(12)
     void protectedPartitionRemovalIsRefused() {
         commit("web.yaml", partition("web", "protected: true").replace("memory: 128Mi", "memory: 192Mi")
                 .replace("cpus: 1", "cpus: 2"), "web: protect");
@@ -293,7 +361,7 @@ class GitOpsEndToEndIT {
     }
 
     @Test
-    @Order(11)
+    @Order(13)
     void aBiggerDiskGrowsLiveAndASmallerOneIsRefused() throws Exception {
         commit("web.yaml", webWithScratch("64Mi"), "web: unprotect, add a scratch disk");
         await("web has its disk").atMost(CONVERGE).pollInterval(Duration.ofMillis(500)).untilAsserted(() -> {
@@ -330,7 +398,7 @@ class GitOpsEndToEndIT {
 
 
     @Test
-    @Order(12)
+    @Order(14)
     void removedFileIsDeletedWithDisksRetained() throws IOException {
         long pid = status.pid("web");
         repo.delete("partitions.d/web.yaml");
@@ -345,7 +413,7 @@ class GitOpsEndToEndIT {
     }
 
     @Test
-    @Order(13)
+    @Order(15)
     void oversizedPartitionStaysPendingWithAReason() {
         commit("huge.yaml", partition("huge", "").replace("memory: 128Mi", "memory: 1Ti")
                 .replace("maxMemory: 256Mi", "maxMemory: 1Ti"), "a partition that cannot fit");

@@ -77,6 +77,25 @@ public final class ReconcilerProcess implements AutoCloseable {
         launch();
     }
 
+    /**
+     * Starts the reconciler again with some variables changed, without waiting for it to be ready (a
+     * reconciler made to die on its first launch may never be), and keeps them for later restarts.
+     */
+    public void restartWith(Map<String, String> changed) {
+        env.putAll(changed);
+        spawn();
+    }
+
+    /** Waits for the reconciler to exit by itself; true if it did within the timeout. */
+    public boolean awaitExit(Duration timeout) {
+        try {
+            return process.waitFor(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
     public String log() {
         try {
             return Files.readString(log);
@@ -93,6 +112,17 @@ public final class ReconcilerProcess implements AutoCloseable {
     }
 
     private void launch() {
+        spawn();
+        await("reconciler ready on port " + port).atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(200))
+                .until(() -> {
+                    if (!process.isAlive()) {
+                        throw new IllegalStateException("the reconciler exited: " + log());
+                    }
+                    return get("/q/health/ready") == 200;
+                });
+    }
+
+    private void spawn() {
         if (!Files.exists(JAR)) {
             throw new IllegalStateException(JAR.toAbsolutePath() + " is missing: package the reconciler first");
         }
@@ -106,13 +136,6 @@ public final class ReconcilerProcess implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot start the reconciler", e);
         }
-        await("reconciler ready on port " + port).atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(200))
-                .until(() -> {
-                    if (!process.isAlive()) {
-                        throw new IllegalStateException("the reconciler exited: " + log());
-                    }
-                    return get("/q/health/ready") == 200;
-                });
     }
 
     private int get(String path) {

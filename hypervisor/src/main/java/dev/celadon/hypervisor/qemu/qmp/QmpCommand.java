@@ -26,16 +26,19 @@ public sealed interface QmpCommand<R> {
     /** The reply, read from the {@code return} value of a successful answer. */
     R reply(JsonNode value);
 
+    /** A command whose answer only says it was done: its {@code return} is the empty object. */
+    sealed interface Acknowledged extends QmpCommand<Void> {
+        @Override
+        default Void reply(JsonNode value) {
+            return null;
+        }
+    }
+
     /** Leaves capabilities negotiation; the first command of every connection. */
-    record Capabilities() implements QmpCommand<Void> {
+    record Capabilities() implements Acknowledged {
         @Override
         public String name() {
             return "qmp_capabilities";
-        }
-
-        @Override
-        public Void reply(JsonNode value) {
-            return null;
         }
     }
 
@@ -53,20 +56,15 @@ public sealed interface QmpCommand<R> {
     }
 
     /** Lets the CPUs run: the end of a launch. */
-    record Cont() implements QmpCommand<Void> {
+    record Cont() implements Acknowledged {
         @Override
         public String name() {
             return "cont";
         }
-
-        @Override
-        public Void reply(JsonNode value) {
-            return null;
-        }
     }
 
     /** Sets the balloon's target: the memory the guest may use. */
-    record SetBalloon(long bytes) implements QmpCommand<Void> {
+    record SetBalloon(long bytes) implements Acknowledged {
         public SetBalloon {
             if (bytes <= 0) {
                 throw new IllegalArgumentException("a balloon target must be positive: " + bytes);
@@ -81,11 +79,6 @@ public sealed interface QmpCommand<R> {
         @Override
         public ObjectNode arguments() {
             return JsonNodeFactory.instance.objectNode().put("value", bytes);
-        }
-
-        @Override
-        public Void reply(JsonNode value) {
-            return null;
         }
     }
 
@@ -103,7 +96,7 @@ public sealed interface QmpCommand<R> {
     }
 
     /** Grows a block node to {@code bytes}; the guest sees the new capacity. */
-    record BlockResize(String nodeName, long bytes) implements QmpCommand<Void> {
+    record BlockResize(String nodeName, long bytes) implements Acknowledged {
         @Override
         public String name() {
             return "block_resize";
@@ -112,11 +105,6 @@ public sealed interface QmpCommand<R> {
         @Override
         public ObjectNode arguments() {
             return JsonNodeFactory.instance.objectNode().put("node-name", nodeName).put("size", bytes);
-        }
-
-        @Override
-        public Void reply(JsonNode value) {
-            return null;
         }
     }
 
@@ -143,28 +131,18 @@ public sealed interface QmpCommand<R> {
     }
 
     /** Presses the ACPI power button: a guest that handles it shuts down. */
-    record SystemPowerdown() implements QmpCommand<Void> {
+    record SystemPowerdown() implements Acknowledged {
         @Override
         public String name() {
             return "system_powerdown";
         }
-
-        @Override
-        public Void reply(JsonNode value) {
-            return null;
-        }
     }
 
     /** Ends QEMU at once; the answer may be lost as it exits. */
-    record Quit() implements QmpCommand<Void> {
+    record Quit() implements Acknowledged {
         @Override
         public String name() {
             return "quit";
-        }
-
-        @Override
-        public Void reply(JsonNode value) {
-            return null;
         }
     }
 }

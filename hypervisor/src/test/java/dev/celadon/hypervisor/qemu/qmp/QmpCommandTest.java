@@ -25,7 +25,7 @@ class QmpCommandTest {
 
     @Test
     void commandsWithoutArgumentsOrReply() throws Exception {
-        for (QmpCommand<Void> command : java.util.List.of(new QmpCommand.Capabilities(), new QmpCommand.Cont(),
+        for (QmpCommand.Acknowledged command : java.util.List.<QmpCommand.Acknowledged>of(new QmpCommand.Capabilities(), new QmpCommand.Cont(),
                 new QmpCommand.SystemPowerdown(), new QmpCommand.Quit())) {
             assertThat(command.arguments()).as(command.name()).isNull();
             assertThat(command.reply(json("{}"))).isNull();
