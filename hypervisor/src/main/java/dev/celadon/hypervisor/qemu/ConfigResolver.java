@@ -95,6 +95,8 @@ final class ConfigResolver {
             switch (disk.source()) {
                 case DiskConfig.Overlay overlay -> {
                     Path base = image(name, field + ".image", overlay.baseImage());
+                    baseChain(name, field + ".image", base);
+                    keptDisk(name, field + ".image", paths.disk(disk.name()));
                     disks.add(new ResolvedVm.Disk(disk.name(), ResolvedVm.Disk.Kind.IMAGE, paths.disk(disk.name()),
                             Optional.of(base), disk.sizeBytes()));
                     images++;
@@ -103,6 +105,7 @@ final class ConfigResolver {
                     if (blank.sizeBytes() <= 0) {
                         throw new InvalidVmConfigException(name, field + ".size", "a blank disk needs a size above 0");
                     }
+                    keptDisk(name, field, paths.disk(disk.name()));
                     disks.add(new ResolvedVm.Disk(disk.name(), ResolvedVm.Disk.Kind.IMAGE, paths.disk(disk.name()),
                             Optional.empty(), disk.sizeBytes()));
                     images++;
@@ -154,6 +157,48 @@ final class ConfigResolver {
     }
 
     /**
+     * QEMU opens the base image's backing files and external data files too, by the names in its
+     * qcow2 header, so every one of them must also lie in the images dirs. Our overlay sits on top of
+     * the base: the base's chain may hold one image fewer than a chain may.
+     */
+    private void baseChain(PartitionName name, String field, Path base) throws InvalidVmConfigException {
+        try {
+            BackingChain.of(base, realImagesDirs(), BackingChain.MAX_IMAGES - 1);
+        } catch (BackingChain.Problem e) {
+            throw new InvalidVmConfigException(name, field, e.getMessage());
+        }
+    }
+
+    /**
+     * A disk kept from an earlier start is opened with whatever its header names now: an overlay names
+     * the base it was made over (by absolute path), which may since have changed, moved out of the
+     * images dirs, or stopped being the spec's base. Its chain is held to the same rule.
+     */
+    private void keptDisk(PartitionName name, String field, Path disk) throws InvalidVmConfigException {
+        if (!Files.exists(disk)) {
+            return;
+        }
+        try {
+            BackingChain.of(disk, realImagesDirs(), BackingChain.MAX_IMAGES);
+        } catch (BackingChain.Problem e) {
+            throw new InvalidVmConfigException(name, field, "the disk kept from an earlier start: " + e.getMessage());
+        }
+    }
+
+    /** The images dirs by their real paths; one that does not exist holds nothing. */
+    private List<Path> realImagesDirs() {
+        List<Path> realDirs = new ArrayList<>();
+        for (Path dir : settings.imagesDirs()) {
+            try {
+                realDirs.add(dir.toRealPath());
+            } catch (IOException e) {
+                // An images dir that does not exist holds nothing; the others may.
+            }
+        }
+        return realDirs;
+    }
+
+    /**
      * Resolves a path relative to the images dirs, following symlinks, and refuses anything whose
      * real path is outside every images dir: {@code ..}, absolute paths, and symlinks that escape.
      */
@@ -170,14 +215,7 @@ final class ConfigResolver {
                 throw new InvalidVmConfigException(name, field, "must not contain '..': " + relative);
             }
         }
-        List<Path> realDirs = new ArrayList<>();
-        for (Path dir : settings.imagesDirs()) {
-            try {
-                realDirs.add(dir.toRealPath());
-            } catch (IOException e) {
-                // An images dir that does not exist holds nothing; the others may.
-            }
-        }
+        List<Path> realDirs = realImagesDirs();
         for (Path dir : realDirs) {
             Path candidate = dir.resolve(path);
             if (!Files.exists(candidate)) {

@@ -27,9 +27,10 @@
  * <p>A launch ({@code Launcher}):
  * <ol>
  *   <li><b>Resolve.</b> Every path of the {@link dev.celadon.hypervisor.VmConfig} is resolved to its
- *       real path and confined to the images dirs; pass-through devices must be allowed and usable
- *       (the VFIO IOMMU group is checked). Refusals are {@code InvalidVmConfigException}s naming the
- *       spec field; nothing has been created yet.</li>
+ *       real path and confined to the images dirs, and so is every file named by a base image's (or
+ *       kept disk's) qcow2 headers, read in Java: backing files and external data files. Pass-through
+ *       devices must be allowed and usable (the VFIO IOMMU group is checked). Refusals are
+ *       {@code InvalidVmConfigException}s naming the spec field; nothing has been created yet.</li>
  *   <li><b>Prepare disks</b> with qemu-img where they do not exist: overlays over the base image by its
  *       absolute path, blank disks. Existing disks are kept: they are the partition's data.</li>
  *   <li><b>Intent.</b> The record is written in phase LAUNCHING with no pid, naming the run dir, before

@@ -104,6 +104,58 @@ class ConfigResolverTest {
     }
 
     @Test
+    void theBaseImagesBackingChainMustStayInTheImagesDirs() throws Exception {
+        Path secret = outside.resolve("secret").toRealPath();
+        Path layered = BackingChainTest.qcow2(images.resolve("tiny/layered.qcow2"), "base.qcow2", "raw");
+        ResolvedVm vm = resolver.resolve(config(kernel("tiny/vmlinuz"),
+                List.of(new DiskConfig("root", new DiskConfig.Overlay("tiny/layered.qcow2", 0))), List.of(), List.of()), paths);
+        assertThat(vm.disks().getFirst().backing()).hasValue(layered.toRealPath());
+
+        Path escaping = BackingChainTest.qcow2(images.resolve("tiny/escaping.qcow2"), secret.toString(), "raw");
+        Path middle = BackingChainTest.qcow2(images.resolve("tiny/middle.qcow2"), "escaping.qcow2", "qcow2");
+        InvalidVmConfigException e = refusal(config(kernel("tiny/vmlinuz"), List.of(
+                new DiskConfig("root", new DiskConfig.Overlay("tiny/layered.qcow2", 0)),
+                new DiskConfig("data", new DiskConfig.Overlay("tiny/middle.qcow2", 0))), List.of(), List.of()));
+        assertThat(e.field()).isEqualTo("disks[1].image");
+        assertThat(e.problem()).isEqualTo(escaping.toRealPath() + " names backing file '" + secret + "', which resolves to "
+                + secret + ", outside the images dirs [" + images.toRealPath() + "]");
+        assertThat(e).hasMessageStartingWith("p: disks[1].image: ");
+        assertThat(middle).exists();
+
+        BackingChainTest.qcow2(images.resolve("tiny/json.qcow2"), "json:{\"file\":{\"filename\":\"/etc/passwd\"}}", "raw");
+        assertThat(refusal(config(kernel("tiny/vmlinuz"), List.of(new DiskConfig("root", new DiskConfig.Overlay("tiny/json.qcow2", 0))),
+                List.of(), List.of()))).satisfies(r -> assertThat(r.field()).isEqualTo("disks[0].image"))
+                .satisfies(r -> assertThat(r.problem()).contains("'json:' as a protocol"));
+    }
+
+    /** The base an overlay was made over may have changed since: the kept overlay's own chain is checked. */
+    @Test
+    void aKeptDiskWhoseChainLeavesTheImagesDirsIsRefused() throws Exception {
+        Path secret = outside.resolve("secret").toRealPath();
+        Path base = BackingChainTest.qcow2(images.resolve("tiny/old.qcow2")).toRealPath();
+        Files.createDirectories(paths.disksDir());
+        Path overlay = BackingChainTest.qcow2(paths.disk("root"), base.toString(), "qcow2");
+        VmConfig config = config(kernel("tiny/vmlinuz"), List.of(new DiskConfig("root", new DiskConfig.Overlay("tiny/base.qcow2", 0)),
+                new DiskConfig("scratch", new DiskConfig.Blank(MIB))), List.of(), List.of());
+        resolver.resolve(config, paths);
+
+        // The old base is replaced by one that names a host file; the spec's base is still fine.
+        Files.delete(base);
+        BackingChainTest.qcow2(base, secret.toString(), "raw");
+        InvalidVmConfigException e = refusal(config);
+        assertThat(e.field()).isEqualTo("disks[0].image");
+        assertThat(e.problem()).startsWith("the disk kept from an earlier start: " + base + " names backing file '" + secret + "'")
+                .contains("outside the images dirs");
+
+        Files.delete(overlay);
+        BackingChainTest.qcow2(paths.disk("scratch"), secret.toString(), "raw");
+        InvalidVmConfigException blank = refusal(config);
+        assertThat(blank.field()).isEqualTo("disks[1]");
+        assertThat(blank.problem()).startsWith("the disk kept from an earlier start: " + paths.disk("scratch").toRealPath()
+                + " names backing file '" + secret + "'");
+    }
+
+    @Test
     void checksNamesAndPorts() {
         BootConfig boot = kernel("tiny/vmlinuz");
         assertThat(refusal(config(boot, List.of(new DiskConfig("Root Disk", new DiskConfig.Blank(MIB))), List.of(), List.of())).field())
