@@ -15,6 +15,11 @@ public final class GuestAgentException extends HypervisorException {
     }
 
     @Override
+    public String reason() {
+        return "GuestAgent";
+    }
+
+    @Override
     public Retry retry() {
         return Retry.REQUEUE;
     }

@@ -19,4 +19,11 @@ public abstract class HypervisorException extends Exception {
     }
 
     public abstract Retry retry();
+
+    /**
+     * The failure mode as a stable value for status conditions and alerts ({@code InvalidVmConfig},
+     * {@code WorkerBusy}, {@code WorkerLaunch}, {@code WorkerControl}, {@code WorkerNotFound},
+     * {@code GuestAgent}): written out, never derived from a class name that a refactoring may change.
+     */
+    public abstract String reason();
 }

@@ -26,6 +26,11 @@ public final class InvalidVmConfigException extends HypervisorException {
     }
 
     @Override
+    public String reason() {
+        return "InvalidVmConfig";
+    }
+
+    @Override
     public Retry retry() {
         return Retry.STALL;
     }

@@ -15,6 +15,11 @@ public final class WorkerBusyException extends HypervisorException {
     }
 
     @Override
+    public String reason() {
+        return "WorkerBusy";
+    }
+
+    @Override
     public Retry retry() {
         return Retry.REQUEUE;
     }

@@ -15,6 +15,11 @@ public final class WorkerControlException extends HypervisorException {
     }
 
     @Override
+    public String reason() {
+        return "WorkerControl";
+    }
+
+    @Override
     public Retry retry() {
         return Retry.BACKOFF;
     }

@@ -16,6 +16,11 @@ public final class WorkerLaunchException extends HypervisorException {
     }
 
     @Override
+    public String reason() {
+        return "WorkerLaunch";
+    }
+
+    @Override
     public Retry retry() {
         return Retry.BACKOFF;
     }

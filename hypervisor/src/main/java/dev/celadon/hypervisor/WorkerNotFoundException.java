@@ -8,6 +8,11 @@ public final class WorkerNotFoundException extends HypervisorException {
     }
 
     @Override
+    public String reason() {
+        return "WorkerNotFound";
+    }
+
+    @Override
     public Retry retry() {
         return Retry.BACKOFF;
     }

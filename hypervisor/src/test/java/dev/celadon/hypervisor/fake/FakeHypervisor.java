@@ -100,6 +100,7 @@ public final class FakeHypervisor implements Hypervisor {
     private final List<String> calls = new ArrayList<>();
     private final List<PartitionName> disksDeleted = new ArrayList<>();
     private final Map<PartitionName, Incident> incidents = new TreeMap<>();
+    private final java.util.concurrent.atomic.AtomicInteger probes = new java.util.concurrent.atomic.AtomicInteger();
     private int supervisions;
 
     public FakeHypervisor(Clock clock) {
@@ -169,6 +170,11 @@ public final class FakeHypervisor implements Hypervisor {
         synchronized (state) {
             supervisions++;
         }
+    }
+
+    /** How many guest probes were made, on any worker of this instance; they change nothing, so are not calls. */
+    public int probes() {
+        return probes.get();
     }
 
     /** How many supervision passes were asked for; apart from {@link #calls()}, which lists what changed things. */
@@ -569,6 +575,7 @@ public final class FakeHypervisor implements Hypervisor {
 
         @Override
         public GuestInfo probeGuest() throws HypervisorException {
+            probes.incrementAndGet();
             synchronized (state) {
                 if (!record.config.hasAgentChannel()) {
                     return GuestInfo.UNKNOWN;

@@ -15,6 +15,7 @@ import dev.celadon.reconciler.plan.Plan;
 import dev.celadon.reconciler.plan.PlanContext;
 import dev.celadon.reconciler.plan.Planner;
 import dev.celadon.reconciler.spec.Partition;
+import dev.celadon.reconciler.source.SourceException;
 import dev.celadon.reconciler.spec.SpecSet;
 import dev.celadon.reconciler.status.StatusStore;
 import org.jboss.logging.Logger;
@@ -39,12 +40,14 @@ import java.util.stream.Collectors;
 /**
  * The reconcile loop, level-triggered: every tick it observes the hypervisor, plans against the last
  * good revision and dispatches what differs, whether or not Git changed, so drift and crashes are
- * corrected. Three kinds of thread, so that nothing slow holds up the rest:
+ * corrected. Four kinds of thread, each with one owner, so that nothing slow holds up the rest:
  * <ol>
- *   <li>the sync thread fetches Git every poll interval and parses a new revision once, and starts the
- *       guest probes every {@link #PROBE_INTERVAL};</li>
- *   <li>the loop thread owns all loop state: it plans, dispatches and publishes status;</li>
- *   <li>applies and guest probes run on virtual threads, at most one apply per partition.</li>
+ *   <li>the sync thread fetches Git every poll interval (backing off while it fails) and parses a new
+ *       revision once;</li>
+ *   <li>the probe thread starts the guest probes every {@link #PROBE_INTERVAL};</li>
+ *   <li>the loop thread owns all loop state: it supervises, plans, dispatches and publishes status;</li>
+ *   <li>applies and guest probes run on virtual threads, at most one call on a partition's worker at a
+ *       time ({@link PartitionLocks}).</li>
  * </ol>
  * Closing the loop never stops a worker: partitions outlive the reconciler.
  */
@@ -53,6 +56,15 @@ public final class ReconcileLoop implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(ReconcileLoop.class);
     /** How often a running guest's agent is asked for a heartbeat. */
     static final Duration PROBE_INTERVAL = Duration.ofSeconds(5);
+    /**
+     * How long passes may stop completing before readiness goes DOWN: a pass plans in milliseconds, but
+     * supervision may wait on a hung worker's QMP commands for their timeouts.
+     */
+    static final Duration PASS_STALL = Duration.ofMinutes(2);
+    /** The longest wait between fetches while Git keeps failing (unless the poll interval is longer). */
+    static final Duration SYNC_BACKOFF_CAP = Duration.ofMinutes(1);
+    /** The failure reason of an apply that failed with anything but a hypervisor's own failure: a bug. */
+    static final String INTERNAL_FAILURE = "InternalError";
 
     private final LoopSettings settings;
     private final RevisionSource source;
@@ -68,11 +80,21 @@ public final class ReconcileLoop implements AutoCloseable {
             Thread.ofPlatform().name("celadon-loop").daemon().factory());
     private final ScheduledExecutorService syncThread = Executors.newSingleThreadScheduledExecutor(
             Thread.ofPlatform().name("celadon-git").daemon().factory());
+    private final ScheduledExecutorService probeThread = Executors.newSingleThreadScheduledExecutor(
+            Thread.ofPlatform().name("celadon-probe").daemon().factory());
     private final ExecutorService workers = Executors.newThreadPerTaskExecutor(
             Thread.ofVirtual().name("celadon-apply-", 0).factory());
 
     /** Written by the sync thread, read by the loop thread. */
     private final AtomicReference<SourceState> sourceState;
+    /** At most one call on a partition's worker handle at a time (the SPI's rule): applies and probes. */
+    private final PartitionLocks handles = new PartitionLocks();
+
+    // Sync-thread state: failed fetches back off.
+    private int failedSyncs;
+    private Instant nextSyncAt = Instant.MIN;
+    private String unloadableRevision;
+    private String unloadableProblem;
 
     // Loop-thread state.
     private final Map<PartitionName, InFlight> inFlight = new HashMap<>();
@@ -94,17 +116,58 @@ public final class ReconcileLoop implements AutoCloseable {
         this.store = store;
         this.listener = listener;
         this.clock = clock;
-        this.sourceState = new AtomicReference<>(SourceState.initial(settings));
+        this.sourceState = new AtomicReference<>(SourceState.initial());
         this.statusBuilder = new StatusBuilder(settings, hypervisor.accel().qemuName());
-        this.prober = new GuestProber(hypervisor, workers);
+        this.prober = new GuestProber(hypervisor, workers, handles);
     }
 
     /** Starts syncing and reconciling in the background. */
     public void start() {
-        syncThread.scheduleWithFixedDelay(this::syncOnce, 0, settings.pollInterval().toMillis(), TimeUnit.MILLISECONDS);
+        store.expectLoop(syncStall(settings.pollInterval()), PASS_STALL, clock.instant());
+        syncThread.scheduleWithFixedDelay(this::syncWhenDue, 0, settings.pollInterval().toMillis(), TimeUnit.MILLISECONDS);
         loopThread.scheduleWithFixedDelay(this::tickSafely, 0, settings.tick().toMillis(), TimeUnit.MILLISECONDS);
-        syncThread.scheduleWithFixedDelay(prober::probeAll, PROBE_INTERVAL.toMillis(), PROBE_INTERVAL.toMillis(),
+        // Its own thread: a slow fetch must not delay a heartbeat, nor a slow agent a fetch.
+        probeThread.scheduleWithFixedDelay(this::probeSafely, PROBE_INTERVAL.toMillis(), PROBE_INTERVAL.toMillis(),
                 TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * How long syncs may stop completing before readiness goes DOWN: a fetch and a parse take seconds, Git's
+     * own timeouts end a hung transfer within minutes, and a backing-off sync waits at most {@link #SYNC_BACKOFF_CAP}.
+     */
+    static Duration syncStall(Duration pollInterval) {
+        Duration tenPolls = Duration.ofMillis(pollInterval.toMillis() * 10);
+        return tenPolls.compareTo(Duration.ofMinutes(5)) > 0 ? tenPolls : Duration.ofMinutes(5);
+    }
+
+    /** The scheduled sync: skipped while a failed fetch backs off. */
+    private void syncWhenDue() {
+        if (!clock.instant().isBefore(nextSyncAt)) {
+            syncOnce();
+        }
+    }
+
+    /**
+     * The next fetch after a failure: at once for a failure only a new commit can mend (the poll interval
+     * is the wait), else the poll interval doubled per failure in a row, at most {@link #SYNC_BACKOFF_CAP}.
+     */
+    private Instant nextSyncAfter(Throwable failure, Instant now) {
+        boolean stall = failure instanceof SourceException se && se.retry() == Retry.STALL;
+        failedSyncs = stall ? 0 : failedSyncs + 1;
+        if (failedSyncs == 0) {
+            return now;
+        }
+        long poll = settings.pollInterval().toMillis();
+        long wait = Math.min(poll << Math.min(failedSyncs - 1, 16), Math.max(poll, SYNC_BACKOFF_CAP.toMillis()));
+        return now.plusMillis(wait - poll);
+    }
+
+    private void probeSafely() {
+        try {
+            prober.probeAll();
+        } catch (RuntimeException | Error e) {
+            LOG.error("guest probes failed", e);
+        }
     }
 
     /** Fetches Git once and, for a new revision, parses it. Runs on the sync thread (or a test's). */
@@ -117,7 +180,7 @@ public final class ReconcileLoop implements AutoCloseable {
                 sourceState.set(before.fetchedAgain(now));
                 listener.synced("unchanged");
             } else {
-                SpecSet specs = loadSpecs.apply(fetched.specDir());
+                SpecSet specs = load(fetched);
                 sourceState.set(before.withRevision(fetched.revision(), specs, now));
                 listener.synced(specs.isValid() ? "ok" : "invalid");
                 if (!specs.isValid()) {
@@ -126,13 +189,37 @@ public final class ReconcileLoop implements AutoCloseable {
                 }
                 wake();
             }
-        } catch (Exception e) {
-            SourceState failed = before.failed(e.getMessage(), now);
+            failedSyncs = 0;
+            nextSyncAt = now;
+        } catch (Exception | Error e) {
+            // Errors too (an OutOfMemoryError from a hostile revision): a sync task that threw would be
+            // cancelled by its executor without a word, and the next commit, the fix, never fetched.
+            String message = e instanceof Error ? e.toString() : e.getMessage();
+            SourceState failed = before.failed(message, now);
             sourceState.set(before.desired().revision() == null ? fromLastCheckout(failed) : failed);
             listener.synced("error");
-            LOG.warnf("sync failed, keeping revision %s: %s", sourceState.get().desired().revision(), e.getMessage());
+            nextSyncAt = nextSyncAfter(e, now);
+            LOG.warnf("sync failed, keeping revision %s: %s", sourceState.get().desired().revision(), message);
         }
-        store.markSynced();
+        store.markSynced(clock.instant());
+    }
+
+    /**
+     * Parses a new revision. One whose parse threw (the reader's limits should make that impossible; an
+     * OutOfMemoryError is what a hostile revision did before them) is remembered and never parsed again:
+     * every poll would repeat the damage, and only a new commit can mend it.
+     */
+    private SpecSet load(RevisionSource.Fetched fetched) {
+        if (fetched.revision().equals(unloadableRevision)) {
+            throw new IllegalStateException(unloadableProblem);
+        }
+        try {
+            return loadSpecs.apply(fetched.specDir());
+        } catch (RuntimeException | Error e) {
+            unloadableRevision = fetched.revision();
+            unloadableProblem = "revision " + fetched.revision() + " cannot be loaded: " + e;
+            throw new IllegalStateException(unloadableProblem, e);
+        }
     }
 
     /**
@@ -168,8 +255,9 @@ public final class ReconcileLoop implements AutoCloseable {
     private void tickSafely() {
         try {
             tick();
-        } catch (RuntimeException e) {
-            // The loop must outlive any one bad pass; the next tick observes afresh.
+        } catch (RuntimeException | Error e) {
+            // The loop must outlive any one bad pass; the next tick observes afresh. A task that threw would
+            // be cancelled by its executor, and readiness would report the stop.
             LOG.error("reconcile pass failed", e);
         }
     }
@@ -190,8 +278,9 @@ public final class ReconcileLoop implements AutoCloseable {
         Map<PartitionName, Incident> incidents = hypervisor.incidents().stream()
                 .collect(Collectors.toMap(Incident::partition, i -> i));
         store.publish(statusBuilder.build(src, plan, workersNow, inFlightActions(), failures, ledger.entries(), incidents,
-                store.document(), started));
+                started));
         listener.reconciled(Duration.between(started, clock.instant()));
+        store.markPass(clock.instant());
         return plan;
     }
 
@@ -228,7 +317,7 @@ public final class ReconcileLoop implements AutoCloseable {
             return;
         }
         Retry retry = failure instanceof HypervisorException he ? he.retry() : Retry.BACKOFF;
-        String reason = failure.getClass().getSimpleName().replace("Exception", "");
+        String reason = failure instanceof HypervisorException he ? he.reason() : INTERNAL_FAILURE;
         ApplyFailure next = ApplyFailure.next(failures.get(name), retry, reason, failure.getMessage(), revision, now);
         failures.put(name, next);
         LOG.warnf("%s failed (%s, attempt %d): %s", flight.action().describe(), retry, next.attempts(),
@@ -249,7 +338,7 @@ public final class ReconcileLoop implements AutoCloseable {
         }
         LOG.infof("%s: %s", action.name(), action.describe());
         CompletableFuture<Void> done = CompletableFuture.runAsync(() -> {
-            try {
+            try (PartitionLocks.Held held = handles.hold(action.name())) {
                 applier.apply(action);
             } catch (HypervisorException e) {
                 throw new java.util.concurrent.CompletionException(e);
@@ -308,6 +397,7 @@ public final class ReconcileLoop implements AutoCloseable {
     @Override
     public void close() {
         syncThread.shutdownNow();
+        probeThread.shutdownNow();
         loopThread.shutdownNow();
         workers.shutdownNow();
     }

@@ -14,28 +14,28 @@ import java.util.List;
  * @param fetchedRevision the newest revision fetched, good or bad; null before the first fetch
  * @param rejected        the errors of the fetched revision when it was rejected, else empty
  */
-record SourceState(LoopSettings settings, Desired desired, String fetchedRevision, List<SpecError> rejected,
+record SourceState(Desired desired, String fetchedRevision, List<SpecError> rejected,
                    Instant lastSyncAt, String lastError, boolean stale) {
 
-    static SourceState initial(LoopSettings settings) {
-        return new SourceState(settings, Desired.NOTHING, null, List.of(), null, null, false);
+    static SourceState initial() {
+        return new SourceState(Desired.NOTHING, null, List.of(), null, null, false);
     }
 
     SourceState withRevision(String revision, SpecSet specs, Instant now) {
         if (specs.isValid()) {
-            return new SourceState(settings, new Desired(revision, specs.partitions()), revision, List.of(), now,
+            return new SourceState(new Desired(revision, specs.partitions()), revision, List.of(), now,
                     null, false);
         }
         String error = "revision " + revision + " rejected: " + specs.errors().size() + " error"
                 + (specs.errors().size() == 1 ? "" : "s") + " in the specs; revision "
                 + (desired.revision() == null ? "(none)" : desired.revision()) + " stays in force";
-        return new SourceState(settings, desired, revision, specs.errors(), now, error, false);
+        return new SourceState(desired, revision, specs.errors(), now, error, false);
     }
 
     /** The same revision again: a rejected one stays rejected, and fetching works again. */
     SourceState fetchedAgain(Instant now) {
         String error = rejected.isEmpty() ? null : lastError;
-        return new SourceState(settings, desired, fetchedRevision, rejected, now, error, false);
+        return new SourceState(desired, fetchedRevision, rejected, now, error, false);
     }
 
     /**
@@ -43,12 +43,12 @@ record SourceState(LoopSettings settings, Desired desired, String fetchedRevisio
      * revision is known yet. Still stale: Git may hold newer commits.
      */
     SourceState followingLastCheckout(String revision, SpecSet specs) {
-        return new SourceState(settings, new Desired(revision, specs.partitions()), null, List.of(), lastSyncAt,
+        return new SourceState(new Desired(revision, specs.partitions()), null, List.of(), lastSyncAt,
                 lastError + "; following revision " + revision + " from the last checkout on disk", true);
     }
 
     SourceState failed(String message, Instant now) {
-        return new SourceState(settings, desired, fetchedRevision, rejected, lastSyncAt,
+        return new SourceState(desired, fetchedRevision, rejected, lastSyncAt,
                 "fetch failed at " + now + ": " + message, true);
     }
 }

@@ -41,6 +41,11 @@ final class StatusBuilder {
 
     private final LoopSettings settings;
     private final String accel;
+    /**
+     * Each partition's conditions of the last pass, by type: a condition keeps its {@code since} while its
+     * status holds. Kept here, by the loop thread that owns this builder, not read back from what was published.
+     */
+    private Map<PartitionName, Map<String, Condition>> conditions = Map.of();
 
     StatusBuilder(LoopSettings settings, String accel) {
         this.settings = settings;
@@ -50,9 +55,7 @@ final class StatusBuilder {
     StatusDocument build(SourceState src, Plan plan, Map<PartitionName, WorkerStatus> workers,
                          Map<PartitionName, Action> inFlight, Map<PartitionName, ApplyFailure> failures,
                          Map<PartitionName, LedgerEntry> ledger, Map<PartitionName, Incident> incidents,
-                         StatusDocument previous, Instant now) {
-        Map<String, PartitionStatus> before = previous.partitions().stream()
-                .collect(Collectors.toMap(PartitionStatus::name, Function.identity()));
+                         Instant now) {
         Map<PartitionName, Partition> desired = src.desired().partitions().stream()
                 .collect(Collectors.toMap(Partition::name, Function.identity()));
         List<PartitionStatus> partitions = new ArrayList<>();
@@ -60,9 +63,11 @@ final class StatusBuilder {
             PartitionName name = action.name();
             partitions.add(partition(name, desired.get(name), action, workers.get(name), inFlight.get(name),
                     failures.get(name), ledger.get(name), incidents.get(name), appliedRevision(src, action, ledger.get(name)),
-                    before.get(name.value()), now));
+                    conditions.getOrDefault(name, Map.of()), now));
         }
         partitions.sort((a, b) -> a.name().compareTo(b.name()));
+        conditions = partitions.stream().collect(Collectors.toMap(p -> new PartitionName(p.name()),
+                p -> p.conditions().stream().collect(Collectors.toMap(Condition::type, Function.identity()))));
         int placed = (int) plan.actions().stream().filter(a -> desired.containsKey(a.name())).count();
         Summary summary = new Summary(placed,
                 (int) partitions.stream().filter(p -> p.phase() == Phase.Running).count(),
@@ -78,10 +83,8 @@ final class StatusBuilder {
 
     private PartitionStatus partition(PartitionName name, Partition spec, Action action, WorkerStatus worker,
                                       Action running, ApplyFailure failure, LedgerEntry ledgerEntry, Incident incident,
-                                      String revision, PartitionStatus previous, Instant now) {
+                                      String revision, Map<String, Condition> since, Instant now) {
         Phase phase = phase(spec, action, worker, running, failure);
-        Map<String, Condition> since = previous == null ? Map.of() : previous.conditions().stream()
-                .collect(Collectors.toMap(Condition::type, Function.identity()));
         List<Condition> conditions = new ArrayList<>();
         conditions.add(workerCondition(worker, since, now));
         if (worker != null && worker.config().hasAgentChannel() && worker.config().integration().heartbeat()) {

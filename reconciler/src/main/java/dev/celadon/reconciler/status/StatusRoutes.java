@@ -39,7 +39,7 @@ public class StatusRoutes {
         get(router, "/status/partitions/:name", this::partition);
         get(router, "/", request -> send(request, 200, HTML,
                 StatusPage.render(store.document(), Instant.now()).getBytes(StandardCharsets.UTF_8)));
-        Handler<RoutingContext> readiness = request -> send(request, Health.ready(store.synced()));
+        Handler<RoutingContext> readiness = request -> send(request, Health.ready(store.readiness(Instant.now())));
         get(router, "/q/health/live", request -> send(request, Health.live()));
         get(router, "/q/health/ready", readiness);
         // The overall health is readiness's: liveness has no check of its own.

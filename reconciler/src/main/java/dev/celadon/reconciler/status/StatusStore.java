@@ -6,6 +6,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import jakarta.enterprise.context.ApplicationScoped;
 
+import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -52,6 +54,10 @@ public class StatusStore {
     private final ObjectMapper mapper;
     private volatile Snapshot snapshot;
     private volatile boolean synced;
+    private volatile Instant lastSync;
+    private volatile Instant lastPass;
+    private volatile Duration syncStall;
+    private volatile Duration passStall;
 
     public StatusStore(ObjectMapper mapper) {
         this.mapper = contractMapper(mapper);
@@ -86,13 +92,49 @@ public class StatusStore {
         return serialize(notFound);
     }
 
-    /** Marks the first completed sync with Git, good or bad: readiness means "status reflects Git". */
-    public void markSynced() {
+    /** A sync with Git completed, good or bad: readiness means "status reflects Git". */
+    public void markSynced(Instant at) {
         synced = true;
+        lastSync = at;
     }
 
     public boolean synced() {
         return synced;
+    }
+
+    /** A reconcile pass completed. */
+    public void markPass(Instant at) {
+        lastPass = at;
+    }
+
+    /**
+     * A loop runs and promises a sync at least every {@code syncStall} and a pass at least every
+     * {@code passStall}: past either, it has stopped by accident, and readiness says so.
+     */
+    public void expectLoop(Duration syncStall, Duration passStall, Instant now) {
+        this.syncStall = syncStall;
+        this.passStall = passStall;
+        lastSync = now;
+        lastPass = now;
+    }
+
+    /** Each readiness check; all must hold. Without a loop (tests of the API), only the first sync counts. */
+    public Readiness readiness(Instant now) {
+        Duration sync = syncStall;
+        Duration pass = passStall;
+        return new Readiness(synced, sync == null || !now.isAfter(lastSync.plus(sync)),
+                pass == null || !now.isAfter(lastPass.plus(pass)));
+    }
+
+    /**
+     * @param firstSync   status reflects Git: a first sync completed, good or bad
+     * @param syncing     syncs keep completing
+     * @param reconciling reconcile passes keep completing
+     */
+    public record Readiness(boolean firstSync, boolean syncing, boolean reconciling) {
+        public boolean ready() {
+            return firstSync && syncing && reconciling;
+        }
     }
 
     /**

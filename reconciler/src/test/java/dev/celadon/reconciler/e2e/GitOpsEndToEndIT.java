@@ -294,6 +294,7 @@ class GitOpsEndToEndIT {
 
         reconciler.kill9();
         reconciler.restartWith(Map.of("CELADON_HYPERVISOR_QEMU_BINARY", "qemu-system-x86_64"));
+        reconciler.awaitReady();
         awaitPhase("f1", "Running");
         awaitHeartbeat("f1");
         assertThat(status.pid("f1")).isEqualTo(f1);

@@ -50,6 +50,13 @@ class ReconcileLoopTest {
     private final ObjectMapper mapper = new ObjectMapper().registerModule(JavaTimeJson.module());
     private final StatusStore store = new StatusStore(mapper);
     private String head;
+    /** Revisions whose parse runs the heap out, as a hostile one did before the reader's limits. */
+    private final java.util.Set<String> explosive = new java.util.HashSet<>();
+    private final Map<String, Integer> loads = new HashMap<>();
+    private final List<String> syncResults = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final java.util.concurrent.atomic.AtomicInteger passes = new java.util.concurrent.atomic.AtomicInteger();
+    /** Makes fetch() wait until counted down, as a hung Git server would. */
+    private volatile java.util.concurrent.CountDownLatch fetchGate;
     private boolean reachable = true;
     /** What an earlier run left checked out on disk, if anything. */
     private String onDisk;
@@ -71,6 +78,10 @@ class ReconcileLoopTest {
         RevisionSource source = new RevisionSource() {
             @Override
             public Fetched fetch() throws Exception {
+                java.util.concurrent.CountDownLatch gate = fetchGate;
+                if (gate != null) {
+                    gate.await();
+                }
                 if (!reachable) {
                     throw new java.io.IOException("connection refused");
                 }
@@ -82,8 +93,27 @@ class ReconcileLoopTest {
                 return java.util.Optional.ofNullable(onDisk).map(r -> new Fetched(r, stateDir.resolve(r)));
             }
         };
-        return new ReconcileLoop(settings, source, dir -> revisions.get(dir.getFileName().toString()), hypervisor,
-                new Ledger(stateDir.resolve("ledger.json"), () -> mapper), store, LoopListener.NONE, clock);
+        java.util.function.Function<Path, SpecSet> load = dir -> {
+            String revision = dir.getFileName().toString();
+            loads.merge(revision, 1, Integer::sum);
+            if (explosive.contains(revision)) {
+                throw new OutOfMemoryError("Java heap space");
+            }
+            return revisions.get(revision);
+        };
+        LoopListener listener = new LoopListener() {
+            @Override
+            public void synced(String result) {
+                syncResults.add(result);
+            }
+
+            @Override
+            public void reconciled(Duration took) {
+                passes.incrementAndGet();
+            }
+        };
+        return new ReconcileLoop(settings, source, load, hypervisor,
+                new Ledger(stateDir.resolve("ledger.json"), () -> mapper), store, listener, clock);
     }
 
     private void commit(String revision, Partition... partitions) {
@@ -109,7 +139,7 @@ class ReconcileLoopTest {
     void everyPassSupervisesAndWhatSupervisionRepairedIsAConditionOfThatPartitionOnly() {
         commit("r1", Specs.partition("web"), Specs.partition("db"));
         converge();
-        assertThat(hypervisor.supervisions()).as("one supervision per pass").isEqualTo(4);
+        assertThat(hypervisor.supervisions()).as("one supervision per pass").isEqualTo(passes.get()).isPositive();
         hypervisor.report(new Incident(WEB, Incident.Reason.RECORD_QUARANTINED,
                 "unreadable worker record; moved to worker.json.unreadable-1", clock.instant()));
         StatusDocument doc = converge();
@@ -121,6 +151,62 @@ class ReconcileLoopTest {
         });
         assertThat(doc.partitions()).filteredOn(p -> p.name().equals("db")).singleElement()
                 .satisfies(db -> assertThat(db.conditions()).extracting(Condition::type).doesNotContain(Condition.WORKER_RECOVERED));
+    }
+
+    @Test
+    void aRevisionWhoseParseThrowsAnErrorIsRecordedNeverParsedAgainAndTheNextCommitIsApplied() {
+        commit("r1", Specs.partition("web"));
+        converge();
+        commit("r2", Specs.partition("web"), Specs.partition("db"));
+        explosive.add("r2");
+        StatusDocument doc = converge();
+        assertThat(doc.source().revision()).isEqualTo("r1");
+        assertThat(doc.source().stale()).isTrue();
+        assertThat(doc.source().lastError()).contains("r2 cannot be loaded", "OutOfMemoryError", "Java heap space");
+        assertThat(syncResults).last().isEqualTo("error");
+        loop.syncOnce();
+        assertThat(loads.get("r2")).as("a revision that blew up once is not parsed again").isEqualTo(1);
+        assertThat(web(store.document()).phase()).isEqualTo(Phase.Running);
+
+        commit("r3", Specs.partition("web"), Specs.partition("db"));
+        doc = converge();
+        assertThat(doc.source().revision()).isEqualTo("r3");
+        assertThat(doc.source().lastError()).isNull();
+        assertThat(doc.source().stale()).isFalse();
+        assertThat(hypervisor.calls()).containsExactly("start web", "start db");
+    }
+
+    /**
+     * The running loop, on its own threads: a fetch that hangs (here until the test lets it go, as a Git
+     * server that stops answering) delays neither the guests' heartbeats nor the reconcile passes.
+     */
+    @Test
+    void aHungFetchDelaysNoProbeAndNoPass() throws Exception {
+        commit("r1", Specs.partition("web"));
+        converge();
+        fetchGate = new java.util.concurrent.CountDownLatch(1);
+        loop.start();
+        try {
+            int probes = hypervisor.probes();
+            int passes = hypervisor.supervisions();
+            org.awaitility.Awaitility.await("probes and passes go on while the fetch hangs")
+                    .atMost(Duration.ofSeconds(30)).until(() -> hypervisor.probes() >= probes + 2
+                            && hypervisor.supervisions() >= passes + 5);
+            assertThat(store.readiness(clock.instant()).ready()).isTrue();
+        } finally {
+            fetchGate.countDown();
+        }
+    }
+
+    @Test
+    void aFailedApplyIsReportedWithTheFailuresStableReasonNotItsClassName() {
+        hypervisor.failNextStart(WEB, new WorkerLaunchException(WEB, "exited with code 1", "", null));
+        commit("r1", Specs.partition("web"));
+        StatusDocument doc = converge();
+        assertThat(web(doc).conditions()).anySatisfy(c -> {
+            assertThat(c.type()).isEqualTo(Condition.RECONCILE_FAILED);
+            assertThat(c.reason()).isEqualTo(new WorkerLaunchException(WEB, "x", "", null).reason()).isEqualTo("WorkerLaunch");
+        });
     }
 
     @Test

@@ -113,6 +113,11 @@ public final class ReconcilerProcess implements AutoCloseable {
 
     private void launch() {
         spawn();
+        awaitReady();
+    }
+
+    /** Waits until the reconciler answers ready; fails at once if it exits first. */
+    public void awaitReady() {
         await("reconciler ready on port " + port).atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(200))
                 .until(() -> {
                     if (!process.isAlive()) {
