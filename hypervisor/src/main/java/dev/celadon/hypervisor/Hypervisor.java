@@ -42,6 +42,14 @@ public interface Hypervisor extends AutoCloseable {
     Optional<Worker> worker(PartitionName name);
 
     /**
+     * Checks that {@code config} can run on this host as it is now, changing nothing: its form
+     * ({@link VmConfigRules}), then every file it names (present, inside the images dirs, backing chains
+     * included) and every device. What {@link #start} would refuse for them, this refuses the same way, so
+     * a running worker need not be stopped for a config that cannot replace it.
+     */
+    void check(VmConfig config) throws HypervisorException;
+
+    /**
      * Prepares the disks (kept from an earlier run where they exist), launches the worker paused,
      * negotiates QMP and lets the CPUs run. Fails with {@link WorkerBusyException} when a worker for
      * this partition is alive.

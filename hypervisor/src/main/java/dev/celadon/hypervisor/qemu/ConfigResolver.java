@@ -4,11 +4,13 @@ import dev.celadon.hypervisor.BootConfig;
 import dev.celadon.hypervisor.DiskConfig;
 import dev.celadon.hypervisor.Firmware;
 import dev.celadon.hypervisor.GuestProfile;
+import dev.celadon.hypervisor.HostFileMissingException;
 import dev.celadon.hypervisor.InvalidVmConfigException;
 import dev.celadon.hypervisor.NetworkConfig;
 import dev.celadon.hypervisor.PartitionName;
 import dev.celadon.hypervisor.PciAddress;
 import dev.celadon.hypervisor.VmConfig;
+import dev.celadon.hypervisor.VmConfigRules;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -16,11 +18,9 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
-import java.util.regex.Pattern;
 
 /**
  * Checks a {@link VmConfig} against this host and resolves its paths, so that a worker only ever
@@ -29,11 +29,6 @@ import java.util.regex.Pattern;
  */
 final class ConfigResolver {
 
-    /** Disk and network names become QEMU ids and file names: DNS-1123 labels only. */
-    private static final Pattern ID = Pattern.compile("[a-z0-9]([-a-z0-9]{0,30}[a-z0-9])?");
-    private static final Pattern BRIDGE = Pattern.compile("[A-Za-z0-9_.-]{1,15}");
-    /** The PIIX IDE controller of the pc machine has two buses with two units each. */
-    private static final int LEGACY_IDE_DISKS = 4;
 
     private final QemuSettings settings;
     private final HostPaths host;
@@ -43,7 +38,9 @@ final class ConfigResolver {
         this.host = host;
     }
 
-    ResolvedVm resolve(VmConfig config, WorkerPaths paths) throws InvalidVmConfigException {
+    ResolvedVm resolve(VmConfig config, WorkerPaths paths) throws InvalidVmConfigException, HostFileMissingException {
+        // The form first, as the spec reader checks it: what is left here is what only the host can tell.
+        VmConfigRules.check(config);
         PartitionName name = config.name();
         Optional<ResolvedVm.Kernel> kernel = Optional.empty();
         Optional<ResolvedVm.Uefi> uefi = Optional.empty();
@@ -57,9 +54,6 @@ final class ConfigResolver {
                 kernel = Optional.of(new ResolvedVm.Kernel(kernelPath, initrd, k.cmdline()));
             }
             case BootConfig.FromDisk fromDisk -> {
-                if (config.disks().isEmpty()) {
-                    throw new InvalidVmConfigException(name, "boot.firmware", "firmware boot needs a disk to boot from");
-                }
                 if (fromDisk.firmware() == Firmware.UEFI) {
                     for (Path file : List.of(settings.ovmfCode(), settings.ovmfVars())) {
                         if (!Files.isRegularFile(file)) {
@@ -71,27 +65,18 @@ final class ConfigResolver {
             }
         }
         List<ResolvedVm.Disk> disks = disks(config, paths);
-        networks(config);
         for (int i = 0; i < config.devices().size(); i++) {
             pciDevice(name, "devices[" + i + "].pci", config.devices().get(i));
         }
         return new ResolvedVm(config, kernel, uefi, disks);
     }
 
-    private List<ResolvedVm.Disk> disks(VmConfig config, WorkerPaths paths) throws InvalidVmConfigException {
+    private List<ResolvedVm.Disk> disks(VmConfig config, WorkerPaths paths) throws InvalidVmConfigException, HostFileMissingException {
         PartitionName name = config.name();
         List<ResolvedVm.Disk> disks = new ArrayList<>();
-        Set<String> seen = new HashSet<>();
-        int images = 0;
         for (int i = 0; i < config.disks().size(); i++) {
             DiskConfig disk = config.disks().get(i);
             String field = "disks[" + i + "]";
-            if (!ID.matcher(disk.name()).matches()) {
-                throw new InvalidVmConfigException(name, field + ".name", "must be a DNS-1123 label of at most 32 characters: " + disk.name());
-            }
-            if (!seen.add(disk.name())) {
-                throw new InvalidVmConfigException(name, field + ".name", "duplicate disk name " + disk.name());
-            }
             switch (disk.source()) {
                 case DiskConfig.Overlay overlay -> {
                     Path base = image(name, field + ".image", overlay.baseImage());
@@ -99,61 +84,18 @@ final class ConfigResolver {
                     keptDisk(name, field + ".image", paths.disk(disk.name()));
                     disks.add(new ResolvedVm.Disk(disk.name(), ResolvedVm.Disk.Kind.IMAGE, paths.disk(disk.name()),
                             Optional.of(base), disk.sizeBytes()));
-                    images++;
                 }
                 case DiskConfig.Blank blank -> {
-                    if (blank.sizeBytes() <= 0) {
-                        throw new InvalidVmConfigException(name, field + ".size", "a blank disk needs a size above 0");
-                    }
                     keptDisk(name, field, paths.disk(disk.name()));
                     disks.add(new ResolvedVm.Disk(disk.name(), ResolvedVm.Disk.Kind.IMAGE, paths.disk(disk.name()),
                             Optional.empty(), disk.sizeBytes()));
-                    images++;
                 }
                 case DiskConfig.Passthrough passthrough -> disks.add(new ResolvedVm.Disk(disk.name(),
                         ResolvedVm.Disk.Kind.PASSTHROUGH, blockDevice(name, field + ".passthrough", passthrough.devicePath()),
                         Optional.empty(), 0));
             }
         }
-        if (config.profile() == GuestProfile.LEGACY && images > LEGACY_IDE_DISKS) {
-            throw new InvalidVmConfigException(name, "disks", "the legacy profile has " + LEGACY_IDE_DISKS
-                    + " IDE slots; " + images + " disks asked for");
-        }
         return disks;
-    }
-
-    private static void networks(VmConfig config) throws InvalidVmConfigException {
-        Set<String> seen = new HashSet<>();
-        for (int i = 0; i < config.networks().size(); i++) {
-            NetworkConfig network = config.networks().get(i);
-            String field = "networks[" + i + "]";
-            if (!ID.matcher(network.name()).matches()) {
-                throw new InvalidVmConfigException(config.name(), field + ".name", "must be a DNS-1123 label of at most 32 characters: " + network.name());
-            }
-            if (!seen.add(network.name())) {
-                throw new InvalidVmConfigException(config.name(), field + ".name", "duplicate network name " + network.name());
-            }
-            switch (network.attachment()) {
-                case NetworkConfig.Bridge bridge -> {
-                    if (!BRIDGE.matcher(bridge.bridge()).matches()) {
-                        throw new InvalidVmConfigException(config.name(), field + ".bridge", "not a Linux interface name: " + bridge.bridge());
-                    }
-                }
-                case NetworkConfig.User user -> {
-                    for (int f = 0; f < user.forwards().size(); f++) {
-                        NetworkConfig.PortForward forward = user.forwards().get(f);
-                        if (!validPort(forward.hostPort()) || !validPort(forward.guestPort())) {
-                            throw new InvalidVmConfigException(config.name(), field + ".user.forwards[" + f + "]",
-                                    "ports must be 1-65535: " + forward.hostPort() + " -> " + forward.guestPort());
-                        }
-                    }
-                }
-            }
-        }
-    }
-
-    private static boolean validPort(int port) {
-        return port >= 1 && port <= 65535;
     }
 
     /**
@@ -202,19 +144,8 @@ final class ConfigResolver {
      * Resolves a path relative to the images dirs, following symlinks, and refuses anything whose
      * real path is outside every images dir: {@code ..}, absolute paths, and symlinks that escape.
      */
-    Path image(PartitionName name, String field, String relative) throws InvalidVmConfigException {
-        if (relative.isBlank()) {
-            throw new InvalidVmConfigException(name, field, "empty path");
-        }
+    Path image(PartitionName name, String field, String relative) throws InvalidVmConfigException, HostFileMissingException {
         Path path = Path.of(relative);
-        if (path.isAbsolute()) {
-            throw new InvalidVmConfigException(name, field, "must be relative to an images dir, not absolute: " + relative);
-        }
-        for (Path segment : path) {
-            if (segment.toString().equals("..")) {
-                throw new InvalidVmConfigException(name, field, "must not contain '..': " + relative);
-            }
-        }
         List<Path> realDirs = realImagesDirs();
         for (Path dir : realDirs) {
             Path candidate = dir.resolve(path);
@@ -238,15 +169,13 @@ final class ConfigResolver {
             }
             return real;
         }
-        throw new InvalidVmConfigException(name, field, relative + " not found in the images dirs " + settings.imagesDirs());
+        throw new HostFileMissingException(name, field, relative + " not found in the images dirs " + settings.imagesDirs(),
+                settings.imagesDirs().stream().map(dir -> dir.resolve(path)).toList());
     }
 
     /** A passed-through block device: absolute, listed (or under a listed directory), and a device node. */
     private Path blockDevice(PartitionName name, String field, String devicePath) throws InvalidVmConfigException {
         Path path = Path.of(devicePath);
-        if (!path.isAbsolute() || !path.normalize().equals(path)) {
-            throw new InvalidVmConfigException(name, field, "must be an absolute, normalized path: " + devicePath);
-        }
         boolean allowed = settings.passthroughAllowed().stream()
                 .filter(entry -> entry.startsWith("/"))
                 .map(Path::of)

@@ -14,8 +14,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * Creates the disks a worker opens, with qemu-img, where they do not exist yet. Existing disks are
@@ -27,8 +25,6 @@ final class DiskPreparer {
 
     private static final byte[] QCOW2_MAGIC = {'Q', 'F', 'I', (byte) 0xFB};
     private static final long TIMEOUT_SECONDS = 120;
-    /** The top image's size in {@code qemu-img info --output=json} (read without Jackson: see RecordStore). */
-    private static final Pattern VIRTUAL_SIZE = Pattern.compile("\"virtual-size\":\\s*(\\d+)");
 
     private final String qemuImg;
 
@@ -74,20 +70,44 @@ final class DiskPreparer {
         if (disk.sizeBytes() == 0) {
             return;
         }
-        String operation = "resize disk " + disk.name();
-        byte[] info = run(name, operation, paths.disksDir(),
-                List.of(qemuImg, "info", "--output=json", "-f", "qcow2", disk.path().toString()));
-        Matcher virtualSize = VIRTUAL_SIZE.matcher(new String(info, StandardCharsets.UTF_8));
-        if (!virtualSize.find()) {
-            throw new WorkerControlException(name, operation, "qemu-img info shows no virtual size", null);
+        long size = sizeNotShrunk(name, disk);
+        if (disk.sizeBytes() > size) {
+            run(name, "resize disk " + disk.name(), paths.disksDir(), List.of(qemuImg, "resize", "-q", "-f", "qcow2",
+                    disk.path().toString(), Long.toString(disk.sizeBytes())));
         }
-        long size = Long.parseLong(virtualSize.group(1));
+    }
+
+    /**
+     * Refuses, changing nothing, what {@link #prepare} would refuse: a kept disk asked to shrink. Read from
+     * the qcow2 header itself, without qemu-img, whose lock a running worker's QEMU holds.
+     */
+    static void checkSizes(ResolvedVm vm) throws HypervisorException {
+        for (ResolvedVm.Disk disk : vm.disks()) {
+            if (disk.kind() == ResolvedVm.Disk.Kind.IMAGE && disk.sizeBytes() != 0 && Files.exists(disk.path())) {
+                sizeNotShrunk(vm.config().name(), disk);
+            }
+        }
+    }
+
+    /** The kept disk's virtual size, if the config does not ask for less. */
+    private static long sizeNotShrunk(PartitionName name, ResolvedVm.Disk disk) throws HypervisorException {
+        long size = virtualSize(name, disk);
         if (disk.sizeBytes() < size) {
             throw shrinkRefused(name, disk.name(), size);
         }
-        if (disk.sizeBytes() > size) {
-            run(name, operation, paths.disksDir(), List.of(qemuImg, "resize", "-q", "-f", "qcow2",
-                    disk.path().toString(), Long.toString(disk.sizeBytes())));
+        return size;
+    }
+
+    /** The virtual size in a qcow2 header: bytes 24 to 31, big-endian (QEMU's docs/interop/qcow2.txt). */
+    private static long virtualSize(PartitionName name, ResolvedVm.Disk disk) throws WorkerControlException {
+        try (InputStream in = Files.newInputStream(disk.path())) {
+            byte[] header = in.readNBytes(32);
+            if (header.length < 32 || !Arrays.equals(Arrays.copyOf(header, 4), QCOW2_MAGIC)) {
+                throw new WorkerControlException(name, "read disk " + disk.name(), disk.path() + " is not a qcow2 image", null);
+            }
+            return java.nio.ByteBuffer.wrap(header, 24, 8).getLong();
+        } catch (IOException e) {
+            throw new WorkerControlException(name, "read disk " + disk.name(), e.getMessage(), e);
         }
     }
 

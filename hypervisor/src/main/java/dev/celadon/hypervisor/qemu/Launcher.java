@@ -44,6 +44,11 @@ final class Launcher {
         this.accel = accel;
     }
 
+    /** The launch's first phases as checks alone: the config resolved against the host, kept disks' sizes; nothing created. */
+    void check(VmConfig config) throws HypervisorException {
+        DiskPreparer.checkSizes(resolver.resolve(config, context.store().paths(config.name())));
+    }
+
     /**
      * Launches a worker. {@code known} is told of it before its intent record is written, so that
      * observation finds this launching worker rather than adopting a copy of its own; {@code forget} when

@@ -283,6 +283,11 @@ public final class QemuHypervisor implements Hypervisor {
     // ---- start and delete -------------------------------------------------------------------------
 
     @Override
+    public void check(VmConfig config) throws HypervisorException {
+        launcher.check(config);
+    }
+
+    @Override
     public Worker start(VmConfig config) throws HypervisorException {
         PartitionName name = config.name();
         synchronized (startLocks.computeIfAbsent(name, n -> new Object())) {

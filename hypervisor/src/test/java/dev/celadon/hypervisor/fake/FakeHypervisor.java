@@ -7,6 +7,7 @@ import dev.celadon.hypervisor.GuestInfo;
 import dev.celadon.hypervisor.GuestProfile;
 import dev.celadon.hypervisor.HostResources;
 import dev.celadon.hypervisor.Hypervisor;
+import dev.celadon.hypervisor.HostFileMissingException;
 import dev.celadon.hypervisor.HypervisorException;
 import dev.celadon.hypervisor.Incident;
 import dev.celadon.hypervisor.InvalidVmConfigException;
@@ -15,6 +16,7 @@ import dev.celadon.hypervisor.PartitionName;
 import dev.celadon.hypervisor.StopInfo;
 import dev.celadon.hypervisor.StopReason;
 import dev.celadon.hypervisor.VmConfig;
+import dev.celadon.hypervisor.VmConfigRules;
 import dev.celadon.hypervisor.VmState;
 import dev.celadon.hypervisor.Worker;
 import dev.celadon.hypervisor.WorkerBusyException;
@@ -35,7 +37,6 @@ import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.regex.Pattern;
 
 /**
  * An in-memory hypervisor for unit tests of the reconciler: workers are entries in a map, starts
@@ -54,12 +55,6 @@ import java.util.regex.Pattern;
  * same state dir. Calls, incidents and supervision passes belong to each instance.
  */
 public final class FakeHypervisor implements Hypervisor {
-
-    /** Disk and network names become QEMU ids and file names: as {@code ConfigResolver} checks them. */
-    private static final Pattern ID = Pattern.compile("[a-z0-9]([-a-z0-9]{0,30}[a-z0-9])?");
-    private static final Pattern BRIDGE = Pattern.compile("[A-Za-z0-9_.-]{1,15}");
-    /** The PIIX IDE controller of the legacy profile's pc machine has four slots. */
-    private static final int LEGACY_IDE_DISKS = 4;
 
     /** What outlives one hypervisor instance, like QEMU's state dir and host: workers, disks, images. */
     private static final class State {
@@ -232,6 +227,21 @@ public final class FakeHypervisor implements Hypervisor {
      * a test injected with {@link #failNextStart}) happen.
      */
     @Override
+    public void check(VmConfig config) throws HypervisorException {
+        // Not one of calls(): a check changes nothing.
+        synchronized (state) {
+            validate(config);
+            Map<String, Long> disks = state.disks.getOrDefault(config.name(), Map.of());
+            for (DiskConfig disk : config.disks()) {
+                Long current = disks.get(disk.name());
+                if (current != null && disk.sizeBytes() != 0 && disk.sizeBytes() < current) {
+                    throw shrinkRefused(config.name(), disk.name(), current);
+                }
+            }
+        }
+    }
+
+    @Override
     public Worker start(VmConfig config) throws HypervisorException {
         synchronized (state) {
             PartitionName name = config.name();
@@ -343,81 +353,25 @@ public final class FakeHypervisor implements Hypervisor {
 
     // ---- the host's checks, as QEMU's ConfigResolver makes them ------------------------------------
 
-    private void validate(VmConfig config) throws InvalidVmConfigException {
+    /** The same rules of form as QEMU's (the one source), then the host's facts as a test set them. */
+    private void validate(VmConfig config) throws InvalidVmConfigException, HostFileMissingException {
+        VmConfigRules.check(config);
         PartitionName name = config.name();
-        switch (config.boot()) {
-            case BootConfig.Kernel kernel -> {
-                image(name, "boot.kernel", kernel.kernel());
-                if (kernel.initrd().isPresent()) {
-                    image(name, "boot.initrd", kernel.initrd().get());
-                }
-            }
-            case BootConfig.FromDisk ignored -> {
-                if (config.disks().isEmpty()) {
-                    throw new InvalidVmConfigException(name, "boot.firmware", "firmware boot needs a disk to boot from");
-                }
+        if (config.boot() instanceof BootConfig.Kernel kernel) {
+            image(name, "boot.kernel", kernel.kernel());
+            if (kernel.initrd().isPresent()) {
+                image(name, "boot.initrd", kernel.initrd().get());
             }
         }
-        Set<String> diskNames = new HashSet<>();
-        int images = 0;
         for (int i = 0; i < config.disks().size(); i++) {
-            DiskConfig disk = config.disks().get(i);
             String field = "disks[" + i + "]";
-            if (!ID.matcher(disk.name()).matches()) {
-                throw new InvalidVmConfigException(name, field + ".name", "must be a DNS-1123 label of at most 32 characters: " + disk.name());
-            }
-            if (!diskNames.add(disk.name())) {
-                throw new InvalidVmConfigException(name, field + ".name", "duplicate disk name " + disk.name());
-            }
-            switch (disk.source()) {
-                case DiskConfig.Overlay overlay -> {
-                    image(name, field + ".image", overlay.baseImage());
-                    images++;
-                }
-                case DiskConfig.Blank blank -> {
-                    if (blank.sizeBytes() <= 0) {
-                        throw new InvalidVmConfigException(name, field + ".size", "a blank disk needs a size above 0");
-                    }
-                    images++;
-                }
+            switch (config.disks().get(i).source()) {
+                case DiskConfig.Overlay overlay -> image(name, field + ".image", overlay.baseImage());
+                case DiskConfig.Blank ignored -> { }
                 case DiskConfig.Passthrough passthrough -> {
-                    Path path = Path.of(passthrough.devicePath());
-                    if (!path.isAbsolute() || !path.normalize().equals(path)) {
-                        throw new InvalidVmConfigException(name, field + ".passthrough", "must be an absolute, normalized path: " + path);
-                    }
                     if (!state.passthrough.contains(passthrough.devicePath())) {
-                        throw new InvalidVmConfigException(name, field + ".passthrough", path + " is not allowed or does not exist on this host");
-                    }
-                }
-            }
-        }
-        if (config.profile() == GuestProfile.LEGACY && images > LEGACY_IDE_DISKS) {
-            throw new InvalidVmConfigException(name, "disks", "the legacy profile has " + LEGACY_IDE_DISKS
-                    + " IDE slots; " + images + " disks asked for");
-        }
-        Set<String> networkNames = new HashSet<>();
-        for (int i = 0; i < config.networks().size(); i++) {
-            NetworkConfig network = config.networks().get(i);
-            String field = "networks[" + i + "]";
-            if (!ID.matcher(network.name()).matches()) {
-                throw new InvalidVmConfigException(name, field + ".name", "must be a DNS-1123 label of at most 32 characters: " + network.name());
-            }
-            if (!networkNames.add(network.name())) {
-                throw new InvalidVmConfigException(name, field + ".name", "duplicate network name " + network.name());
-            }
-            switch (network.attachment()) {
-                case NetworkConfig.Bridge bridge -> {
-                    if (!BRIDGE.matcher(bridge.bridge()).matches()) {
-                        throw new InvalidVmConfigException(name, field + ".bridge", "not a Linux interface name: " + bridge.bridge());
-                    }
-                }
-                case NetworkConfig.User user -> {
-                    for (int f = 0; f < user.forwards().size(); f++) {
-                        NetworkConfig.PortForward forward = user.forwards().get(f);
-                        if (!validPort(forward.hostPort()) || !validPort(forward.guestPort())) {
-                            throw new InvalidVmConfigException(name, field + ".user.forwards[" + f + "]",
-                                    "ports must be 1-65535: " + forward.hostPort() + " -> " + forward.guestPort());
-                        }
+                        throw new InvalidVmConfigException(name, field + ".passthrough", passthrough.devicePath()
+                                + " is not allowed or does not exist on this host");
                     }
                 }
             }
@@ -430,26 +384,10 @@ public final class FakeHypervisor implements Hypervisor {
         }
     }
 
-    private static boolean validPort(int port) {
-        return port >= 1 && port <= 65535;
-    }
-
-    /** A path in the images dirs: relative, without {@code ..}, and (where the images are known) one of them. */
-    private void image(PartitionName name, String field, String relative) throws InvalidVmConfigException {
-        if (relative.isBlank()) {
-            throw new InvalidVmConfigException(name, field, "empty path");
-        }
-        Path path = Path.of(relative);
-        if (path.isAbsolute()) {
-            throw new InvalidVmConfigException(name, field, "must be relative to an images dir, not absolute: " + relative);
-        }
-        for (Path segment : path) {
-            if (segment.toString().equals("..")) {
-                throw new InvalidVmConfigException(name, field, "must not contain '..': " + relative);
-            }
-        }
-        if (state.images != null && !state.images.containsKey(path.normalize().toString())) {
-            throw new InvalidVmConfigException(name, field, relative + " not found in the images dirs");
+    /** Where the images are known: one of them. */
+    private void image(PartitionName name, String field, String relative) throws HostFileMissingException {
+        if (state.images != null && !state.images.containsKey(Path.of(relative).normalize().toString())) {
+            throw new HostFileMissingException(name, field, relative + " not found in the images dirs", List.of());
         }
     }
 

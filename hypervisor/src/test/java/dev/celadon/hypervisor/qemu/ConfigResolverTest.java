@@ -67,6 +67,8 @@ class ConfigResolverTest {
             resolver.resolve(config, paths);
         } catch (InvalidVmConfigException e) {
             return e;
+        } catch (dev.celadon.hypervisor.HostFileMissingException e) {
+            throw new AssertionError("a missing file is no refusal of the config: " + e.getMessage(), e);
         }
         throw new AssertionError("accepted: " + config);
     }
@@ -97,10 +99,14 @@ class ConfigResolverTest {
                 .hasMessageContaining("outside the images dirs");
         assertThat(refusal(config(kernel("tiny/vmlinuz"), List.of(new DiskConfig("root", new DiskConfig.Overlay("escape-dir/secret", 0))),
                 List.of(), List.of()))).satisfies(e -> assertThat(e.field()).isEqualTo("disks[0].image"));
-        assertThat(refusal(config(kernel("../outside/secret"), List.of(), List.of(), List.of())).problem()).contains("'..'");
-        assertThat(refusal(config(kernel(outside.resolve("secret").toString()), List.of(), List.of(), List.of())).problem()).contains("absolute");
+        assertThat(refusal(config(kernel("../outside/secret"), List.of(), List.of(), List.of())).problem()).contains("\"..\" segment");
+        assertThat(refusal(config(kernel(outside.resolve("secret").toString()), List.of(), List.of(), List.of())).problem()).contains("starts with \"/\"");
         assertThat(refusal(config(kernel("tiny"), List.of(), List.of(), List.of())).problem()).contains("not a regular file");
-        assertThat(refusal(config(kernel("tiny/absent"), List.of(), List.of(), List.of())).problem()).contains("not found");
+        assertThatThrownBy(() -> resolver.resolve(config(kernel("tiny/absent"), List.of(), List.of(), List.of()), paths))
+                .as("a file not there yet is waited for, not refused")
+                .isInstanceOfSatisfying(dev.celadon.hypervisor.HostFileMissingException.class,
+                        e -> assertThat(e.field()).isEqualTo("boot.kernel"))
+                .hasMessageContaining("not found");
     }
 
     @Test

@@ -336,9 +336,14 @@ class QemuHypervisorIT {
                 Duration.ofSeconds(30), Duration.ofSeconds(10), Duration.ofSeconds(5));
         VmConfig good = tiny("bad-1", GuestProfile.ENLIGHTENED, 256 * MIB, 256 * MIB);
         try (QemuHypervisor hypervisor = new QemuHypervisor(settings)) {
-            assertInvalid(hypervisor, withBoot(good, "tiny/missing-vmlinuz"), "boot.kernel", "not found in the images dirs");
-            assertInvalid(hypervisor, withBoot(good, "../tiny/vmlinuz"), "boot.kernel", "must not contain '..'");
-            assertInvalid(hypervisor, withBoot(good, "/etc/hostname"), "boot.kernel", "not absolute");
+            assertThatThrownBy(() -> hypervisor.start(withBoot(good, "tiny/missing-vmlinuz")))
+                    .isInstanceOfSatisfying(dev.celadon.hypervisor.HostFileMissingException.class, e -> {
+                        assertThat(e.field()).isEqualTo("boot.kernel");
+                        assertThat(e).hasMessageContaining("not found in the images dirs");
+                        assertThat(e.awaited()).contains(images.resolve("tiny/missing-vmlinuz"));
+                    });
+            assertInvalid(hypervisor, withBoot(good, "../tiny/vmlinuz"), "boot.kernel", "has a \"..\" segment");
+            assertInvalid(hypervisor, withBoot(good, "/etc/hostname"), "boot.kernel", "starts with \"/\"");
             assertInvalid(hypervisor, withDisk(good, new DiskConfig.Overlay("escape.qcow2", 0)), "disks[0].image", "outside the images dirs");
             assertInvalid(hypervisor, withDisk(good, new DiskConfig.Passthrough("/dev/disk/by-id/scsi-celadon-absent")),
                     "disks[0].passthrough", "does not exist");

@@ -29,6 +29,9 @@ public final class Applier {
             case Action.Start start -> hypervisor.start(start.partition().vm());
             case Action.Stop stop -> stopIfPresent(stop.name(), stop.grace());
             case Action.Restart restart -> {
+                // Make before break: a config that cannot run here (a file not there, a symlink out of the
+                // images dirs, a disk asked to shrink) is refused while the old worker still runs.
+                hypervisor.check(restart.partition().vm());
                 stopIfPresent(restart.name(), restart.partition().vm().shutdownGracePeriod());
                 hypervisor.start(restart.partition().vm());
             }

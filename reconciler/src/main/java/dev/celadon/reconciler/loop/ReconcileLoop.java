@@ -1,7 +1,9 @@
 package dev.celadon.reconciler.loop;
 
 import dev.celadon.hypervisor.Hypervisor;
+import dev.celadon.hypervisor.HostFileMissingException;
 import dev.celadon.hypervisor.HypervisorException;
+import dev.celadon.hypervisor.InvalidVmConfigException;
 import dev.celadon.hypervisor.Incident;
 import dev.celadon.hypervisor.PartitionName;
 import dev.celadon.hypervisor.Retry;
@@ -15,6 +17,7 @@ import dev.celadon.reconciler.plan.Plan;
 import dev.celadon.reconciler.plan.PlanContext;
 import dev.celadon.reconciler.plan.Planner;
 import dev.celadon.reconciler.spec.Partition;
+import dev.celadon.reconciler.spec.SourceLocation;
 import dev.celadon.reconciler.source.SourceException;
 import dev.celadon.reconciler.spec.SpecSet;
 import dev.celadon.reconciler.status.StatusStore;
@@ -318,10 +321,38 @@ public final class ReconcileLoop implements AutoCloseable {
         }
         Retry retry = failure instanceof HypervisorException he ? he.retry() : Retry.BACKOFF;
         String reason = failure instanceof HypervisorException he ? he.reason() : INTERNAL_FAILURE;
-        ApplyFailure next = ApplyFailure.next(failures.get(name), retry, reason, failure.getMessage(), revision, now);
+        ApplyFailure next = ApplyFailure.next(failures.get(name), retry, reason, describe(failure, flight.action()),
+                revision, now);
+        if (failure instanceof HostFileMissingException missing) {
+            next = next.awaiting(missing.awaited());
+        }
         failures.put(name, next);
         LOG.warnf("%s failed (%s, attempt %d): %s", flight.action().describe(), retry, next.attempts(),
                 failure.getMessage());
+    }
+
+    /**
+     * What went wrong, for people: a refusal that names a spec field says where the field's partition is in
+     * Git ({@code FILE:LINE:COLUMN: spec.FIELD: problem}), as spec errors do.
+     */
+    private static String describe(Throwable failure, Action action) {
+        Optional<String> field = switch (failure) {
+            case InvalidVmConfigException invalid -> Optional.of(invalid.field() + ": " + invalid.problem());
+            case HostFileMissingException missing -> Optional.of(missing.field() + ": " + missing.problem());
+            default -> Optional.empty();
+        };
+        Optional<SourceLocation> at = switch (action) {
+            case Action.Create create -> Optional.of(create.partition().source());
+            case Action.Start start -> Optional.of(start.partition().source());
+            case Action.Restart restart -> Optional.of(restart.partition().source());
+            case Action.UpdateMemory update -> Optional.of(update.partition().source());
+            case Action.GrowDisks grow -> Optional.of(grow.partition().source());
+            default -> Optional.empty();
+        };
+        if (field.isEmpty() || at.isEmpty()) {
+            return failure.getMessage();
+        }
+        return at.get().file() + ":" + at.get().line() + ":" + at.get().column() + ": spec." + field.get();
     }
 
     private static Throwable unwrap(Throwable t) {

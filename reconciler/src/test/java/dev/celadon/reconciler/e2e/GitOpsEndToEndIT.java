@@ -275,8 +275,11 @@ class GitOpsEndToEndIT {
     }
 
     /**
-     * The worst instant for a crash: QEMU has just been spawned and its pid is not recorded yet. A "QEMU"
-     * that kills the reconciler which launched it, then becomes QEMU, makes that instant certain.
+     * A crash at the worst instant: QEMU has just been spawned, paused, not yet told to run. A "QEMU" that
+     * kills the reconciler which launched it, then becomes QEMU, makes that instant certain. (Whether the
+     * dying reconciler got to record the pid in the microseconds between spawn and kill, it cannot be made
+     * to say; either way the next one must adopt that QEMU and no other may start. WorkerRecoveryIT holds
+     * the case where it did not, exactly.)
      */
     @Test
     @Order(10)
@@ -299,10 +302,6 @@ class GitOpsEndToEndIT {
         awaitHeartbeat("f1");
         assertThat(status.pid("f1")).isEqualTo(f1);
         assertThat(workersOf("f1")).containsExactly(f1);
-        assertThat(status.condition("f1", "WorkerRecovered")).hasValueSatisfying(c -> {
-            assertThat(c.path("reason").asText()).isEqualTo("OrphanAdopted");
-            assertThat(c.path("message").asText()).contains(Long.toString(f1));
-        });
         assertThat(status.pid("web")).isEqualTo(web);
         assertThat(workersOf("web")).containsExactly(web);
     }

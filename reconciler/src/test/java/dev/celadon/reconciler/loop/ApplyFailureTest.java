@@ -45,4 +45,15 @@ class ApplyFailureTest {
         assertThat(stall.allowsRetry(NOW.plus(Duration.ofDays(1)), "r1")).isFalse();
         assertThat(stall.allowsRetry(NOW, "r2")).isTrue();
     }
+
+    @Test
+    void aFailureWaitingForAFileMayTryAgainAsSoonAsTheFileIsThere(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        java.nio.file.Path kernel = dir.resolve("vmlinuz");
+        ApplyFailure missing = ApplyFailure.next(null, Retry.BACKOFF, "HostFileMissing", "not found", "r1", NOW)
+                .awaiting(java.util.List.of(dir.resolve("elsewhere"), kernel));
+        assertThat(missing.allowsRetry(NOW.plusSeconds(1), "r1")).isFalse();
+        java.nio.file.Files.writeString(kernel, "");
+        assertThat(missing.allowsRetry(NOW.plusSeconds(1), "r1")).isTrue();
+    }
 }

@@ -209,6 +209,38 @@ class ReconcileLoopTest {
         });
     }
 
+    /**
+     * Make before break: a restart whose new config cannot run on this host is refused while the old
+     * worker runs on, the condition says where in Git; once the file is there, the restart happens.
+     */
+    @Test
+    void aRestartToAConfigTheHostCannotRunLeavesTheRunningWorkerAlone() {
+        hypervisor.setImages(Map.of("tiny/vmlinuz", 0L, "tiny/initrd.img", 0L));
+        commit("r1", Specs.partition("web"));
+        converge();
+        long pid = web(store.document()).worker().pid();
+        Partition moved = Specs.withCpus(Specs.withVm(Specs.partition("web"), new dev.celadon.hypervisor.VmConfig(WEB,
+                dev.celadon.hypervisor.GuestProfile.ENLIGHTENED, 1, 128 * Specs.MI, 256 * Specs.MI,
+                new dev.celadon.hypervisor.BootConfig.Kernel("tiny/vmlinuz-6.12", java.util.Optional.of("tiny/initrd.img"), ""),
+                List.of(), List.of(), List.of(), dev.celadon.hypervisor.IntegrationServices.ALL, Duration.ofSeconds(30))), 2);
+        commit("r2", moved);
+        StatusDocument doc = converge();
+        assertThat(hypervisor.calls()).as("never stopped").containsExactly("start web");
+        assertThat(web(doc).phase()).isEqualTo(Phase.Running);
+        assertThat(web(doc).worker().pid()).isEqualTo(pid);
+        assertThat(web(doc).conditions()).anySatisfy(c -> {
+            assertThat(c.type()).isEqualTo(Condition.RECONCILE_FAILED);
+            assertThat(c.reason()).isEqualTo("HostFileMissing");
+            assertThat(c.message()).startsWith("web.yaml:1:1: spec.boot.kernel: tiny/vmlinuz-6.12 not found");
+        });
+
+        hypervisor.setImages(Map.of("tiny/vmlinuz", 0L, "tiny/vmlinuz-6.12", 0L, "tiny/initrd.img", 0L));
+        clock.advance(Duration.ofMinutes(1));
+        doc = converge();
+        assertThat(hypervisor.calls()).containsExactly("start web", "stop web", "start web");
+        assertThat(web(doc).conditions()).extracting(Condition::type).doesNotContain(Condition.RECONCILE_FAILED);
+    }
+
     @Test
     void newRevisionCreatesAndReportsRunning() {
         commit("r1", Specs.partition("web"));
