@@ -91,7 +91,7 @@ public final class VmConfigRules {
     /** What is wrong with a Linux bridge name, or empty. */
     public static Optional<String> bridgeNameProblem(String name) {
         return BRIDGE.matcher(name).matches() ? Optional.empty()
-                : Optional.of("invalid bridge name \"" + name + "\": use a Linux interface name, at most 15 letters, digits, '-', '_' or '.'");
+                : Optional.of("invalid bridge name \"" + name + "\": use an interface name of at most 15 letters, digits, '-', '_' or '.'");
     }
 
     public static boolean hasControlCharacter(String text) {

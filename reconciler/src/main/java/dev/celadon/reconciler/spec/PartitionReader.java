@@ -9,6 +9,7 @@ import dev.celadon.hypervisor.NetworkConfig;
 import dev.celadon.hypervisor.PartitionName;
 import dev.celadon.hypervisor.PciAddress;
 import dev.celadon.hypervisor.VmConfig;
+import dev.celadon.hypervisor.VmConfigRules;
 import dev.celadon.reconciler.spec.Value.Fields;
 import org.yaml.snakeyaml.nodes.Node;
 
@@ -38,7 +39,6 @@ final class PartitionReader {
     static final int MAX_CPUS = 256;
     static final Duration DEFAULT_GRACE_PERIOD = Duration.ofSeconds(30);
 
-    private static final Pattern BRIDGE = Pattern.compile("[A-Za-z0-9][-A-Za-z0-9_.]{0,14}");
     private static final Pattern APPLIANCE = Pattern.compile("[A-Za-z0-9]([-A-Za-z0-9_.]{0,251}[A-Za-z0-9])?");
     private static final String DNS_LABEL_RULE = "use a DNS-1123 label: at most 63 lower-case letters, digits and '-', starting and ending with a letter or digit";
 
@@ -95,6 +95,12 @@ final class PartitionReader {
         Optional<Claim> nameClaim = name.map(n -> new Claim(n.value(), nameValue.orElseThrow().at(), nameValue.orElseThrow().path()));
 
         Optional<Spec> spec = root.required("spec").flatMap(v -> v.fields(Section.SPEC)).flatMap(s -> spec(s, name));
+        if (spec.isPresent() && problems.count() == errorsBefore) {
+            // What the hypervisor would refuse for its form, refused here, where the spec's lines are known.
+            for (VmConfigRules.Problem problem : VmConfigRules.problems(spec.get().vm)) {
+                document.nearest("spec." + problem.field()).errorAt("spec." + problem.field(), problem.message());
+            }
+        }
         Optional<Partition> partition = problems.count() > errorsBefore || name.isEmpty() || spec.isEmpty()
                 ? Optional.empty()
                 : Optional.of(new Partition(name.get(), labels, spec.get().runState, spec.get().placement, spec.get().vm,
@@ -335,11 +341,9 @@ final class PartitionReader {
         }
         if (bridge.isPresent()) {
             return bridge.get().string().filter(name -> {
-                boolean valid = BRIDGE.matcher(name).matches();
-                if (!valid) {
-                    bridge.get().error("invalid bridge name \"" + name + "\": use an interface name of at most 15 letters, digits, '-', '_' or '.'");
-                }
-                return valid;
+                Optional<String> problem = VmConfigRules.bridgeNameProblem(name);
+                problem.ifPresent(bridge.get()::error);
+                return problem.isEmpty();
             }).map(NetworkConfig.Bridge::new);
         }
         if (user.isEmpty()) {

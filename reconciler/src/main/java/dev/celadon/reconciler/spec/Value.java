@@ -27,16 +27,43 @@ final class Value {
     private final String path;
     private final Mark keyMark;
     private final Problems problems;
+    /** Every value of the document read so far, by path: where a check made after reading points to. */
+    private final Map<String, Value> index;
 
-    private Value(Node node, String path, Mark keyMark, Problems problems) {
+    private Value(Node node, String path, Mark keyMark, Problems problems, Map<String, Value> index) {
         this.node = node;
         this.path = path;
         this.keyMark = keyMark;
         this.problems = problems;
+        this.index = index;
+        index.put(path, this);
     }
 
     static Value document(Node root, Problems problems) {
-        return new Value(root, "", root.getStartMark(), problems);
+        return new Value(root, "", root.getStartMark(), problems, new HashMap<>());
+    }
+
+    /** The value at {@code path}, or the closest one above it that was read (at worst the document). */
+    Value nearest(String path) {
+        for (String at = path; ; at = parent(at)) {
+            Value value = index.get(at);
+            if (value != null) {
+                return value;
+            }
+            if (at.isEmpty()) {
+                return this;
+            }
+        }
+    }
+
+    private static String parent(String path) {
+        int cut = Math.max(path.lastIndexOf('.'), path.lastIndexOf('['));
+        return cut < 0 ? "" : path.substring(0, cut);
+    }
+
+    /** Reports a problem found about {@code field}, pointing at this value (the field, or what holds it). */
+    void errorAt(String field, String message) {
+        problems.report(node.getStartMark(), field, message);
     }
 
     String path() {
@@ -68,7 +95,7 @@ final class Value {
                 problems.report(tuple.getKeyNode().getStartMark(), path, "keys must be plain strings, not " + describe(tuple.getKeyNode()));
                 continue;
             }
-            Value value = new Value(tuple.getValueNode(), childPath(key.getValue()), key.getStartMark(), problems);
+            Value value = new Value(tuple.getValueNode(), childPath(key.getValue()), key.getStartMark(), problems, index);
             Node first = seen.putIfAbsent(key.getValue(), key);
             if (first != null) {
                 problems.report(key.getStartMark(), value.path, "duplicate field; already set at line " + (first.getStartMark().getLine() + 1));
@@ -101,7 +128,7 @@ final class Value {
         }
         List<Value> items = new ArrayList<>();
         for (Node item : sequence.getValue()) {
-            items.add(new Value(item, path + "[" + items.size() + "]", item.getStartMark(), problems));
+            items.add(new Value(item, path + "[" + items.size() + "]", item.getStartMark(), problems, index));
         }
         return Optional.of(items);
     }

@@ -58,13 +58,14 @@ class SpecLoaderTest {
                 apiVersion: celadon.dev/v1alpha1
                 kind: Partition
                 metadata: {name: old}
-                spec: {guest: {profile: legacy}, cpus: 1, memory: 64Mi, boot: {firmware: bios}}
+                spec: {guest: {profile: legacy}, cpus: 1, memory: 64Mi, boot: {firmware: bios}, disks: [{name: root, size: 1Gi}]}
                 """;
         String windows = """
                 apiVersion: celadon.dev/v1alpha1
                 kind: Partition
                 metadata: {name: win}
-                spec: {guest: {profile: windows}, cpus: 1, memory: 1Gi, boot: {firmware: uefi}, integration: {timeSync: false}}
+                spec: {guest: {profile: windows}, cpus: 1, memory: 1Gi, boot: {firmware: uefi}, disks: [{name: c, size: 64Gi}],
+                  integration: {timeSync: false}}
                 """;
 
         SpecSet set = SpecLoader.parse(Map.of("old.yaml", legacy, "win.yaml", windows), SpecRules.DEFAULT);
@@ -72,6 +73,45 @@ class SpecLoaderTest {
         assertThat(set.errors()).isEmpty();
         assertThat(set.partitions()).extracting(p -> p.vm().integration())
                 .containsExactly(IntegrationServices.NONE, new IntegrationServices(true, true, false));
+    }
+
+    /**
+     * What the hypervisor refuses for its form (VmConfigRules) is a spec error with the line of the field,
+     * not a partition taken down at apply time: each rule from both sides.
+     */
+    @Test
+    void theHypervisorsRulesOfFormAreSpecErrorsAtTheirLines() {
+        String name31 = "d".repeat(31) + "x";
+        String name33 = "d".repeat(33);
+        String spec = """
+                apiVersion: celadon.dev/v1alpha1
+                kind: Partition
+                metadata: {name: %s}
+                spec:
+                  guest: {profile: %s}
+                  cpus: %d
+                  memory: 64Mi
+                  boot: {firmware: bios}
+                  disks:
+                %s""";
+        java.util.function.Function<String, String> disks = d -> d.indent(4);
+        SpecSet fits = SpecLoader.parse(Map.of(
+                "a.yaml", spec.formatted("a", "legacy", 255, disks.apply("- {name: %s, size: 1Gi}".formatted(name31))),
+                "b.yaml", spec.formatted("b", "legacy", 1, disks.apply("- {name: a, size: 1Gi}\n- {name: b, size: 1Gi}\n"
+                        + "- {name: c, size: 1Gi}\n- {name: d, size: 1Gi}")),
+                "c.yaml", spec.formatted("c", "enlightened", 256, disks.apply("- {name: a, size: 1Gi}"))), SpecRules.DEFAULT);
+        assertThat(fits.errors()).isEmpty();
+
+        SpecSet refused = SpecLoader.parse(Map.of(
+                "a.yaml", spec.formatted("a", "legacy", 256, disks.apply("- {name: %s, size: 1Gi}".formatted(name33))),
+                "b.yaml", spec.formatted("b", "legacy", 1, disks.apply("- {name: a, size: 1Gi}\n- {name: b, size: 1Gi}\n"
+                        + "- {name: c, size: 1Gi}\n- {name: d, size: 1Gi}\n- {name: e, size: 1Gi}"))), SpecRules.DEFAULT);
+        assertThat(refused.partitions()).isEmpty();
+        assertThat(refused.errors()).extracting(SpecError::toString).containsExactlyInAnyOrder(
+                "a.yaml:6:9: spec.cpus: 256 CPUs is more than the legacy profile's machine (pc) takes: 255",
+                "a.yaml:10:14: spec.disks[0].name: invalid disk name \"" + name33 + "\": use a DNS-1123 label of at most 32"
+                        + " lower-case letters, digits and '-' (it names a QEMU device and a file)",
+                "b.yaml:14:7: spec.disks[4]: the legacy profile's machine has 4 IDE slots; 5 disks asked for");
     }
 
     @Test
