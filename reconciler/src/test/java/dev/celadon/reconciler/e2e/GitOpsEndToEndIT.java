@@ -46,6 +46,9 @@ class GitOpsEndToEndIT {
     private GitDaemon daemon;
     private ReconcilerProcess reconciler;
     private StatusClient status;
+    /** A second images dir, the test's to fill: files that appear later, links that lead out. */
+    private Path extraImages;
+    private Path tinyKernel;
 
     @BeforeAll
     void startEverything() throws IOException {
@@ -56,12 +59,14 @@ class GitOpsEndToEndIT {
         repo.commitAndPush("start empty");
         daemon = GitDaemon.start(root.resolve("git"));
         Path images = Path.of(System.getProperty("celadon-test.images", "../image-builder/target/images"));
+        tinyKernel = images.resolve("tiny/vmlinuz").toAbsolutePath();
+        extraImages = Files.createDirectories(root.resolve("extra-images"));
         assertThat(images.resolve("tiny/vmlinuz")).as("the tiny guest; run `make guest`").exists();
         reconciler = ReconcilerProcess.start(Map.of(
                 "CELADON_GIT_URL", daemon.url(repo),
                 "CELADON_GIT_POLL_INTERVAL", "1s",
                 "CELADON_STATE_DIR", stateDir.toString(),
-                "CELADON_IMAGES_DIRS", images.toAbsolutePath().toString(),
+                "CELADON_IMAGES_DIRS", images.toAbsolutePath() + "," + extraImages,
                 "CELADON_HYPERVISOR_ACCEL", "tcg",
                 "CELADON_APPLIANCE_NAME", "e2e"), root.resolve("reconciler.log"));
         status = new StatusClient(() -> reconciler.url(""));
@@ -336,6 +341,67 @@ class GitOpsEndToEndIT {
                 .untilAsserted(() -> assertThat(status.partition("f1")).isEmpty());
     }
 
+    /**
+     * Make before break on real QEMU: a commit whose restart cannot run on this host (a kernel not copied
+     * yet, a link out of the images dirs) leaves the running worker alone, and says where in Git; a kernel
+     * that appears later is picked up without a new commit.
+     */
+    @Test
+    @Order(12)
+    void aRestartThatCannotRunLeavesTheWorkerRunningUntilItCan() throws IOException {
+        long pid = status.pid("web");
+        commit("web.yaml", partition("web", "").replace("cpus: 1", "cpus: 2").replace("kernel: tiny/vmlinuz",
+                "kernel: next/vmlinuz"), "web: a kernel not on the appliance yet");
+        await("web refused, still running").atMost(CONVERGE).pollInterval(Duration.ofMillis(500)).untilAsserted(() ->
+                assertThat(status.condition("web", "ReconcileFailed")).hasValueSatisfying(c -> {
+                    assertThat(c.path("reason").asText()).isEqualTo("HostFileMissing");
+                    assertThat(c.path("message").asText()).startsWith("web.yaml:1:1: spec.boot.kernel: next/vmlinuz not found");
+                }));
+        assertThat(status.pid("web")).isEqualTo(pid);
+        assertThat(status.phase("web")).isEqualTo("Running");
+
+        Files.createSymbolicLink(Files.createDirectories(extraImages.resolve("escape")).resolve("vmlinuz"),
+                Path.of("/etc/hostname"));
+        commit("web.yaml", partition("web", "").replace("cpus: 1", "cpus: 2").replace("kernel: tiny/vmlinuz",
+                "kernel: escape/vmlinuz"), "web: a kernel that leads out of the images dirs");
+        await("web refused again").atMost(CONVERGE).pollInterval(Duration.ofMillis(500)).untilAsserted(() ->
+                assertThat(status.condition("web", "ReconcileFailed")).hasValueSatisfying(c -> {
+                    assertThat(c.path("reason").asText()).isEqualTo("InvalidVmConfig");
+                    assertThat(c.path("message").asText()).startsWith("web.yaml:1:1: spec.boot.kernel:")
+                            .contains("outside the images dirs");
+                }));
+        assertThat(status.pid("web")).isEqualTo(pid);
+
+        commit("web.yaml", partition("web", "").replace("cpus: 1", "cpus: 2").replace("kernel: tiny/vmlinuz",
+                "kernel: next/vmlinuz"), "web: the new kernel again");
+        await("the new kernel waited for").atMost(CONVERGE).pollInterval(Duration.ofMillis(500)).untilAsserted(() ->
+                assertThat(status.condition("web", "ReconcileFailed")).hasValueSatisfying(c ->
+                        assertThat(c.path("reason").asText()).isEqualTo("HostFileMissing")));
+        Files.copy(tinyKernel, Files.createDirectories(extraImages.resolve("next")).resolve("vmlinuz"));
+        await("web restarted on the kernel that appeared").atMost(CONVERGE).pollInterval(Duration.ofMillis(500))
+                .untilAsserted(() -> {
+                    assertThat(status.pid("web")).isNotEqualTo(pid);
+                    assertThat(status.phase("web")).isEqualTo("Running");
+                    assertThat(status.condition("web", "ReconcileFailed")).isEmpty();
+                });
+    }
+
+    /** A commit the hypervisor could never run is a FILE:LINE error like any spec error: nothing is stopped. */
+    @Test
+    @Order(13)
+    void aDiskNameTheHypervisorCannotTakeIsASpecErrorAndChangesNothing() {
+        long pid = status.pid("web");
+        String revision = status.status().path("source").path("revision").asText();
+        commit("web.yaml", partition("web", """
+                disks:
+                  - name: %s
+                    size: 64Mi""".formatted("d".repeat(40))), "web: a disk name of 40 characters");
+        await("the revision rejected").atMost(CONVERGE).pollInterval(Duration.ofMillis(500)).untilAsserted(() ->
+                assertThat(status.status().path("errors").toString()).contains("spec.disks[0].name").contains("web.yaml"));
+        assertThat(status.status().path("source").path("revision").asText()).isEqualTo(revision);
+        assertThat(status.pid("web")).isEqualTo(pid);
+    }
+
     private List<Long> workersOf(String partition) {
         String marker = "/workers/" + partition + "/qemu.pid";
         return workersUnder(stateDir).filter(p -> p.info().commandLine().orElse("").contains(marker))
@@ -343,7 +409,7 @@ class GitOpsEndToEndIT {
     }
 
     @Test
-    @Order(12)
+    @Order(14)
     void protectedPartitionRemovalIsRefused() {
         commit("web.yaml", partition("web", "protected: true").replace("memory: 128Mi", "memory: 192Mi")
                 .replace("cpus: 1", "cpus: 2"), "web: protect");
@@ -361,7 +427,7 @@ class GitOpsEndToEndIT {
     }
 
     @Test
-    @Order(13)
+    @Order(15)
     void aBiggerDiskGrowsLiveAndASmallerOneIsRefused() throws Exception {
         commit("web.yaml", webWithScratch("64Mi"), "web: unprotect, add a scratch disk");
         await("web has its disk").atMost(CONVERGE).pollInterval(Duration.ofMillis(500)).untilAsserted(() -> {
@@ -398,7 +464,7 @@ class GitOpsEndToEndIT {
 
 
     @Test
-    @Order(14)
+    @Order(16)
     void removedFileIsDeletedWithDisksRetained() throws IOException {
         long pid = status.pid("web");
         repo.delete("partitions.d/web.yaml");
@@ -413,7 +479,7 @@ class GitOpsEndToEndIT {
     }
 
     @Test
-    @Order(15)
+    @Order(17)
     void oversizedPartitionStaysPendingWithAReason() {
         commit("huge.yaml", partition("huge", "").replace("memory: 128Mi", "memory: 1Ti")
                 .replace("maxMemory: 256Mi", "maxMemory: 1Ti"), "a partition that cannot fit");
