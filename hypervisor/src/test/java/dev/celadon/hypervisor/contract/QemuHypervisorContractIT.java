@@ -11,6 +11,7 @@ import dev.celadon.hypervisor.VmConfig;
 import dev.celadon.hypervisor.qemu.AccelChoice;
 import dev.celadon.hypervisor.qemu.QemuHypervisor;
 import dev.celadon.hypervisor.qemu.QemuSettings;
+import dev.celadon.hypervisor.qemu.TinyGuest;
 import dev.celadon.hypervisor.qemu.WorkerLeakCheck;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -34,10 +35,7 @@ class QemuHypervisorContractIT extends HypervisorContract {
 
     @BeforeAll
     static void tinyGuestIsBuilt() {
-        images = Path.of(System.getProperty("celadon-test.images", "../image-builder/target/images")).toAbsolutePath().normalize();
-        for (String file : List.of("tiny/vmlinuz", "tiny/initrd.img", "tiny/base.qcow2")) {
-            assertThat(images.resolve(file)).as("the tiny guest is missing in %s: run `make guest`", images).isRegularFile();
-        }
+        images = TinyGuest.images();
     }
 
     /** Nothing passed through; an agent timeout short enough not to drag out stops of guests still booting. */

@@ -43,10 +43,7 @@ class BackingChainIT {
 
     @BeforeAll
     static void tinyGuestIsBuilt() {
-        images = Path.of(System.getProperty("celadon-test.images", "../image-builder/target/images")).toAbsolutePath().normalize();
-        for (String file : List.of("tiny/vmlinuz", "tiny/initrd.img", "tiny/base.qcow2")) {
-            assertThat(images.resolve(file)).as("the tiny guest is missing in %s: run `make guest`", images).isRegularFile();
-        }
+        images = TinyGuest.images();
     }
 
     @BeforeEach

@@ -40,8 +40,7 @@ class WorkerRecoveryIT {
 
     @BeforeAll
     static void tinyGuestIsBuilt() {
-        images = Path.of(System.getProperty("celadon-test.images", "../image-builder/target/images")).toAbsolutePath().normalize();
-        assertThat(images.resolve("tiny/vmlinuz")).as("the tiny guest is missing in %s: run `make guest`", images).isRegularFile();
+        images = TinyGuest.images();
     }
 
     private QemuSettings settings(Path stateDir) {
