@@ -68,6 +68,9 @@ final class CloneDir {
             }
             if (problem == null) {
                 removeStaleLocks();
+                // A fresh clone a killed or failed run left half-built; one an older version built may even
+                // hold credentials in its config.
+                deleteRecursively(sibling(".new"));
                 return Optional.of(repo);
             }
             LOG.infof("Not reusing %s: %s; cloning afresh", dir, problem);

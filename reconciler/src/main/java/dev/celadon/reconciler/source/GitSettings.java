@@ -15,7 +15,8 @@ import org.eclipse.jgit.transport.URIish;
  * fails at startup and never on the first poll. {@link #toString()} never shows credentials.
  *
  * @param url            {@code file://}, a local path, {@code git://}, {@code http(s)://} or {@code ssh://};
- *                       userinfo in an http(s) URL is sent as basic credentials
+ *                       userinfo in an http(s) URL is sent as basic credentials, and kept out of JGit's URL,
+ *                       the clone and everything shown ({@link GitUrl} says where it ends)
  * @param branch         the branch to follow; blank means {@code main}
  * @param ref            a tag or a full commit SHA; wins over {@code branch}
  * @param path           the spec folder inside the repository; blank means {@code partitions.d},
@@ -49,14 +50,15 @@ public record GitSettings(String url, String branch, Optional<String> ref, Strin
         knownHostsFile = Objects.requireNonNullElse(knownHostsFile, Optional.empty());
         tokenFile = Objects.requireNonNullElse(tokenFile, Optional.empty());
 
-        URIish parsed = parse(url);
+        GitUrl split = GitUrl.parse(url);
+        URIish parsed = parse(split);
         if (!Repository.isValidRefName("refs/heads/" + branch)) {
             throw new IllegalArgumentException("celadon.git.branch is not a valid branch name: " + branch);
         }
         ref.ifPresent(GitSettings::checkRef);
-        Protocol protocol = protocolOf(parsed, url);
+        Protocol protocol = protocolOf(parsed);
         if (protocol == Protocol.SSH) {
-            if (parsed.getPass() != null) {
+            if (split.password().isPresent()) {
                 throw new IllegalArgumentException("a password in an ssh URL is not supported, use "
                         + "celadon.git.ssh-key-file: " + Redaction.redactUrl(url));
             }
@@ -114,7 +116,7 @@ public record GitSettings(String url, String branch, Optional<String> ref, Strin
     }
 
     Protocol protocol() {
-        return protocolOf(parse(url), url);
+        return protocolOf(parse(GitUrl.parse(url)));
     }
 
     /** True if {@link #ref()} names a commit rather than a tag. */
@@ -130,16 +132,19 @@ public record GitSettings(String url, String branch, Optional<String> ref, Strin
                 + ", tokenFile=" + tokenFile.map(Path::toString).orElse("") + "]";
     }
 
-    static URIish parse(String url) {
+    /**
+     * The URL without its userinfo, as JGit reads it. JGit never sees the userinfo: its parser misreads
+     * some passwords (a {@code /} in one makes the rest a path), and its messages quote the URL.
+     */
+    static URIish parse(GitUrl url) {
         try {
-            return new URIish(url);
+            return new URIish(url.withoutUserinfo());
         } catch (URISyntaxException e) {
-            // The exception's own message repeats the input, which may hold credentials.
-            throw new IllegalArgumentException("celadon.git.url is not a git URL: " + Redaction.redactUrl(url));
+            throw new IllegalArgumentException("celadon.git.url is not a git URL: " + url.withoutUserinfo());
         }
     }
 
-    private static Protocol protocolOf(URIish uri, String url) {
+    private static Protocol protocolOf(URIish uri) {
         String scheme = uri.getScheme();
         if (scheme == null) {
             // scp-like "user@host:repo" has a host; a plain local path has none.
@@ -151,7 +156,7 @@ public record GitSettings(String url, String branch, Optional<String> ref, Strin
             case "http", "https" -> Protocol.HTTP;
             case "ssh", "ssh+git", "git+ssh" -> Protocol.SSH;
             default -> throw new IllegalArgumentException("celadon.git.url has an unsupported scheme "
-                    + scheme + ": " + Redaction.redactUrl(url));
+                    + scheme + ": " + uri);
         };
     }
 

@@ -63,7 +63,7 @@ public final class GitSource {
         this.settings = settings;
         Path absolute = cloneDir.toAbsolutePath().normalize();
         this.remote = new RemoteAccess(settings, absolute.resolveSibling(absolute.getFileName() + ".no-ssh-home"));
-        this.cloneDir = new CloneDir(absolute, remote.transportUrl());
+        this.cloneDir = new CloneDir(absolute, settings.redactedUrl());
         this.clock = clock;
     }
 
@@ -291,8 +291,9 @@ public final class GitSource {
         }
     }
 
+    /** {@code problem} quotes JGit's messages, which may quote the remote: scrubbed as theirs are. */
     private CorruptCloneException corrupt(String problem, Throwable cause) {
-        return new CorruptCloneException(settings.redactedUrl(), cloneDir.path(), problem, cause);
+        return new CorruptCloneException(settings.redactedUrl(), cloneDir.path(), remote.scrub(problem), cause);
     }
 
     /** After a local failure the next sync starts from a fresh clone (built beside this one). */

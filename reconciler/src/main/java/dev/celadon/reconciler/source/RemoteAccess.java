@@ -28,8 +28,9 @@ import com.jcraft.jsch.JSchException;
  * Opens transports to the remote with the configured credentials, and turns their failures into
  * {@link SourceException}s whose text is free of credentials.
  *
- * <p>Secrets never reach JGit's URL: userinfo is stripped from http(s) URLs and sent as an
- * {@code Authorization} header instead, so JGit's own messages cannot echo it.
+ * <p>Secrets never reach JGit's URL: userinfo is taken out of every URL ({@link GitUrl}) and an http(s)
+ * one's is sent as an {@code Authorization} header instead, as a token file's is, so JGit's own messages
+ * cannot echo it and the clone's config never holds it.
  */
 final class RemoteAccess {
 
@@ -38,31 +39,31 @@ final class RemoteAccess {
 
     private final GitSettings settings;
     private final URIish uri;
+    /** {@code user:password} from an http(s) URL's userinfo, decoded; null without one. */
     private final String urlCredentials;
+    private final List<String> urlSecrets;
     private final KeyFileSessionFactory ssh;
-    /** What was sent last, to scrub from third-party messages. */
+    /** The URL's secrets and what was sent last, to scrub from third-party messages. */
     private final List<String> secrets = new ArrayList<>();
 
     RemoteAccess(GitSettings settings, Path absentSshHome) {
         this.settings = settings;
-        URIish parsed = GitSettings.parse(settings.url());
+        GitUrl url = GitUrl.parse(settings.url());
         GitSettings.Protocol protocol = settings.protocol();
-        if (protocol == GitSettings.Protocol.HTTP && parsed.getUser() != null) {
-            urlCredentials = parsed.getUser() + ":" + (parsed.getPass() == null ? "" : parsed.getPass());
-        } else {
-            urlCredentials = null;
-        }
-        // ssh keeps its user name: it is the login, not a secret (a password was refused by GitSettings).
-        this.uri = protocol == GitSettings.Protocol.SSH ? parsed.setPass(null) : parsed.setUser(null).setPass(null);
+        urlCredentials = protocol == GitSettings.Protocol.HTTP
+                ? url.user().map(user -> user + ":" + url.password().orElse("")).orElse(null)
+                : null;
+        urlSecrets = url.secretForms();
+        secrets.addAll(urlSecrets);
+        // ssh keeps its user name for the login: not a secret (GitSettings refused a password), but still
+        // userinfo, so only the transport has it, not the clone's config.
+        URIish withoutUserinfo = GitSettings.parse(url);
+        this.uri = protocol == GitSettings.Protocol.SSH ? withoutUserinfo.setUser(url.user().orElse(null))
+                : withoutUserinfo;
         this.ssh = protocol == GitSettings.Protocol.SSH
                 ? new KeyFileSessionFactory(settings.sshKeyFile().orElseThrow(),
                         settings.knownHostsFile().orElseThrow(), absentSshHome)
                 : null;
-    }
-
-    /** The URL JGit is given and the clone records as {@code origin}: never holds a password or token. */
-    String transportUrl() {
-        return uri.toString();
     }
 
     /** A transport ready to fetch; the caller closes it. */
@@ -158,7 +159,8 @@ final class RemoteAccess {
         return scrub(message);
     }
 
-    private String scrub(String text) {
+    /** Text of JGit, JSch or the server, made fit to show. */
+    String scrub(String text) {
         return Redaction.scrub(text, secrets);
     }
 
@@ -183,6 +185,7 @@ final class RemoteAccess {
             return null;
         }
         secrets.clear();
+        secrets.addAll(urlSecrets);
         secrets.add(credentials);
         int colon = credentials.indexOf(':');
         if (colon >= 0) {

@@ -4,7 +4,8 @@
  * <p>{@link dev.celadon.reconciler.source.GitSource#sync()} follows this protocol:
  * <ol>
  * <li>Open the clone folder an earlier run left, if it is a readable repository whose {@code origin} is
- * the configured URL (and, for a pinned commit, not shallow); remove lock files a killed run left.
+ * the configured URL without its userinfo (and, for a pinned commit, not shallow); remove lock files and a
+ * half-built fresh clone a killed run left.
  * Otherwise everything below runs in a fresh repository in {@code <clone>.new}, which replaces the clone
  * only once step 6 succeeded.</li>
  * <li>Ask the remote where the branch ({@code refs/heads/B}) or tag ({@code refs/tags/T}) points: one
@@ -24,7 +25,9 @@
  *
  * <p>Failures before step 6 leave the previous checkout untouched. A failure of the clone itself
  * ({@link dev.celadon.reconciler.source.CorruptCloneException}) makes the next sync start at step 1 with a
- * fresh clone. Credentials are read from their files at every connection and never reach JGit's URLs,
- * the clone's config, messages or logs; see {@link dev.celadon.reconciler.source.Redaction}.
+ * fresh clone. Credentials are read from their files at every connection and, like a URL's userinfo,
+ * never reach JGit's URLs, the clone's config, messages or logs; see
+ * {@link dev.celadon.reconciler.source.GitUrl} for where userinfo ends and
+ * {@link dev.celadon.reconciler.source.Redaction}.
  */
 package dev.celadon.reconciler.source;

@@ -20,6 +20,6 @@ public record SourceStatus(String url, String branch, String revision, Instant l
     /** Credentials in {@code url} or quoted in {@code lastError} never reach a status reader. */
     public SourceStatus {
         url = Redaction.redactUrl(url);
-        lastError = Redaction.redactUrl(lastError);
+        lastError = Redaction.redactText(lastError);
     }
 }

@@ -7,6 +7,8 @@ import java.nio.file.Path;
 import java.util.Optional;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class GitSettingsTest {
 
@@ -86,6 +88,33 @@ class GitSettingsTest {
                 Optional.of(Path.of("/k")), Optional.of(Path.of("/kh")), Optional.empty()))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageNotContaining("hunter2");
+    }
+
+    @Test
+    void scpLikePasswordIsRefusedWithoutShowingIt() {
+        assertThatThrownBy(() -> GitSettings.ofSsh("git:pa/ss@host:org/r.git", Path.of("/k"), Path.of("/kh")))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("host:org/r.git")
+                .hasMessageNotContaining("pa/ss");
+    }
+
+    /** JGit's own parser reads the part after a '/' in a password as a path; the protocol is still http. */
+    @ParameterizedTest
+    @ValueSource(strings = {"Se#cr?et", "pa/ss", "p@ss:w0rd", "%41bc", "a b", "ünï", ""})
+    void trickyPasswordsAreCredentialsNeverShown(String password) {
+        GitSettings settings = GitSettings.of("http://carol:" + password + "@git.example:8443/org/r.git");
+
+        assertThat(settings.protocol()).isEqualTo(GitSettings.Protocol.HTTP);
+        assertThat(settings.redactedUrl()).isEqualTo("http://git.example:8443/org/r.git");
+        assertThat(settings.toString()).contains("url=http://git.example:8443/org/r.git,").doesNotContain("carol");
+    }
+
+    @Test
+    void anUnsupportedSchemeIsShownWithoutATrickyPassword() {
+        assertThatThrownBy(() -> GitSettings.of("ftp://carol:pa/ss#x@host/r.git"))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("ftp://host/r.git")
+                .hasMessageNotContaining("pa/ss");
     }
 
     @Test

@@ -14,6 +14,8 @@ import java.util.Optional;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 import dev.celadon.reconciler.testing.GitHttpServer;
 import dev.celadon.reconciler.testing.TestRepo;
@@ -99,6 +101,34 @@ class GitSourceHttpIT {
             assertThatThrownBy(new GitSource(wrong, state.resolve("c"))::sync)
                     .isInstanceOfSatisfying(AuthenticationFailedException.class,
                             e -> assertThat(everythingPrinted(e)).doesNotContain(TOKEN));
+        }
+    }
+
+    /**
+     * Unencoded, as pasted: each password is sent as it is meant (escapes decoded) and never reaches the
+     * clone, a message or a stack trace. The last password is wrong, so that an error quotes the URL.
+     */
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', quoteCharacter = '"', value = {
+            "Se#cr?et | Se#cr?et", "pa/ss | pa/ss", "p@ss:w0rd | p@ss:w0rd", "%41bc | Abc", "a b | a b",
+            "ünï | ünï", "\"\" | \"\"", "#?/@:%25 | #?/@:%"})
+    void trickyPasswordsInTheUrlAreSentAndNeverKept(String written, String meant) throws Exception {
+        String basic = "Basic " + Base64.getEncoder().encodeToString(("carol:" + meant).getBytes(StandardCharsets.UTF_8));
+        try (GitHttpServer server = GitHttpServer.start(served, Optional.of(basic))) {
+            String withUserinfo = server.url(repo).replace("http://", "http://carol:" + written + "@");
+            GitSettings settings = GitSettings.of(withUserinfo);
+
+            assertThat(new GitSource(settings, state.resolve("a")).sync().revision()).isEqualTo(sha);
+            assertThat(Files.readString(state.resolve("a/.git/config")))
+                    .contains("url = " + server.url(repo) + "\n").doesNotContain("carol");
+
+            GitSettings wrong = GitSettings.of(withUserinfo.replace("carol:", "carol:x/"));
+            assertThatThrownBy(new GitSource(wrong, state.resolve("b"))::sync)
+                    .isInstanceOfSatisfying(AuthenticationFailedException.class, e -> {
+                        assertThat(e.getMessage()).contains(server.url(repo), "refused the credentials");
+                        assertThat(everythingPrinted(e)).doesNotContain("carol");
+                    });
+            assertThat(Files.readString(state.resolve("b.new/.git/config"))).doesNotContain("carol");
         }
     }
 

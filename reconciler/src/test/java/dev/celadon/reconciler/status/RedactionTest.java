@@ -1,6 +1,8 @@
 package dev.celadon.reconciler.status;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -14,5 +16,17 @@ class RedactionTest {
 
         assertThat(source.url()).isEqualTo("https://git.example/r.git");
         assertThat(source.lastError()).isEqualTo("https://git.example/r.git: not authorized");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"Se#cr?et", "pa/ss", "p@ss:w0rd", "%41bc", "ünï", "#?/@:%"})
+    void norWithPasswordsThatEndAUriEarly(String password) {
+        String url = "http://carol:" + password + "@git.example/r.git";
+        SourceStatus source = new SourceStatus(url, "main", null, null,
+                "cannot fetch from " + url + ": URI not supported: " + url.replace("//", "///"), true);
+
+        assertThat(source.url()).isEqualTo("http://git.example/r.git");
+        assertThat(source.lastError()).isEqualTo("cannot fetch from http://git.example/r.git: URI not supported: "
+                + "http://git.example/r.git");
     }
 }
