@@ -40,7 +40,7 @@ class QemuHypervisorContractIT extends HypervisorContract {
 
     /** Nothing passed through; an agent timeout short enough not to drag out stops of guests still booting. */
     private QemuSettings settings() {
-        return new QemuSettings(leaks.stateDir().resolve("state"), List.of(images), List.of(), "qemu-system-x86_64",
+        return new QemuSettings(leaks.stateDir().resolve("state"), List.of(images, notKernels()), List.of(), "qemu-system-x86_64",
                 "qemu-img", AccelChoice.AUTO, Path.of("/usr/share/OVMF/OVMF_CODE_4M.fd"),
                 Path.of("/usr/share/OVMF/OVMF_VARS_4M.fd"), Duration.ofSeconds(60), Duration.ofSeconds(10),
                 Duration.ofSeconds(2));
@@ -77,10 +77,25 @@ class QemuHypervisorContractIT extends HypervisorContract {
         process.onExit().get(30, TimeUnit.SECONDS);
     }
 
-    /** QEMU refuses 1000 CPUs on its own, after launch: "Invalid SMP CPUs 1000". */
+    /** A second images dir, holding a file too short to be a kernel. */
+    private Path notKernels() {
+        try {
+            Path dir = java.nio.file.Files.createDirectories(leaks.stateDir().resolve("not-kernels"));
+            java.nio.file.Files.writeString(dir.resolve("short"), "not a kernel\n");
+            return dir;
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * A file of the images dirs that is no kernel: every check before the launch passes, and QEMU itself
+     * refuses it after launch ("invalid kernel header").
+     */
     @Override
     protected VmConfig failingLaunch(Hypervisor hypervisor, VmConfig c) {
-        return new VmConfig(c.name(), c.profile(), 1000, c.memoryBytes(), c.maxMemoryBytes(), c.boot(), c.disks(),
+        return new VmConfig(c.name(), c.profile(), c.cpus(), c.memoryBytes(), c.maxMemoryBytes(),
+                new dev.celadon.hypervisor.BootConfig.Kernel("short", java.util.Optional.empty(), ""), c.disks(),
                 c.networks(), c.devices(), c.integration(), c.shutdownGracePeriod());
     }
 }

@@ -349,12 +349,17 @@ class QemuHypervisorIT {
             assertInvalid(hypervisor, withDevice(good, new PciAddress("0000:ff:1f.7")), "devices[0].pci", "no PCI device");
             assertInvalid(hypervisor, withDevice(good, new PciAddress("0000:00:01.0")), "devices[0].pci", "not listed");
 
+            // More CPUs than the machine takes is a rule of form, refused before QEMU runs...
             VmConfig tooManyCpus = new VmConfig(good.name(), good.profile(), 1000, good.memoryBytes(), good.maxMemoryBytes(),
                     good.boot(), good.disks(), good.networks(), good.devices(), good.integration(), good.shutdownGracePeriod());
-            assertThatThrownBy(() -> hypervisor.start(tooManyCpus)).isInstanceOfSatisfying(WorkerLaunchException.class, e -> {
-                assertThat(e.qemuOutput()).contains("Invalid SMP CPUs 1000");
-                assertThat(e).hasMessageContaining("exited with code 1");
-            });
+            assertInvalid(hypervisor, tooManyCpus, "cpus", "more than the machine (q35) takes: 288");
+            // ...what only QEMU finds wrong is its own words in a launch failure.
+            Files.writeString(extraImages.resolve("not-a-kernel"), "not a kernel\n");
+            assertThatThrownBy(() -> hypervisor.start(withBoot(good, "not-a-kernel")))
+                    .isInstanceOfSatisfying(WorkerLaunchException.class, e -> {
+                        assertThat(e.qemuOutput()).contains("invalid kernel header");
+                        assertThat(e).hasMessageContaining("exited with code 1");
+                    });
             assertThat(hypervisor.observe()).as("a failed launch leaves no record").isEmpty();
         }
         try (QemuHypervisor noQemu = new QemuHypervisor(settings.withQemuBinary("/nonexistent/qemu-system-x86_64"))) {
