@@ -1,8 +1,11 @@
 package dev.celadon.reconciler;
 
 import dev.celadon.reconciler.cli.CommandLine;
+import dev.celadon.reconciler.config.StartupFailure;
+import io.quarkus.runtime.ApplicationLifecycleManager;
 import io.quarkus.runtime.Quarkus;
 import io.quarkus.runtime.annotations.QuarkusMain;
+import org.jboss.logging.Logger;
 
 import java.util.List;
 
@@ -19,11 +22,31 @@ public final class CeladonMain {
     public static void main(String... args) {
         CommandLine commandLine = new CommandLine(System.getenv(), System.getProperties(), System.out, System.err);
         switch (commandLine.execute(List.of(args))) {
-            case CommandLine.RunReconciler run -> Quarkus.run(run.arguments().toArray(String[]::new));
+            case CommandLine.RunReconciler run ->
+                    Quarkus.run(null, CeladonMain::exit, run.arguments().toArray(String[]::new));
             case CommandLine.Exit exit -> {
                 System.out.flush();
                 System.exit(exit.status());
             }
         }
+    }
+
+    /**
+     * How the reconciler ends. Given an exit handler, Quarkus leaves a failed start to it instead of
+     * logging a stack trace: a failure the operator can fix (a bad value, a state dir in use) is said in
+     * one line per problem on stderr, and only a failure nobody expected is logged whole.
+     */
+    private static void exit(int status, Throwable failure) {
+        if (failure == null) {
+            ApplicationLifecycleManager.getDefaultExitCodeHandler().accept(status, null);
+            return;
+        }
+        StartupFailure.of(failure).ifPresentOrElse(known -> {
+            known.lines().forEach(line -> System.err.println("celadon: " + line));
+            System.exit(known.exitStatus());
+        }, () -> {
+            Logger.getLogger(CeladonMain.class).error("the reconciler failed to start", failure);
+            System.exit(1);
+        });
     }
 }

@@ -1,5 +1,7 @@
 package dev.celadon.reconciler.cli;
 
+import dev.celadon.reconciler.config.ConfigKeys;
+import dev.celadon.reconciler.config.StartupFailure;
 import dev.celadon.reconciler.spec.SpecError;
 import dev.celadon.reconciler.spec.SpecLoader;
 import dev.celadon.reconciler.spec.SpecRules;
@@ -29,7 +31,8 @@ public final class CommandLine {
     static final String PASSTHROUGH_ENV = "CELADON_PASSTHROUGH_ALLOWED";
 
     static final String USAGE = """
-            usage: java -jar quarkus-run.jar [run]        run the reconciler
+            usage: java -jar quarkus-run.jar [run]        run the reconciler; exit 2 on a configuration error
+                                                           (one KEY=VALUE: problem line per bad key on stderr)
                    java -jar quarkus-run.jar validate DIR  check the partition specs under DIR and exit:
                                                            0 valid, 1 invalid (one FILE:LINE:COLUMN line
                                                            per error on stderr), 2 usage error
@@ -65,7 +68,7 @@ public final class CommandLine {
 
     public Outcome execute(List<String> args) {
         if (args.isEmpty() || args.equals(List.of("run"))) {
-            return new RunReconciler(List.of());
+            return run();
         }
         return switch (args.getFirst()) {
             case "validate" -> args.size() == 2 ? new Exit(validate(args.get(1))) : usageError("validate takes one folder");
@@ -76,6 +79,16 @@ public final class CommandLine {
             case "run" -> usageError("run takes no arguments");
             default -> usageError("unknown command \"" + args.getFirst() + "\"");
         };
+    }
+
+    /** The reconciler, unless a {@code CELADON_*} variable names no key: SmallRye alone would ignore it. */
+    private Outcome run() {
+        List<String> unknown = ConfigKeys.unknownVariables(environment);
+        if (!unknown.isEmpty()) {
+            unknown.forEach(line -> err.println("celadon: " + line));
+            return new Exit(StartupFailure.EXIT_CONFIG);
+        }
+        return new RunReconciler(List.of());
     }
 
     private int validate(String folder) {

@@ -1,6 +1,8 @@
 package dev.celadon.reconciler.config;
 
+import dev.celadon.hypervisor.qemu.AccelChoice;
 import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithConverter;
 import io.smallrye.config.WithDefault;
 
 import java.nio.file.Path;
@@ -9,7 +11,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
-/** Every {@code celadon.*} key of DESIGN.md §4. Credentials are paths to files, never values. */
+/**
+ * Every {@code celadon.*} key of DESIGN.md §4. Credentials are paths to files, never values. Values that
+ * can be mistyped have a {@link Converters converter}, so a bad one stops the start before anything acts.
+ */
 @ConfigMapping(prefix = "celadon")
 public interface CeladonConfig {
 
@@ -42,6 +47,7 @@ public interface CeladonConfig {
         String path();
 
         @WithDefault("5s")
+        @WithConverter(Converters.PositiveDuration.class)
         Duration pollInterval();
 
         Optional<Path> sshKeyFile();
@@ -73,18 +79,20 @@ public interface CeladonConfig {
         @WithDefault("qemu-system-x86_64")
         String qemuBinary();
 
-        /** auto | kvm | tcg. */
         @WithDefault("auto")
-        String accel();
+        @WithConverter(Converters.Accel.class)
+        AccelChoice accel();
 
         /** Memory kept for the parent partition; a quantity like 512Mi. */
         @WithDefault("512Mi")
+        @WithConverter(Converters.Size.class)
         String reservedMemory();
     }
 
     interface Loop {
         /** Off only in tests of the status API, which publish status themselves. */
         @WithDefault("true")
+        @WithConverter(Converters.TrueOrFalse.class)
         boolean enabled();
     }
 }

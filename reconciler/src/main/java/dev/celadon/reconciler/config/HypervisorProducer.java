@@ -1,7 +1,6 @@
 package dev.celadon.reconciler.config;
 
 import dev.celadon.hypervisor.Hypervisor;
-import dev.celadon.hypervisor.qemu.AccelChoice;
 import dev.celadon.hypervisor.qemu.QemuHypervisor;
 import dev.celadon.hypervisor.qemu.QemuSettings;
 import jakarta.enterprise.inject.Disposes;
@@ -18,10 +17,16 @@ public class HypervisorProducer {
     Hypervisor hypervisor(CeladonConfig config) {
         StateDirs dirs = StateDirs.from(config);
         QemuSettings settings = QemuSettings.defaults(dirs.hypervisor(), dirs.images(config))
-                .withAccel(AccelChoice.parse(config.hypervisor().accel()))
+                .withAccel(config.hypervisor().accel())
                 .withQemuBinary(config.hypervisor().qemuBinary())
                 .withPassthroughAllowed(config.passthrough().allowed().orElse(List.of()));
-        return new QemuHypervisor(settings);
+        try {
+            return new QemuHypervisor(settings);
+        } catch (IllegalArgumentException e) {
+            // The settings were checked as they were read; what the hypervisor refuses is the state dir's
+            // length (its sockets' addresses must fit the kernel's limit).
+            throw new ConfigException(StateDirs.KEY, dirs.root(), e.getMessage(), e);
+        }
     }
 
     /** Closing releases connections only: workers outlive the reconciler. */

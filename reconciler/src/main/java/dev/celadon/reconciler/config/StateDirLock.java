@@ -1,13 +1,16 @@
 package dev.celadon.reconciler.config;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 
@@ -27,31 +30,50 @@ public final class StateDirLock implements AutoCloseable {
     }
 
     /**
-     * Takes the lock of {@code dirs}, or fails naming the state dir and the pid that holds it.
+     * Creates the state dir if need be and takes its lock, or fails naming the state dir and the pid that
+     * holds it. The first thing a start does on disk, so an unusable state dir is found here.
      *
-     * @throws IllegalStateException when another reconciler holds it
+     * @throws ConfigException         when the state dir cannot be created, or its lock file not held
+     * @throws StateDirInUseException when another reconciler holds it
      */
     public static StateDirLock acquire(StateDirs dirs) {
         Path file = dirs.lockFile();
         try {
+            Files.createDirectories(dirs.root());
             Files.createDirectories(file.getParent());
+        } catch (IOException e) {
+            throw new ConfigException(StateDirs.KEY, dirs.root(), "cannot be created: " + describe(e, dirs.root()), e);
+        }
+        try {
             FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ,
                     StandardOpenOption.WRITE);
             FileLock lock = tryLock(channel);
             if (lock == null) {
                 String holder = Files.readString(file, StandardCharsets.UTF_8).strip();
                 channel.close();
-                throw new IllegalStateException("the state dir " + dirs.root() + " is in use by another reconciler"
-                        + (holder.isEmpty() ? "" : " (pid " + holder + ")")
-                        + ": two would act on the same partitions; stop it first, or give this one its own celadon.state-dir");
+                throw new StateDirInUseException(dirs.root(), holder);
             }
             // The holder's pid, for the message above and for a human.
             channel.truncate(0);
             channel.write(ByteBuffer.wrap((ProcessHandle.current().pid() + "\n").getBytes(StandardCharsets.UTF_8)), 0);
             return new StateDirLock(channel, lock);
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot lock the state dir " + dirs.root() + " (" + file + ")", e);
+            throw new ConfigException(StateDirs.KEY, dirs.root(), "cannot hold its lock file: " + describe(e, dirs.root()), e);
         }
+    }
+
+    /** What went wrong, in the kernel's words, and on which file unless it is the state dir itself. */
+    private static String describe(IOException e, Path root) {
+        if (!(e instanceof FileSystemException failed)) {
+            return e.getMessage();
+        }
+        String reason = switch (failed) {
+            case FileAlreadyExistsException x -> "it exists and is not a folder";
+            case NoSuchFileException x -> "No such file or directory";
+            case AccessDeniedException x -> "Permission denied";
+            default -> failed.getReason() != null ? failed.getReason() : failed.getMessage();
+        };
+        return root.toString().equals(failed.getFile()) ? reason : failed.getFile() + ": " + reason;
     }
 
     /** Null when another process holds the lock, or (within this JVM) another channel does. */

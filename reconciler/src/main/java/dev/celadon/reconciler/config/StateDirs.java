@@ -6,6 +6,9 @@ import java.util.List;
 /** The folders under {@code celadon.state-dir}, each owned by one part of the reconciler. */
 public record StateDirs(Path root) {
 
+    /** The key that sets the root, for messages about it. */
+    public static final String KEY = "celadon.state-dir";
+
     /** {@code /var/lib/celadon} as root, else {@code ~/.local/state/celadon} (DESIGN.md §4). */
     public static StateDirs from(CeladonConfig config) {
         return new StateDirs(config.stateDir().orElseGet(() -> "root".equals(System.getProperty("user.name"))

@@ -36,6 +36,34 @@ class CommandLineTest {
     }
 
     @Test
+    void everyVariableThatNamesAKeyStartsTheReconciler() {
+        Map<String, String> environment = Map.of("CELADON_GIT_URL", "file:///srv/fleet.git",
+                "CELADON_GIT_POLL_INTERVAL", "1s", "CELADON_APPLIANCE_LABELS_RACK", "r12", "PATH", "/usr/bin");
+
+        assertThat(commandLine(environment, new Properties()).execute(List.of()))
+                .isEqualTo(new CommandLine.RunReconciler(List.of()));
+        assertThat(stderr()).isEmpty();
+    }
+
+    /** SmallRye ignores them: a typo in CELADON_GIT_URL would have started the reconciler on the demo repository. */
+    @Test
+    void aVariableThatNamesNoKeyIsAConfigurationErrorWithoutItsValue() {
+        Map<String, String> environment = Map.of("CELADON_GIT_URLL", "https://user:secret@git.example/fleet.git",
+                "CELADON_TOKEN", "s3cr3t");
+
+        assertThat(commandLine(environment, new Properties()).execute(List.of("run"))).isEqualTo(new CommandLine.Exit(2));
+        assertThat(stdout()).isEmpty();
+        assertThat(stderr().lines()).containsExactly(
+                "celadon: CELADON_GIT_URLL: no such key (an environment variable); did you mean CELADON_GIT_URL?",
+                "celadon: CELADON_TOKEN: no such key (an environment variable); the keys are CELADON_GIT_URL, "
+                        + "CELADON_GIT_BRANCH, CELADON_GIT_REF, CELADON_GIT_PATH, CELADON_GIT_POLL_INTERVAL, "
+                        + "CELADON_GIT_SSH_KEY_FILE, CELADON_GIT_KNOWN_HOSTS_FILE, CELADON_GIT_TOKEN_FILE, CELADON_STATE_DIR, "
+                        + "CELADON_IMAGES_DIRS, CELADON_PASSTHROUGH_ALLOWED, CELADON_APPLIANCE_NAME, "
+                        + "CELADON_APPLIANCE_LABELS_*, CELADON_HYPERVISOR_QEMU_BINARY, CELADON_HYPERVISOR_ACCEL, "
+                        + "CELADON_HYPERVISOR_RESERVED_MEMORY, CELADON_LOOP_ENABLED");
+    }
+
+    @Test
     void validateReportsTheCountOfAValidFolder(@TempDir Path dir) throws IOException {
         Files.writeString(dir.resolve("a.yaml"), VALID.formatted("a") + "---\n" + VALID.formatted("b"));
 

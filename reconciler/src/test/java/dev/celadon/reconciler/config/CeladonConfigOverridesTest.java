@@ -1,5 +1,6 @@
 package dev.celadon.reconciler.config;
 
+import dev.celadon.hypervisor.qemu.AccelChoice;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
@@ -61,7 +62,7 @@ class CeladonConfigOverridesTest {
         assertThat(config.appliance().name()).hasValue("host-a");
         assertThat(config.appliance().labels()).containsExactlyInAnyOrderEntriesOf(Map.of("role", "edge", "rack", "r12"));
         assertThat(config.hypervisor().qemuBinary()).isEqualTo("/usr/local/bin/qemu-system-x86_64");
-        assertThat(config.hypervisor().accel()).isEqualTo("tcg");
+        assertThat(config.hypervisor().accel()).isEqualTo(AccelChoice.TCG);
         assertThat(config.hypervisor().reservedMemory()).isEqualTo("1Gi");
     }
 }

@@ -1,5 +1,6 @@
 package dev.celadon.reconciler.config;
 
+import dev.celadon.hypervisor.qemu.AccelChoice;
 import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;
 import org.junit.jupiter.api.Test;
@@ -32,7 +33,7 @@ class CeladonConfigTest {
         assertThat(config.appliance().name()).isEmpty();
         assertThat(config.appliance().labels()).isEmpty();
         assertThat(config.hypervisor().qemuBinary()).isEqualTo("qemu-system-x86_64");
-        assertThat(config.hypervisor().accel()).isEqualTo("auto");
+        assertThat(config.hypervisor().accel()).isEqualTo(AccelChoice.AUTO);
         assertThat(config.hypervisor().reservedMemory()).isEqualTo("512Mi");
     }
 

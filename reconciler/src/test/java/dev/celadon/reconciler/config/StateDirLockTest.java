@@ -20,9 +20,21 @@ class StateDirLockTest {
         try (StateDirLock held = StateDirLock.acquire(dirs)) {
             String pid = Long.toString(ProcessHandle.current().pid());
             assertThat(Files.readString(dirs.lockFile()).strip()).isEqualTo(pid);
-            assertThatThrownBy(() -> StateDirLock.acquire(dirs)).isInstanceOf(IllegalStateException.class)
+            assertThatThrownBy(() -> StateDirLock.acquire(dirs)).isInstanceOf(StateDirInUseException.class)
                     .hasMessageContaining("the state dir " + dirs.root() + " is in use by another reconciler (pid " + pid + ")");
         }
         StateDirLock.acquire(dirs).close();
+    }
+
+    @Test
+    void aStateDirThatCannotBeCreatedIsAConfigurationError() throws Exception {
+        Files.writeString(dir.resolve("a-file"), "");
+        StateDirs dirs = new StateDirs(dir.resolve("a-file/state"));
+
+        assertThatThrownBy(() -> StateDirLock.acquire(dirs)).isInstanceOf(ConfigException.class)
+                .hasMessage("celadon.state-dir=" + dirs.root() + ": cannot be created: Not a directory");
+        StateDirs aFile = new StateDirs(dir.resolve("a-file"));
+        assertThatThrownBy(() -> StateDirLock.acquire(aFile)).isInstanceOf(ConfigException.class)
+                .hasMessage("celadon.state-dir=" + aFile.root() + ": cannot be created: it exists and is not a folder");
     }
 }

@@ -1,0 +1,76 @@
+package dev.celadon.reconciler.config;
+
+import dev.celadon.hypervisor.qemu.AccelChoice;
+import dev.celadon.reconciler.spec.Quantities;
+import io.quarkus.runtime.configuration.DurationConverter;
+import org.eclipse.microprofile.config.spi.Converter;
+
+import java.time.Duration;
+import java.util.Locale;
+
+/**
+ * The converters of the {@code celadon.*} values whose text can be wrong. Each refuses a bad value with
+ * a message that says what is allowed and nothing else: SmallRye puts the key and value before it, and
+ * the main class prints {@code key=value: message} as one line ({@link StartupFailure}). They run while the
+ * configuration is read, before anything is created, cloned or started.
+ */
+public final class Converters {
+
+    private Converters() {
+    }
+
+    /** {@code auto}, {@code kvm} or {@code tcg}, in any case. */
+    public static final class Accel implements Converter<AccelChoice> {
+        @Override
+        public AccelChoice convert(String value) {
+            try {
+                return AccelChoice.parse(value);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("must be auto, kvm or tcg");
+            }
+        }
+    }
+
+    /** A size as specs write it ({@code 512Mi}); kept as text, checked here so that a bad one stops the start. */
+    public static final class Size implements Converter<String> {
+        @Override
+        public String convert(String value) {
+            try {
+                Quantities.parse(value);
+                return value;
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("must be a size: a whole number with Ki, Mi, Gi or Ti, or plain bytes,"
+                        + " e.g. 512Mi");
+            }
+        }
+    }
+
+    /** A duration as Quarkus reads them ({@code 5s}, {@code 500ms}, {@code 2m}), more than zero. */
+    public static final class PositiveDuration implements Converter<Duration> {
+        @Override
+        public Duration convert(String value) {
+            Duration duration;
+            try {
+                duration = DurationConverter.parseDuration(value);
+            } catch (RuntimeException e) {
+                duration = null;
+            }
+            if (duration == null || duration.isNegative() || duration.isZero()) {
+                throw new IllegalArgumentException("must be a duration of more than zero, e.g. 5s, 500ms or 2m");
+            }
+            return duration;
+        }
+    }
+
+    /** {@code true} or {@code false}: MicroProfile reads any other word as false, and a typo would turn a switch off. */
+    public static final class TrueOrFalse implements Converter<Boolean> {
+        @Override
+        public Boolean convert(String value) {
+            return switch (value.strip().toLowerCase(Locale.ROOT)) {
+                case "true" -> true;
+                case "false" -> false;
+                default -> throw new IllegalArgumentException("must be true or false");
+            };
+        }
+    }
+}
