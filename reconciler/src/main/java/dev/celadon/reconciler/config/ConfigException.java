@@ -13,4 +13,9 @@ public final class ConfigException extends RuntimeException {
     public ConfigException(String key, Object value, String problem, Throwable cause) {
         super(key + "=" + value + ": " + problem, cause);
     }
+
+    /** A refusal whose message already names the key (and shows no value that might be a secret). */
+    public ConfigException(String message, Throwable cause) {
+        super(message, cause);
+    }
 }

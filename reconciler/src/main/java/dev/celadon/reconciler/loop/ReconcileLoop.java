@@ -281,7 +281,7 @@ public final class ReconcileLoop implements AutoCloseable {
         Map<PartitionName, Incident> incidents = hypervisor.incidents().stream()
                 .collect(Collectors.toMap(Incident::partition, i -> i));
         store.publish(statusBuilder.build(src, plan, workersNow, inFlightActions(), failures, ledger.entries(), incidents,
-                started));
+                ledger.problem(), started));
         listener.reconciled(Duration.between(started, clock.instant()));
         store.markPass(clock.instant());
         return plan;

@@ -2,6 +2,7 @@ package dev.celadon.reconciler.loop;
 
 import dev.celadon.hypervisor.Hypervisor;
 import dev.celadon.reconciler.config.CeladonConfig;
+import dev.celadon.reconciler.config.ConfigException;
 import dev.celadon.reconciler.config.DemoRepository;
 import dev.celadon.reconciler.config.StateDirLock;
 import dev.celadon.reconciler.config.StateDirs;
@@ -74,7 +75,13 @@ public class ReconcilerService {
         StateDirs dirs = StateDirs.from(config);
         // Before anything touches the workers: a second reconciler on this state dir stops here.
         lock = StateDirLock.acquire(dirs);
-        GitSettings git = gitSettings(dirs);
+        GitSettings git;
+        try {
+            git = gitSettings(dirs);
+        } catch (IllegalArgumentException e) {
+            // Its messages name the key, and a URL in them is without its userinfo: one line, exit 2.
+            throw new ConfigException(e.getMessage(), e);
+        }
         GitSource source = new GitSource(git, dirs.clone());
         SpecRules rules = new SpecRules(config.passthrough().allowed().orElse(List.of()));
         LoopSettings settings = new LoopSettings(applianceName(), config.appliance().labels(),

@@ -27,6 +27,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 
@@ -55,14 +56,15 @@ final class StatusBuilder {
     StatusDocument build(SourceState src, Plan plan, Map<PartitionName, WorkerStatus> workers,
                          Map<PartitionName, Action> inFlight, Map<PartitionName, ApplyFailure> failures,
                          Map<PartitionName, LedgerEntry> ledger, Map<PartitionName, Incident> incidents,
-                         Instant now) {
+                         Optional<Ledger.Problem> ledgerProblem, Instant now) {
         Map<PartitionName, Partition> desired = src.desired().partitions().stream()
                 .collect(Collectors.toMap(Partition::name, Function.identity()));
         List<PartitionStatus> partitions = new ArrayList<>();
         for (Action action : plan.actions()) {
             PartitionName name = action.name();
             partitions.add(partition(name, desired.get(name), action, workers.get(name), inFlight.get(name),
-                    failures.get(name), ledger.get(name), incidents.get(name), appliedRevision(src, action, ledger.get(name)),
+                    failures.get(name), ledger.get(name), incidents.get(name), ledgerProblem,
+                    appliedRevision(src, action, ledger.get(name)),
                     conditions.getOrDefault(name, Map.of()), now));
         }
         partitions.sort((a, b) -> a.name().compareTo(b.name()));
@@ -83,7 +85,8 @@ final class StatusBuilder {
 
     private PartitionStatus partition(PartitionName name, Partition spec, Action action, WorkerStatus worker,
                                       Action running, ApplyFailure failure, LedgerEntry ledgerEntry, Incident incident,
-                                      String revision, Map<String, Condition> since, Instant now) {
+                                      Optional<Ledger.Problem> ledgerProblem, String revision, Map<String, Condition> since,
+                                      Instant now) {
         Phase phase = phase(spec, action, worker, running, failure);
         List<Condition> conditions = new ArrayList<>();
         conditions.add(workerCondition(worker, since, now));
@@ -107,6 +110,8 @@ final class StatusBuilder {
                     failure.message() + (failure.retry() == dev.celadon.hypervisor.Retry.STALL
                             ? "; waiting for a new revision" : "; retrying at " + failure.retryAt()), since, now));
         }
+        // The ledger is every partition's: what it lost (restart counts) or cannot keep, each one says.
+        ledgerProblem.ifPresent(p -> conditions.add(new Condition(p.type(), "True", p.reason(), p.message(), p.since())));
         if (incident != null) {
             conditions.add(condition(Condition.WORKER_RECOVERED, true, camel(incident.reason().name()), incident.message(),
                     since, now));

@@ -242,6 +242,26 @@ class ReconcileLoopTest {
     }
 
     @Test
+    void aLedgerCutShortIsRebuiltAndEveryPartitionSaysSo() throws Exception {
+        commit("r1", Specs.partition("web"), Specs.partition("db"));
+        converge();
+        loop.close();
+        java.nio.file.Path ledgerFile = stateDir.resolve("ledger.json");
+        byte[] whole = java.nio.file.Files.readAllBytes(ledgerFile);
+        java.nio.file.Files.write(ledgerFile, java.util.Arrays.copyOf(whole, whole.length / 2));
+        loop = newLoop();
+        StatusDocument doc = converge();
+        assertThat(doc.partitions()).hasSize(2).allSatisfy(p -> {
+            assertThat(p.phase()).isEqualTo(Phase.Running);
+            assertThat(p.conditions()).anySatisfy(c -> {
+                assertThat(c.type()).isEqualTo("LedgerRecovered");
+                assertThat(c.status()).isEqualTo("True");
+            });
+        });
+        assertThat(hypervisor.calls()).as("nothing restarted").containsExactly("start db", "start web");
+    }
+
+    @Test
     void newRevisionCreatesAndReportsRunning() {
         commit("r1", Specs.partition("web"));
         StatusDocument doc = converge();
