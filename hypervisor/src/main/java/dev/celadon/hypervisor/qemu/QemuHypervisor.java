@@ -287,6 +287,17 @@ public final class QemuHypervisor implements Hypervisor {
         launcher.check(config);
     }
 
+    /**
+     * The host's half of {@link #check} without a hypervisor, for {@code validate --images-dir}: the files
+     * and devices a config names, against these images dirs; no state dir is read, nothing is created.
+     */
+    public static void checkHost(VmConfig config, List<Path> imagesDirs, List<String> passthroughAllowed)
+            throws HypervisorException {
+        QemuSettings settings = QemuSettings.defaults(Path.of("/nonexistent"), imagesDirs)
+                .withPassthroughAllowed(passthroughAllowed);
+        new ConfigResolver(settings, HostPaths.SYSTEM).resolve(config, WorkerPaths.of(settings.stateDir(), config.name()));
+    }
+
     @Override
     public Worker start(VmConfig config) throws HypervisorException {
         PartitionName name = config.name();

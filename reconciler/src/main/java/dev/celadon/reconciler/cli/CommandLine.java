@@ -1,5 +1,11 @@
 package dev.celadon.reconciler.cli;
 
+import dev.celadon.hypervisor.HostFileMissingException;
+import dev.celadon.hypervisor.HypervisorException;
+import dev.celadon.hypervisor.InvalidVmConfigException;
+import dev.celadon.hypervisor.qemu.QemuHypervisor;
+import dev.celadon.reconciler.spec.Partition;
+
 import dev.celadon.reconciler.config.ConfigKeys;
 import dev.celadon.reconciler.config.StartupFailure;
 import dev.celadon.reconciler.spec.SpecError;
@@ -11,6 +17,7 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -19,7 +26,8 @@ import java.util.Properties;
 /**
  * The command line, parsed by hand before anything else starts: {@code run} (the default) hands over
  * to Quarkus, while {@code validate DIR} runs here in plain Java, so checking a spec folder opens no
- * port, reads no configuration file and touches no Git repository or hypervisor.
+ * port, reads no configuration file and touches no Git repository or worker (with {@code --images-dir},
+ * the hypervisor's host checks read the files the specs name, and create nothing).
  */
 public final class CommandLine {
 
@@ -33,9 +41,12 @@ public final class CommandLine {
     static final String USAGE = """
             usage: java -jar quarkus-run.jar [run]        run the reconciler; exit 2 on a configuration error
                                                            (one KEY=VALUE: problem line per bad key on stderr)
-                   java -jar quarkus-run.jar validate DIR  check the partition specs under DIR and exit:
+                   java -jar quarkus-run.jar validate [--images-dir IMAGES]... DIR
+                                                           check the partition specs under DIR and exit:
                                                            0 valid, 1 invalid (one FILE:LINE:COLUMN line
-                                                           per error on stderr), 2 usage error
+                                                           per error on stderr), 2 usage error; with
+                                                           --images-dir, also every file a spec names
+                                                           (present, inside IMAGES, backing chains)
             validate honours celadon.passthrough.allowed (system property) or CELADON_PASSTHROUGH_ALLOWED
             (comma-separated device paths), as the reconciler does.""";
 
@@ -71,7 +82,7 @@ public final class CommandLine {
             return run();
         }
         return switch (args.getFirst()) {
-            case "validate" -> args.size() == 2 ? new Exit(validate(args.get(1))) : usageError("validate takes one folder");
+            case "validate" -> validate(args.subList(1, args.size()));
             case "help", "-h", "--help" -> {
                 out.println(USAGE);
                 yield new Exit(EXIT_OK);
@@ -91,7 +102,29 @@ public final class CommandLine {
         return new RunReconciler(List.of());
     }
 
-    private int validate(String folder) {
+    /** {@code [--images-dir IMAGES]... DIR}. */
+    private Outcome validate(List<String> args) {
+        List<Path> imagesDirs = new ArrayList<>();
+        int i = 0;
+        while (i < args.size() && args.get(i).equals("--images-dir")) {
+            if (i + 1 >= args.size()) {
+                return usageError("--images-dir takes a folder");
+            }
+            Path images = Path.of(args.get(i + 1));
+            if (!Files.isDirectory(images)) {
+                err.println("celadon: " + args.get(i + 1) + ": no such folder");
+                return new Exit(EXIT_USAGE);
+            }
+            imagesDirs.add(images.toAbsolutePath());
+            i += 2;
+        }
+        if (args.size() - i != 1) {
+            return usageError("validate takes one folder");
+        }
+        return new Exit(validate(args.get(i), imagesDirs));
+    }
+
+    private int validate(String folder, List<Path> imagesDirs) {
         Path dir = Path.of(folder);
         if (!Files.isDirectory(dir)) {
             err.println("celadon: " + folder + ": no such folder");
@@ -112,9 +145,33 @@ public final class CommandLine {
         if (!specs.isValid()) {
             return EXIT_INVALID;
         }
+        if (!imagesDirs.isEmpty()) {
+            List<String> hostErrors = hostErrors(specs, imagesDirs);
+            hostErrors.forEach(line -> err.println(prefix + line));
+            if (!hostErrors.isEmpty()) {
+                return EXIT_INVALID;
+            }
+        }
         int count = specs.partitions().size();
         out.println(count + (count == 1 ? " partition valid" : " partitions valid"));
         return EXIT_OK;
+    }
+
+    /** What the hypervisor would refuse on this host for the files the specs name, as spec errors are written. */
+    private List<String> hostErrors(SpecSet specs, List<Path> imagesDirs) {
+        List<String> lines = new ArrayList<>();
+        for (Partition partition : specs.partitions()) {
+            try {
+                QemuHypervisor.checkHost(partition.vm(), imagesDirs, passthroughRules().passthroughAllowed());
+            } catch (InvalidVmConfigException e) {
+                lines.add(partition.source() + ": spec." + e.field() + ": " + e.problem());
+            } catch (HostFileMissingException e) {
+                lines.add(partition.source() + ": spec." + e.field() + ": " + e.problem());
+            } catch (HypervisorException e) {
+                lines.add(partition.source() + ": " + e.getMessage());
+            }
+        }
+        return lines;
     }
 
     /** The same setting the reconciler reads, from the two sources that exist before Quarkus does. */

@@ -94,6 +94,34 @@ class CommandLineTest {
                 dir + "/sub/b.yaml:3:18: metadata.name: duplicate partition name \"a\"; already defined at a.yaml:3:18");
     }
 
+    /**
+     * With images dirs, validate also checks what only the host can tell, as the hypervisor does before a
+     * restart: a file not there, a link out of the images dirs. Each is a FILE:LINE line, exit 1.
+     */
+    @Test
+    void validateWithImagesDirsChecksTheFilesTheSpecsName(@TempDir Path dir) throws IOException {
+        Path specs = Files.createDirectories(dir.resolve("specs"));
+        Path images = Files.createDirectories(dir.resolve("images/tiny"));
+        Files.writeString(images.resolve("vmlinuz"), "a kernel");
+        Files.createSymbolicLink(images.resolve("escape"), Path.of("/etc/hostname"));
+        Files.writeString(specs.resolve("a.yaml"), VALID.formatted("a"));
+        String imagesDir = dir.resolve("images").toString();
+        assertThat(commandLine().execute(List.of("validate", "--images-dir", imagesDir, specs.toString())))
+                .isEqualTo(new CommandLine.Exit(0));
+
+        Files.writeString(specs.resolve("b.yaml"), VALID.formatted("b").replace("tiny/vmlinuz", "tiny/absent"));
+        Files.writeString(specs.resolve("c.yaml"), VALID.formatted("c").replace("tiny/vmlinuz", "tiny/escape"));
+        assertThat(commandLine().execute(List.of("validate", specs.toString()))).as("without images dirs, only the form")
+                .isEqualTo(new CommandLine.Exit(0));
+        err.reset();
+        assertThat(commandLine().execute(List.of("validate", "--images-dir", imagesDir, specs.toString())))
+                .isEqualTo(new CommandLine.Exit(1));
+        assertThat(stderr().lines().toList()).containsExactlyInAnyOrder(
+                specs + "/b.yaml:1:1: spec.boot.kernel: tiny/absent not found in the images dirs [" + imagesDir + "]",
+                specs + "/c.yaml:1:1: spec.boot.kernel: tiny/escape resolves to /etc/hostname, outside the images dirs ["
+                        + dir.resolve("images").toRealPath() + "]");
+    }
+
     @Test
     void usageErrorsExitWithTwo(@TempDir Path dir) {
         for (List<String> args : List.of(
@@ -101,7 +129,10 @@ class CommandLineTest {
                 List.of("validate", dir.toString(), "extra"),
                 List.of("run", "now"),
                 List.of("frobnicate"),
-                List.of("validate", dir.resolve("missing").toString()))) {
+                List.of("validate", dir.resolve("missing").toString()),
+                List.of("validate", "--images-dir"),
+                List.of("validate", "--images-dir", dir.toString()),
+                List.of("validate", "--images-dir", dir.resolve("missing").toString(), dir.toString()))) {
             assertThat(commandLine().execute(args)).as("%s", args).isEqualTo(new CommandLine.Exit(2));
         }
         assertThat(stdout()).isEmpty();
