@@ -35,10 +35,6 @@ final class Orphan implements StopSequence.Target, QmpListener {
                 new WorkerPaths.RunPaths(dir).agentSocket(), settings.agentTimeout()));
     }
 
-    long pid() {
-        return found.pid();
-    }
-
     /** Stops it; true when it is gone. Runs on the caller's thread, for as long as the grace and escalation take. */
     boolean stop() {
         try {

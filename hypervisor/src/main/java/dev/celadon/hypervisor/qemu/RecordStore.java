@@ -44,10 +44,6 @@ final class RecordStore {
         this.stateDir = stateDir;
     }
 
-    Path stateDir() {
-        return stateDir;
-    }
-
     WorkerPaths paths(PartitionName name) {
         return WorkerPaths.of(stateDir, name);
     }

@@ -61,13 +61,9 @@ record WorkerPaths(Path workerDir, Path disksDir, Path runRoot) {
         return workerDir.resolve("qemu.pid");
     }
 
-    /** The guest's serial console, at most {@link ConsoleCapture#CAP} bytes; {@link #consoleLogBefore()} holds the rest. */
+    /** The guest's serial console, at most {@link ConsoleCapture#CAP} bytes; {@code console.log.1} holds what came before. */
     Path consoleLog() {
         return workerDir.resolve("console.log");
-    }
-
-    Path consoleLogBefore() {
-        return workerDir.resolve("console.log.1");
     }
 
     /** QEMU's own stdout and stderr: where it says why it refused to start. */
