@@ -17,6 +17,7 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -55,6 +56,10 @@ public final class QemuHypervisor implements Hypervisor {
     private final Map<PartitionName, QemuWorker> workers = new ConcurrentHashMap<>();
     private final Map<PartitionName, Object> startLocks = new ConcurrentHashMap<>();
     private final Map<PartitionName, Incident> incidents = new ConcurrentHashMap<>();
+    /** How often supervision looks for workers in /proc when nothing asks for it sooner. */
+    static final Duration SCAN_INTERVAL = Duration.ofSeconds(30);
+    private volatile Instant nextScan = Instant.MIN;
+    private volatile boolean rescan;
     /** Orphans being stopped, by pid: at most one stop each, and no start of their partition meanwhile. */
     private final Map<Long, PartitionName> orphansStopping = new ConcurrentHashMap<>();
 
@@ -131,20 +136,14 @@ public final class QemuHypervisor implements Hypervisor {
 
     @Override
     public void supervise() {
-        Map<PartitionName, List<WorkerScan.Found>> found;
-        try {
-            found = scan.scan();
-        } catch (UncheckedIOException e) {
-            LOG.warnf("cannot scan for workers: %s", e.getMessage());
-            found = Map.of();
-        }
+        Instant pass = Instant.now();
+        Optional<Map<PartitionName, List<WorkerScan.Found>>> found = scanIfDue(pass);
         Set<PartitionName> names = new TreeSet<>(store.names());
         names.addAll(workers.keySet());
-        names.addAll(found.keySet());
-        Instant pass = Instant.now();
+        found.ifPresent(f -> names.addAll(f.keySet()));
         for (PartitionName name : names) {
             try {
-                supervise(name, found.getOrDefault(name, List.of()), pass);
+                supervise(name, found.map(f -> f.getOrDefault(name, List.of())), pass);
             } catch (RuntimeException e) {
                 // One partition's trouble is never every partition's: the next pass tries again.
                 LOG.warnf(e, "%s: supervision failed: %s", name, e.getMessage());
@@ -152,17 +151,41 @@ public final class QemuHypervisor implements Hypervisor {
         }
     }
 
-    private void supervise(PartitionName name, List<WorkerScan.Found> found, Instant pass) {
+    /**
+     * The /proc scan, when due: at the first pass, every {@link #SCAN_INTERVAL}, and at once after a pass
+     * met what only a scan can settle. Orphans come only from an earlier reconciler or a lost record, so
+     * scanning every pass (some milliseconds on a busy host) would buy nothing.
+     */
+    private Optional<Map<PartitionName, List<WorkerScan.Found>>> scanIfDue(Instant now) {
+        if (!rescan && now.isBefore(nextScan)) {
+            return Optional.empty();
+        }
+        rescan = false;
+        nextScan = now.plus(SCAN_INTERVAL);
+        try {
+            return Optional.of(scan.scan());
+        } catch (UncheckedIOException e) {
+            LOG.warnf("cannot scan for workers: %s", e.getMessage());
+            return Optional.empty();
+        }
+    }
+
+    /** {@code found}: this partition's processes by their marker, when this pass scanned. */
+    private void supervise(PartitionName name, Optional<List<WorkerScan.Found>> found, Instant pass) {
         QemuWorker existing = workers.get(name);
         if (existing != null && existing.isLaunching()) {
             return; // this JVM's launcher owns it until cont
         }
         Optional<QemuWorker> worker = known(name, pass);
-        List<WorkerScan.Found> strangers = new ArrayList<>(found);
+        List<WorkerScan.Found> strangers = new ArrayList<>(found.orElse(List.of()));
         if (worker.isPresent()) {
             WorkerRecord record = worker.get().record();
             strangers.removeIf(f -> f.pid() == record.pid() && f.startTicks() == record.startTicks());
             if (record.phase() == WorkerPhase.LAUNCHING && record.pid() == 0) {
+                if (found.isEmpty()) {
+                    rescan = true; // whether its QEMU runs, only a scan can tell: the next pass scans
+                    return;
+                }
                 strangers = resumeInterruptedLaunch(worker.get(), strangers, pass);
                 if (!workers.containsKey(name)) {
                     return;
@@ -271,6 +294,7 @@ public final class QemuHypervisor implements Hypervisor {
 
     /** Moves the record aside; its worker, if one runs, is found by its marker and stopped as an orphan. */
     private void quarantine(PartitionName name, RecordStore.Unreadable problem, Instant at) {
+        rescan = true; // its worker, if one runs, is now an orphan to find
         try {
             Path aside = store.quarantine(name, at);
             report(name, Incident.Reason.RECORD_QUARANTINED, problem.getMessage() + "; moved to " + aside.getFileName()
