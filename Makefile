@@ -63,10 +63,11 @@ image: deps guest build
 unit: deps
 	$(MVN) test
 
-## Every tier: unit tests, then integration tests against real QEMU (TCG) and a real git daemon,
-## the appliance image booted under OVMF among them.
+## Every tier: unit tests, 60 s of fuzzing the spec reader (reconciler's `fuzz` profile: Jazzer on
+## SpecReaderFuzzTest, about 90 s in all), then integration tests against real QEMU (TCG) and a real
+## git daemon, the appliance image booted under OVMF among them.
 test: deps guest image
-	$(MVN) verify -Dceladon-test.images=$(IMAGES) -Dceladon-test.appliance=$(APPLIANCE)
+	$(MVN) verify -Pfuzz -Dceladon-test.images=$(IMAGES) -Dceladon-test.appliance=$(APPLIANCE)
 
 ## The reconciler on the embedded demo repository; status on http://localhost:8080.
 run: deps guest build

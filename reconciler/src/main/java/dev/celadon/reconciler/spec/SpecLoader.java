@@ -1,10 +1,6 @@
 package dev.celadon.reconciler.spec;
 
-import org.yaml.snakeyaml.nodes.Node;
-
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.FileVisitResult;
@@ -14,19 +10,18 @@ import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
-import java.util.SortedMap;
 import java.util.TreeMap;
 
 /**
  * Loads a revision's partition specs: every {@code *.yaml} and {@code *.yml} file of a folder, each
  * holding one or more documents. Nothing stops at the first error: every problem of every file is
- * collected, so one push shows the committer everything to fix.
+ * collected, so one push shows the committer everything to fix, up to the {@link InputLimits}.
  *
- * <p>Checks that span documents happen here: partition names are unique in the revision, and so
- * are forwarded host ports, which all bind on the appliance's loopback.
+ * <p>Checks that span documents happen in {@link Revision}: partition names are unique in the
+ * revision, and so are forwarded host ports, which all bind on the appliance's loopback.
  */
 public final class SpecLoader {
 
@@ -37,7 +32,8 @@ public final class SpecLoader {
      * Loads every spec file under {@code dir}, recursively. Error file names are relative to
      * {@code dir} with forward slashes. Hidden files and folders (a name starting with {@code .})
      * are skipped; symbolic links are reported and never followed, since a committed link could
-     * point at any file of the appliance.
+     * point at any file of the appliance. Files are read one at a time, each size checked against
+     * {@link InputLimits} before it is read.
      *
      * @throws IOException when {@code dir} itself cannot be listed
      */
@@ -45,81 +41,59 @@ public final class SpecLoader {
         if (!Files.isDirectory(dir)) {
             throw new NoSuchFileException(dir.toString(), null, "not a directory");
         }
-        SortedMap<String, String> files = new TreeMap<>();
-        List<SpecError> errors = new ArrayList<>();
-        for (Path path : specFiles(dir)) {
+        Revision revision = new Revision(rules);
+        for (Path path : specFiles(dir, revision)) {
+            if (revision.stopped()) {
+                break;
+            }
             String name = relativeName(dir, path);
             if (Files.isSymbolicLink(path)) {
-                errors.add(new SpecError(name, 1, 1, "", "is a symbolic link; spec files and folders must be committed as themselves"));
+                revision.reject(name, "is a symbolic link; spec files and folders must be committed as themselves");
                 continue;
             }
             try {
-                // A strict decoder: a malformed byte is an error, not a silent replacement character.
-                files.put(name, StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(Files.readAllBytes(path))).toString());
-            } catch (CharacterCodingException e) {
-                errors.add(new SpecError(name, 1, 1, "", "is not valid UTF-8 text"));
+                // The clone is the reconciler's own: nothing writes to it between the size and the read.
+                if (revision.admit(name, Files.size(path))) {
+                    revision.read(name, Files.readAllBytes(path));
+                }
             } catch (IOException e) {
-                errors.add(new SpecError(name, 1, 1, "", "cannot be read: " + e.getMessage()));
+                revision.reject(name, "cannot be read: " + e.getMessage());
             }
         }
-        return parse(files, rules, errors);
+        return revision.result();
     }
 
     /**
-     * Parses spec files given as content, e.g. straight from a Git tree or in tests.
+     * Parses spec files given as content, e.g. straight from a Git tree or in tests, under the same
+     * limits as {@link #load}, their sizes counted in UTF-8.
      *
      * @param files file name (as it should appear in errors) → content
      */
     public static SpecSet parse(Map<String, String> files, SpecRules rules) {
-        return parse(new TreeMap<>(files), rules, new ArrayList<>());
-    }
-
-    private static SpecSet parse(SortedMap<String, String> files, SpecRules rules, List<SpecError> errors) {
-        List<Partition> partitions = new ArrayList<>();
-        Map<String, PartitionReader.Claim> names = new HashMap<>();
-        Map<String, PartitionReader.Claim> hostPorts = new HashMap<>();
-        for (Map.Entry<String, String> file : files.entrySet()) {
-            Problems problems = new Problems(file.getKey(), errors);
-            for (Node document : YamlDocuments.compose(file.getValue(), problems)) {
-                PartitionReader.Result result = PartitionReader.read(document, problems, rules);
-                boolean unique = result.name().map(name -> claim(names, name, problems,
-                        "duplicate partition name \"%s\"; already defined at %s")).orElse(true);
-                for (PartitionReader.Claim port : result.hostPorts()) {
-                    claim(hostPorts, port, problems,
-                            "host port %s is already forwarded at %s; a host port can be forwarded once per appliance");
-                }
-                if (unique) {
-                    result.partition().ifPresent(partitions::add);
-                }
+        Revision revision = new Revision(rules);
+        for (Map.Entry<String, String> file : new TreeMap<>(files).entrySet()) {
+            if (revision.stopped()) {
+                break;
+            }
+            byte[] content = file.getValue().getBytes(StandardCharsets.UTF_8);
+            if (revision.admit(file.getKey(), content.length)) {
+                revision.read(file.getKey(), content);
             }
         }
-        partitions.sort(Comparator.comparing(Partition::name));
-        errors.sort(Comparator.comparing(SpecError::file)
-                .thenComparingInt(SpecError::line)
-                .thenComparingInt(SpecError::column)
-                .thenComparing(SpecError::field)
-                .thenComparing(SpecError::message));
-        return new SpecSet(partitions, errors);
-    }
-
-    /** Records the first claim of a value and reports every later one, pointing back at the first. */
-    private static boolean claim(Map<String, PartitionReader.Claim> claims, PartitionReader.Claim claim,
-                                 Problems problems, String duplicateMessage) {
-        PartitionReader.Claim first = claims.putIfAbsent(claim.value(), claim);
-        if (first == null) {
-            return true;
-        }
-        problems.report(claim.at(), claim.field(), duplicateMessage.formatted(claim.value(), first.at()));
-        return false;
+        return revision.result();
     }
 
     /**
      * Spec files, and symbolic links that would be spec files or folders (to be reported), without
-     * descending into hidden folders such as {@code .git}.
+     * descending into hidden folders such as {@code .git}. Every path found is held until the walk ends,
+     * so it ends at the first past {@link InputLimits#MAX_FILES} or {@link InputLimits#MAX_NAME_CHARS},
+     * and the revision is refused there.
      */
-    private static List<Path> specFiles(Path dir) throws IOException {
+    private static List<Path> specFiles(Path dir, Revision revision) throws IOException {
         List<Path> found = new ArrayList<>();
         Files.walkFileTree(dir, new SimpleFileVisitor<>() {
+            private long nameChars;
+
             @Override
             public FileVisitResult preVisitDirectory(Path folder, BasicFileAttributes attributes) {
                 return !folder.equals(dir) && isHidden(folder) ? FileVisitResult.SKIP_SUBTREE : FileVisitResult.CONTINUE;
@@ -130,10 +104,7 @@ public final class SpecLoader {
                 boolean wanted = attributes.isSymbolicLink()
                         ? isSpecName(file) || Files.isDirectory(file)
                         : attributes.isRegularFile() && isSpecName(file);
-                if (wanted && !isHidden(file)) {
-                    found.add(file);
-                }
-                return FileVisitResult.CONTINUE;
+                return wanted && !isHidden(file) ? add(file) : FileVisitResult.CONTINUE;
             }
 
             @Override
@@ -142,8 +113,21 @@ public final class SpecLoader {
                     throw e;
                 }
                 // Listed so that reading it reports the problem with the file's name.
+                return add(file);
+            }
+
+            private FileVisitResult add(Path file) {
                 found.add(file);
-                return FileVisitResult.CONTINUE;
+                String name = relativeName(dir, file);
+                nameChars += name.length();
+                if (found.size() > InputLimits.MAX_FILES) {
+                    revision.refuse(name, String.format(Locale.ROOT,
+                            "the revision has more than %,d spec files; none of them is read", InputLimits.MAX_FILES));
+                } else if (nameChars > InputLimits.MAX_NAME_CHARS) {
+                    revision.refuse(name, String.format(Locale.ROOT, "the names of the revision's spec files have more than"
+                            + " %,d characters together; none of them is read", InputLimits.MAX_NAME_CHARS));
+                }
+                return revision.stopped() ? FileVisitResult.TERMINATE : FileVisitResult.CONTINUE;
             }
         });
         found.sort(Comparator.naturalOrder());

@@ -268,6 +268,11 @@ final class Value {
         if (typed.equalsIgnoreCase(field)) {
             return true;
         }
+        // Two edits change the length by two at most; a key as long as its file is no typo, and no reason to
+        // fill a table of its length times the field's.
+        if (Math.abs(typed.length() - field.length()) > 2) {
+            return false;
+        }
         int[] previous = new int[field.length() + 1];
         int[] current = new int[field.length() + 1];
         for (int j = 0; j <= field.length(); j++) {

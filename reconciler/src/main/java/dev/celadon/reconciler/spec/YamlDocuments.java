@@ -8,13 +8,13 @@ import org.yaml.snakeyaml.error.YAMLException;
 import org.yaml.snakeyaml.nodes.Node;
 import org.yaml.snakeyaml.nodes.ScalarNode;
 import org.yaml.snakeyaml.nodes.Tag;
+import org.yaml.snakeyaml.parser.Parser;
 import org.yaml.snakeyaml.parser.ParserImpl;
 import org.yaml.snakeyaml.reader.ReaderException;
 import org.yaml.snakeyaml.reader.StreamReader;
 import org.yaml.snakeyaml.resolver.Resolver;
 
-import java.util.ArrayList;
-import java.util.List;
+import java.util.function.Predicate;
 import java.util.regex.Pattern;
 
 /**
@@ -27,22 +27,27 @@ final class YamlDocuments {
     }
 
     /**
-     * The non-empty documents of a file in order. A syntax error becomes a {@link SpecError} and ends
-     * the file: the documents before it are still returned.
+     * Composes the non-empty documents of a file one at a time, each handed to {@code reader} and
+     * dropped before the next is composed, so a file's nodes are never all held at once. A syntax
+     * error or a passed {@link InputLimits} limit becomes a {@link SpecError} and ends the file: the
+     * documents before it have been read. Reading also ends when {@code reader} answers false.
      */
-    static List<Node> compose(String content, Problems problems) {
+    static void read(String content, Problems problems, Predicate<Node> reader) {
         LoaderOptions options = new LoaderOptions();
-        // Aliases are legal YAML, but a handful is plenty for a spec; many is a billion-laughs attack.
-        options.setMaxAliasesForCollections(20);
-        List<Node> documents = new ArrayList<>();
+        // BoundedParser counts every alias as what it stands for, scalars too; SnakeYAML's own count of
+        // collection aliases would only refuse files of many small documents that each alias a block.
+        options.setMaxAliasesForCollections(Integer.MAX_VALUE);
         try {
-            Composer composer = new Composer(new ParserImpl(new StreamReader(content), options), new CoreSchemaResolver(), options);
+            Parser parser = new BoundedParser(new ParserImpl(new StreamReader(content), options), content.length());
+            Composer composer = new Composer(parser, new CoreSchemaResolver(), options);
             while (composer.checkNode()) {
                 Node document = composer.getNode();
-                if (!isEmpty(document)) {
-                    documents.add(document);
+                if (!isEmpty(document) && !reader.test(document)) {
+                    return;
                 }
             }
+        } catch (BoundedParser.Refused e) {
+            problems.report(e.mark(), "", e.getMessage());
         } catch (MarkedYAMLException e) {
             Mark mark = e.getProblemMark() != null ? e.getProblemMark() : e.getContextMark();
             problems.report(mark, "", "invalid YAML: " + describe(e));
@@ -52,7 +57,6 @@ final class YamlDocuments {
         } catch (YAMLException e) {
             problems.report(new SourceLocation(problems.file(), 1, 1), "", "invalid YAML: " + e.getMessage());
         }
-        return documents;
     }
 
     private static boolean isEmpty(Node document) {

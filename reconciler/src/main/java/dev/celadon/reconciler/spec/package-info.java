@@ -10,12 +10,18 @@
  *
  * <p>How a revision is read:
  * <ol>
- *   <li>Every {@code *.yaml}/{@code *.yml} file is composed into SnakeYAML nodes under the YAML 1.2
- *       core schema; nodes keep their line and column. A syntax error ends that file only.</li>
+ *   <li>Every {@code *.yaml}/{@code *.yml} file, in name order, is measured against the size limits of
+ *       {@code InputLimits} before it is read.</li>
+ *   <li>Its documents are composed into SnakeYAML nodes under the YAML 1.2 core schema, one at a time;
+ *       nodes keep their line and column. {@code BoundedParser} counts each document's nodes and what the
+ *       file's aliases stand for as the composer takes the events. A syntax error or a limit passed ends
+ *       that file only.</li>
  *   <li>Each non-empty document is walked by hand ({@code PartitionReader} over {@code Value}):
  *       every field is type-checked where it stands, unknown and duplicate keys are reported, and the
  *       walk goes on past each error, so one pass finds them all.</li>
- *   <li>Checks across documents follow: unique partition names and forwarded host ports.</li>
+ *   <li>Checks across documents follow ({@code Revision}): unique partition names and forwarded host
+ *       ports, and the revision's limits: partitions, what they keep in memory ({@code Footprint}), errors.
+ *       A limit of the revision passed ends the reading there.</li>
  *   <li>Errors are sorted by file, line and column. A set with any error is applied not at all.</li>
  * </ol>
  * {@code partitions.d/partition.schema.json} describes the same format for editors; a test holds the

@@ -1,0 +1,138 @@
+package dev.celadon.reconciler.spec;
+
+import org.yaml.snakeyaml.nodes.Node;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * One revision being read, file after file in name order: its partitions, its errors, the claims that
+ * must be unique across its documents, and what it has used of {@link InputLimits}. A limit of one file
+ * is reported and that file skipped; a limit of the whole revision is reported where it was passed, and
+ * nothing after it is read.
+ */
+final class Revision {
+
+    private final SpecRules rules;
+    private final ErrorLog errors = new ErrorLog();
+    private final List<Partition> partitions = new ArrayList<>();
+    private final Map<String, PartitionReader.Claim> names = new HashMap<>();
+    private final Map<String, PartitionReader.Claim> hostPorts = new HashMap<>();
+    private long bytes;
+    private int documents;
+    private long kept;
+    private boolean stopped;
+
+    Revision(SpecRules rules) {
+        this.rules = rules;
+    }
+
+    /** Whether reading has stopped at a limit of the whole revision; later files are not read. */
+    boolean stopped() {
+        return stopped || errors.full();
+    }
+
+    /** An error with a file as a whole. */
+    void reject(String file, String message) {
+        errors.add(new SpecError(file, 1, 1, "", message));
+    }
+
+    /** Reports a limit of the revision as a whole, at the file where it was passed: nothing more is read. */
+    void refuse(String file, String message) {
+        reject(file, message);
+        stopped = true;
+    }
+
+    /**
+     * Counts a file of {@code size} bytes against the size limits, before it is read. False, with the
+     * limit reported, when it must not be read.
+     */
+    boolean admit(String file, long size) {
+        if (size > InputLimits.MAX_FILE_BYTES) {
+            reject(file, String.format(Locale.ROOT, "the file has %,d bytes; a spec file may have at most %,d (%s): split it",
+                    size, InputLimits.MAX_FILE_BYTES, Quantities.format(InputLimits.MAX_FILE_BYTES)));
+            return false;
+        }
+        bytes += size;
+        if (bytes > InputLimits.MAX_REVISION_BYTES) {
+            refuse(file, String.format(Locale.ROOT,
+                    "the spec files up to this one have %,d bytes; a revision may have at most %,d (%s), and the rest is not read",
+                    bytes, InputLimits.MAX_REVISION_BYTES, Quantities.format(InputLimits.MAX_REVISION_BYTES)));
+            return false;
+        }
+        return true;
+    }
+
+    /** Reads an admitted file's bytes, which must be UTF-8. */
+    void read(String file, byte[] content) {
+        String text;
+        try {
+            // A strict decoder: a malformed byte is an error, not a silent replacement character.
+            text = StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(content)).toString();
+        } catch (CharacterCodingException e) {
+            reject(file, "is not valid UTF-8 text");
+            return;
+        }
+        Problems problems = new Problems(file, errors);
+        YamlDocuments.read(text, problems, document -> readDocument(document, problems));
+    }
+
+    /** The partitions by name, and the errors by file, line and column. */
+    SpecSet result() {
+        List<Partition> sorted = new ArrayList<>(partitions);
+        sorted.sort(Comparator.comparing(Partition::name));
+        return new SpecSet(sorted, errors.sorted());
+    }
+
+    /** Reads one document; false when reading must stop. */
+    private boolean readDocument(Node document, Problems problems) {
+        if (++documents > InputLimits.MAX_PARTITIONS) {
+            problems.report(document.getStartMark(), "", String.format(Locale.ROOT,
+                    "the revision has more than %,d partitions; this one and the rest are not read", InputLimits.MAX_PARTITIONS));
+            stopped = true;
+            return false;
+        }
+        PartitionReader.Result result = PartitionReader.read(document, problems, rules);
+        boolean unique = result.name().map(name -> claim(names, name, problems,
+                "duplicate partition name \"%s\"; already defined at %s")).orElse(true);
+        for (PartitionReader.Claim port : result.hostPorts()) {
+            claim(hostPorts, port, problems,
+                    "host port %s is already forwarded at %s; a host port can be forwarded once per appliance");
+        }
+        if (unique && result.partition().isPresent()) {
+            keep(result.partition().get(), problems);
+        }
+        return !stopped();
+    }
+
+    private void keep(Partition partition, Problems problems) {
+        kept += Footprint.of(partition);
+        if (kept > InputLimits.MAX_KEPT_BYTES) {
+            problems.report(partition.source(), "", String.format(Locale.ROOT,
+                    "the partitions up to this one would take more than %,d bytes (%s) of the reconciler's memory;"
+                            + " this one and the rest are not read (docs/design.md: Input limits)",
+                    InputLimits.MAX_KEPT_BYTES, Quantities.format(InputLimits.MAX_KEPT_BYTES)));
+            stopped = true;
+            return;
+        }
+        partitions.add(partition);
+    }
+
+    /** Records the first claim of a value and reports every later one, pointing back at the first. */
+    private static boolean claim(Map<String, PartitionReader.Claim> claims, PartitionReader.Claim claim,
+                                 Problems problems, String duplicateMessage) {
+        PartitionReader.Claim first = claims.putIfAbsent(claim.value(), claim);
+        if (first == null) {
+            return true;
+        }
+        problems.report(claim.at(), claim.field(), duplicateMessage.formatted(claim.value(), first.at()));
+        return false;
+    }
+}
