@@ -261,6 +261,41 @@ class ReconcileLoopTest {
         assertThat(hypervisor.calls()).as("nothing restarted").containsExactly("start db", "start web");
     }
 
+    /**
+     * The commit that once stopped Git sync for good: one label value of 100 KiB anchored once and aliased
+     * 1,999 times. Read by the real reader, it is a spec error with its line, the sync goes on, and the
+     * next commit is applied.
+     */
+    @Test
+    void anAliasBombIsASpecErrorAndTheNextCommitIsApplied(@TempDir Path specs) throws Exception {
+        commit("r1", Specs.partition("web"));
+        converge();
+        StringBuilder bomb = new StringBuilder("apiVersion: celadon.dev/v1alpha1\nkind: Partition\nmetadata:\n  name: web\n"
+                + "  labels:\n    k0: &big " + "x".repeat(100 * 1024) + "\n");
+        for (int i = 1; i < 2000; i++) {
+            bomb.append("    k").append(i).append(": *big\n");
+        }
+        bomb.append("spec: {cpus: 1, memory: 128Mi, boot: {kernel: tiny/vmlinuz}}\n");
+        java.nio.file.Files.writeString(specs.resolve("web.yaml"), bomb);
+        revisions.put("r2", dev.celadon.reconciler.spec.SpecLoader.load(specs, dev.celadon.reconciler.spec.SpecRules.DEFAULT));
+        head = "r2";
+        StatusDocument doc = converge();
+        assertThat(doc.source().revision()).isEqualTo("r1");
+        assertThat(doc.errors()).singleElement().satisfies(e -> {
+            assertThat(e.file()).isEqualTo("web.yaml");
+            assertThat(e.line()).isPositive();
+            assertThat(e.revision()).isEqualTo("r2");
+        });
+        assertThat(syncResults).contains("invalid");
+        assertThat(web(doc).phase()).isEqualTo(Phase.Running);
+
+        commit("r3", Specs.partition("web"), Specs.partition("db"));
+        doc = converge();
+        assertThat(doc.source().revision()).isEqualTo("r3");
+        assertThat(doc.errors()).isEmpty();
+        assertThat(hypervisor.calls()).containsExactly("start web", "start db");
+    }
+
     @Test
     void newRevisionCreatesAndReportsRunning() {
         commit("r1", Specs.partition("web"));
