@@ -160,9 +160,14 @@ public final class ReconcileLoop implements AutoCloseable {
         if (failedSyncs == 0) {
             return now;
         }
-        long poll = settings.pollInterval().toMillis();
-        long wait = Math.min(poll << Math.min(failedSyncs - 1, 16), Math.max(poll, SYNC_BACKOFF_CAP.toMillis()));
-        return now.plusMillis(wait - poll);
+        // The scheduler comes back every poll interval; the fetch is skipped until the wait is over.
+        return now.plus(syncBackoff(failedSyncs, settings.pollInterval())).minus(settings.pollInterval());
+    }
+
+    /** The wait from a failed fetch to the next, after {@code failures} in a row. */
+    static Duration syncBackoff(int failures, Duration pollInterval) {
+        long poll = pollInterval.toMillis();
+        return Duration.ofMillis(Math.min(poll << Math.min(failures - 1, 16), Math.max(poll, SYNC_BACKOFF_CAP.toMillis())));
     }
 
     private void probeSafely() {

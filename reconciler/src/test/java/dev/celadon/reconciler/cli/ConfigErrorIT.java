@@ -7,14 +7,11 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -27,8 +24,6 @@ import static org.junit.jupiter.params.provider.Arguments.arguments;
  */
 class ConfigErrorIT {
 
-    private static final Path JAR = Path.of("target/quarkus-app/quarkus-run.jar").toAbsolutePath();
-    private static final Path JAVA = Path.of(System.getProperty("java.home"), "bin", "java");
 
     @TempDir
     static Path dir;
@@ -79,34 +74,11 @@ class ConfigErrorIT {
                 "QUARKUS_HTTP_PORT", "0"));
         env.putAll(environment);
 
-        Result result = run(env, jvmOptions);
+        PackagedJar.Result result = PackagedJar.run(jvmOptions, List.of(), env);
 
         assertThat(result.stderr()).startsWith("celadon: " + line).endsWith("\n").hasLineCount(1)
                 .doesNotContain("Se#cr?et");
         assertThat(result.stdout()).isEmpty();
         assertThat(result.exit()).isEqualTo(2);
-    }
-
-    record Result(int exit, String stdout, String stderr) {
-    }
-
-    private static Result run(Map<String, String> environment, List<String> jvmOptions)
-            throws IOException, InterruptedException {
-        List<String> command = new ArrayList<>(List.of(JAVA.toString()));
-        command.addAll(jvmOptions);
-        command.addAll(List.of("-jar", JAR.toString()));
-        ProcessBuilder builder = new ProcessBuilder(command);
-        builder.environment().keySet().removeIf(name -> name.startsWith("CELADON_"));
-        builder.environment().putAll(environment);
-        Process process = builder.start();
-        process.getOutputStream().close();
-        // A refused start says little: reading stdout to the end before stderr cannot dead-lock on full pipes.
-        String stdout = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        String stderr = new String(process.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (!process.waitFor(60, TimeUnit.SECONDS)) {
-            process.destroyForcibly();
-            throw new AssertionError("the reconciler did not exit within 60 s: " + command);
-        }
-        return new Result(process.exitValue(), stdout, stderr);
     }
 }

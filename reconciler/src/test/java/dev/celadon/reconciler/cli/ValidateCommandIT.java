@@ -6,24 +6,18 @@ import org.junit.jupiter.api.io.TempDir;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** {@code quarkus-run.jar validate DIR} as a real process on the packaged application. */
 class ValidateCommandIT {
 
-    private static final Path JAR = Path.of("target/quarkus-app/quarkus-run.jar").toAbsolutePath();
-    private static final Path JAVA = Path.of(System.getProperty("java.home"), "bin", "java");
 
-    record Result(int exit, String stdout, String stderr) {
-    }
 
     /**
      * The HTTP port is taken beforehand and handed to Quarkus: had validate booted the server, the
@@ -32,7 +26,7 @@ class ValidateCommandIT {
     @Test
     void aValidFolderExitsZeroWithoutStartingTheServer() throws Exception {
         try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            Result result = run(Map.of(), "-Dquarkus.http.port=" + taken.getLocalPort(), "-Dquarkus.http.host=127.0.0.1",
+            PackagedJar.Result result = run(Map.of(), "-Dquarkus.http.port=" + taken.getLocalPort(), "-Dquarkus.http.host=127.0.0.1",
                     "validate", repositoryRoot().resolve("partitions.d").toString());
 
             assertThat(result.stderr()).isEmpty();
@@ -54,7 +48,7 @@ class ValidateCommandIT {
                 """);
         Files.writeString(dir.resolve("db.yml"), "apiVersion: celadon.dev/v1alpha1\nkind: Partition\nmetadata: {name: db}\nspec: [\n");
 
-        Result result = run(Map.of(), "validate", dir.toString());
+        PackagedJar.Result result = run(Map.of(), "validate", dir.toString());
 
         assertThat(result.exit()).isEqualTo(1);
         assertThat(result.stdout()).isEmpty();
@@ -70,39 +64,27 @@ class ValidateCommandIT {
 
         assertThat(run(Map.of(), "validate", homelab).exit()).isEqualTo(1);
         assertThat(run(Map.of("CELADON_PASSTHROUGH_ALLOWED", "/dev/disk/by-id"), "validate", homelab))
-                .isEqualTo(new Result(0, "3 partitions valid\n", ""));
+                .isEqualTo(new PackagedJar.Result(0, "3 partitions valid\n", ""));
     }
 
     @Test
     void aUsageErrorExitsTwo() throws Exception {
-        Result result = run(Map.of(), "validate");
+        PackagedJar.Result result = run(Map.of(), "validate");
 
         assertThat(result.exit()).isEqualTo(2);
         assertThat(result.stderr()).startsWith("celadon: validate takes one folder\nusage: ");
     }
 
     /** Arguments starting with {@code -D} go to the JVM, the rest to the application. */
-    private static Result run(Map<String, String> environment, String... args) throws IOException, InterruptedException {
-        List<String> command = new ArrayList<>(List.of(JAVA.toString()));
+    /** Arguments starting with -D go to the JVM, the rest to the reconciler. */
+    private static PackagedJar.Result run(Map<String, String> environment, String... args)
+            throws IOException, InterruptedException {
+        List<String> jvmOptions = new ArrayList<>();
         List<String> appArgs = new ArrayList<>();
         for (String arg : args) {
-            (arg.startsWith("-D") ? command : appArgs).add(arg);
+            (arg.startsWith("-D") ? jvmOptions : appArgs).add(arg);
         }
-        command.addAll(List.of("-jar", JAR.toString()));
-        command.addAll(appArgs);
-        ProcessBuilder builder = new ProcessBuilder(command);
-        builder.environment().remove("CELADON_PASSTHROUGH_ALLOWED");
-        builder.environment().putAll(environment);
-        Process process = builder.start();
-        process.getOutputStream().close();
-        // Specs and messages are small: reading stdout to the end before stderr cannot dead-lock on full pipes.
-        String stdout = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        String stderr = new String(process.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (!process.waitFor(60, TimeUnit.SECONDS)) {
-            process.destroyForcibly();
-            throw new AssertionError("validate did not exit within 60 s: " + command);
-        }
-        return new Result(process.exitValue(), stdout, stderr);
+        return PackagedJar.run(jvmOptions, appArgs, environment);
     }
 
     private static Path repositoryRoot() {
