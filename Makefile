@@ -73,10 +73,7 @@ test: deps guest image
 run: deps guest build
 	@echo
 	@echo "Celadon: status on http://localhost:8080 (JSON: /status). Stop with Ctrl-C: the partitions keep running."
-	@echo "The desired state is the Git repository $(DEMO_STATE)/demo-repo (created on first start). To see a change:"
-	@echo "  cd $(DEMO_STATE)/demo-repo && sed -i 's/runState: Stopped/runState: Running/' partitions.d/demo-legacy.yaml \\"
-	@echo "    && git commit -qam 'boot the legacy guest'"
-	@echo "To stop the demo partitions: sed -i 's/runState: Running/runState: Stopped/' partitions.d/*.yaml, commit."
+	@bash reconciler/demo-hints $(DEMO_STATE)
 	@echo
 	CELADON_STATE_DIR=$(DEMO_STATE) CELADON_IMAGES_DIRS=$(IMAGES) QUARKUS_HTTP_HOST=127.0.0.1 \
 		$(JAVA_HOME)/bin/java @appliance/jvm.options $(AOT_RUN) -jar $(CURDIR)/$(APP)

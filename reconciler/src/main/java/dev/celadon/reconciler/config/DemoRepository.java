@@ -3,6 +3,7 @@ package dev.celadon.reconciler.config;
 import org.eclipse.jgit.api.Git;
 import org.eclipse.jgit.api.errors.GitAPIException;
 import org.eclipse.jgit.lib.PersonIdent;
+import org.eclipse.jgit.lib.StoredConfig;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -52,6 +53,11 @@ public final class DemoRepository {
                 Files.write(target, file.getValue());
             }
             try (Git git = Git.init().setDirectory(dir.toFile()).setInitialBranch("main").call()) {
+                // The commit lines `make run` prints must work on a machine where git knows no one yet.
+                StoredConfig config = git.getRepository().getConfig();
+                config.setString("user", null, "name", "Demo operator");
+                config.setString("user", null, "email", "operator@localhost");
+                config.save();
                 git.add().addFilepattern("partitions.d").call();
                 PersonIdent celadon = new PersonIdent("Celadon", "celadon@localhost", Instant.now(), ZoneOffset.UTC);
                 git.commit().setMessage("demo: the partitions Celadon ships with")

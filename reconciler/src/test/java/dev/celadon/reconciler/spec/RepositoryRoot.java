@@ -4,12 +4,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /** The repository's top folder, found upwards from the tests' working directory ({@code reconciler/}). */
-final class RepositoryRoot {
+public final class RepositoryRoot {
 
     private RepositoryRoot() {
     }
 
-    static Path find() {
+    public static Path find() {
         for (Path dir = Path.of("").toAbsolutePath(); dir != null; dir = dir.getParent()) {
             if (Files.isDirectory(dir.resolve("partitions.d")) && Files.isRegularFile(dir.resolve("pom.xml"))) {
                 return dir;
