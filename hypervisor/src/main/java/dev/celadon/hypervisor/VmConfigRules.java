@@ -149,9 +149,12 @@ public final class VmConfigRules {
                 }
             }
         }
-        if (config.profile() == GuestProfile.LEGACY && ideDisks > LEGACY_IDE_DISKS) {
+        // A legacy guest reads the cloud-init seed from an IDE CD-ROM, which takes a slot of its own.
+        int slots = LEGACY_IDE_DISKS - (config.cloudInit().isPresent() ? 1 : 0);
+        if (config.profile() == GuestProfile.LEGACY && ideDisks > slots) {
             problems.add(new Problem("disks[" + (config.disks().size() - 1) + "]", "the legacy profile's machine has "
-                    + LEGACY_IDE_DISKS + " IDE slots; " + ideDisks + " disks asked for"));
+                    + LEGACY_IDE_DISKS + " IDE slots" + (slots < LEGACY_IDE_DISKS ? ", one of them the cloud-init seed's" : "")
+                    + "; " + ideDisks + " disks asked for"));
         }
     }
 
