@@ -21,10 +21,25 @@ public record CloudInit(String userData, String metaData, Optional<String> netwo
     /** Hex digits of the content hash in the instance id: enough that two seeds of a partition never meet. */
     private static final int HASH_DIGITS = 12;
 
+    /**
+     * The most the three files may hold together, in UTF-8 bytes: what the seed drive takes with room to
+     * spare, and four times what a spec may write (64 KiB of user-data, 16 KiB of network config).
+     */
+    public static final int MAX_BYTES = 256 << 10;
+
     public CloudInit {
         Objects.requireNonNull(userData, "userData");
         Objects.requireNonNull(metaData, "metaData");
         Objects.requireNonNull(networkConfig, "networkConfig");
+    }
+
+    /** The files' size together, in UTF-8 bytes. */
+    public long bytes() {
+        return utf8Length(userData) + utf8Length(metaData) + networkConfig.map(CloudInit::utf8Length).orElse(0L);
+    }
+
+    private static long utf8Length(String text) {
+        return text.getBytes(StandardCharsets.UTF_8).length;
     }
 
     /**

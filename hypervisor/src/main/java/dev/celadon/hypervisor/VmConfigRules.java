@@ -51,6 +51,7 @@ public final class VmConfigRules {
         boot(config, problems);
         disks(config, problems);
         networks(config, problems);
+        cloudInit(config, problems);
         return problems;
     }
 
@@ -178,6 +179,11 @@ public final class VmConfigRules {
                 }
             }
         }
+    }
+
+    private static void cloudInit(VmConfig config, List<Problem> problems) {
+        config.cloudInit().filter(seed -> seed.bytes() > CloudInit.MAX_BYTES).ifPresent(seed -> problems.add(new Problem("cloudInit",
+                "the cloud-init files have " + seed.bytes() + " bytes together; at most " + CloudInit.MAX_BYTES)));
     }
 
     private static void deviceName(String name, String field, String what, Set<String> seen, List<Problem> problems) {

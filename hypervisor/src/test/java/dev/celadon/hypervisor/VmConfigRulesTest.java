@@ -91,6 +91,18 @@ class VmConfigRulesTest {
     }
 
     @Test
+    void aCloudInitSeedIsBounded() {
+        PartitionName p = new PartitionName("p");
+        CloudInit largest = CloudInit.of(p, "", Optional.empty());
+        largest = CloudInit.of(p, "x".repeat(CloudInit.MAX_BYTES - (int) largest.bytes()), Optional.empty());
+        assertThat(largest.bytes()).isEqualTo(CloudInit.MAX_BYTES);
+        assertThat(fields(disks(GuestProfile.ENLIGHTENED, blanks(1)).withCloudInit(Optional.of(largest)))).isEmpty();
+        CloudInit over = CloudInit.of(p, largest.userData() + "y", Optional.empty());
+        assertThat(problems(disks(GuestProfile.ENLIGHTENED, blanks(1)).withCloudInit(Optional.of(over)))).containsExactly(
+                "cloudInit: the cloud-init files have " + (CloudInit.MAX_BYTES + 1) + " bytes together; at most " + CloudInit.MAX_BYTES);
+    }
+
+    @Test
     void aBlankDiskHasASizeAndFirmwareBootADisk() {
         assertThat(fields(disks(GuestProfile.ENLIGHTENED, List.of(new DiskConfig("d", new DiskConfig.Blank(1)))))).isEmpty();
         assertThat(fields(disks(GuestProfile.ENLIGHTENED, List.of(new DiskConfig("d", new DiskConfig.Blank(0))))))

@@ -21,7 +21,8 @@ import java.util.List;
  * <p>Sectors are 2048 bytes, so the same image reads on a virtio disk (512-byte blocks) and on the
  * legacy profile's IDE CD-ROM (2048-byte blocks: Linux refuses a FAT whose sectors are smaller than the
  * device's). A cluster is one sector; the image is always {@link #SECTORS} sectors (1 MiB), which holds
- * the largest seed a spec may have (DESIGN.md §3 "Input limits") several times over.
+ * the largest seed {@link CloudInit#MAX_BYTES} allows (four times what a spec may write, DESIGN.md §3
+ * "Input limits") with room to spare.
  */
 final class SeedImage {
 
@@ -61,7 +62,7 @@ final class SeedImage {
         seed.networkConfig().ifPresent(n -> files.add(new File("network-config", "NETWOR~1   ", utf8(n))));
         long needed = files.stream().mapToLong(f -> clusters(f.content.length) * (long) SECTOR).sum();
         if (needed > CAPACITY) {
-            // The spec reader's limits keep every seed far below this; a config from elsewhere is refused.
+            // VmConfigRules refuses a seed over CloudInit.MAX_BYTES before any launch: this cannot happen.
             throw new IllegalArgumentException("the cloud-init files take " + needed + " bytes; the seed holds " + CAPACITY);
         }
         ByteBuffer image = ByteBuffer.allocate(SECTORS * SECTOR).order(ByteOrder.LITTLE_ENDIAN);

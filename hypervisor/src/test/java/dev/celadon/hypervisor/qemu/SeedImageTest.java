@@ -99,6 +99,17 @@ class SeedImageTest {
     }
 
     @Test
+    void theLargestSeedTheRulesAllowFits() throws Exception {
+        // Each file rounds up to whole clusters: the worst case for MAX_BYTES is three files of odd sizes.
+        String userData = "u".repeat(CloudInit.MAX_BYTES - 2 * 1024);
+        CloudInit seed = CloudInit.of(NAME, userData.substring(0, userData.length() - 100), Optional.of("n".repeat(1024)));
+        assertThat(seed.bytes()).isLessThanOrEqualTo(CloudInit.MAX_BYTES);
+        Path image = write(seed);
+        assertThat(mtype(image, "user-data")).hasSize(seed.userData().length());
+        assertThat(CloudInit.MAX_BYTES + 3 * SeedImage.SECTOR).isLessThan(SeedImage.CAPACITY);
+    }
+
+    @Test
     void moreThanTheImageHoldsIsRefused() {
         String tooMuch = "x".repeat(SeedImage.CAPACITY);
         assertThatThrownBy(() -> SeedImage.build(CloudInit.of(NAME, tooMuch, Optional.empty())))
