@@ -1,6 +1,8 @@
 package dev.celadon.hypervisor.qemu;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import dev.celadon.hypervisor.BootConfig;
 import dev.celadon.hypervisor.CloudInit;
@@ -11,6 +13,7 @@ import dev.celadon.hypervisor.VmConfig;
 import dev.celadon.hypervisor.VmState;
 import dev.celadon.hypervisor.Worker;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -25,12 +28,14 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 /**
  * A partition with a cloud-init seed on real QEMU: the seed file in the worker's folder is exactly the seed
  * of its config, QEMU accepted the drive for each kind of guest, and holds the file open read-only, so no
- * guest can change what its next boot reads. (Whether cloud-init reads it is the Debian guest's test.)
+ * guest can change what its next boot reads; the guest sees a read-only disk holding exactly the seed.
+ * (Whether cloud-init acts on it is the Debian guest's test.)
  */
 class CloudInitSeedIT {
 
     private static final long MIB = 1024 * 1024;
     private static final int O_ACCMODE = 3;
+    private static final Duration BOOT = Duration.ofSeconds(180);
 
     @RegisterExtension
     final WorkerLeakCheck leaks = new WorkerLeakCheck();
@@ -43,10 +48,14 @@ class CloudInitSeedIT {
     }
 
     private static VmConfig seeded(String name, GuestProfile profile, String userData) {
+        return seeded(name, profile, userData, IntegrationServices.NONE);
+    }
+
+    private static VmConfig seeded(String name, GuestProfile profile, String userData, IntegrationServices integration) {
         PartitionName partition = new PartitionName(name);
         return new VmConfig(partition, profile, 1, 128 * MIB, 128 * MIB,
                 new BootConfig.Kernel("tiny/vmlinuz", Optional.of("tiny/initrd.img"), "console=ttyS0 celadon.hostname=" + name),
-                List.of(), List.of(), List.of(), IntegrationServices.NONE, Duration.ofSeconds(5),
+                List.of(), List.of(), List.of(), integration, Duration.ofSeconds(5),
                 Optional.of(CloudInit.of(partition, userData, Optional.of("version: 2\n"))));
     }
 
@@ -95,6 +104,30 @@ class CloudInitSeedIT {
         }
     }
 
+    /**
+     * The guest's own view, asked through its agent ({@code guest-exec}): the tiny guest's kernel has the seed
+     * as a read-only virtio disk whose bytes are the seed, so its file system (checked by real tools in
+     * SeedImageTest: vfat, label CIDATA) is what cloud-init would find.
+     */
+    @Test
+    void theGuestReadsTheSeedFromAReadOnlyDisk() throws Exception {
+        try (QemuHypervisor hypervisor = new QemuHypervisor(QemuSettings.defaults(leaks.stateDir().resolve("state"), List.of(images)))) {
+            VmConfig config = seeded("seed-guest", GuestProfile.ENLIGHTENED, "#cloud-config\n", IntegrationServices.ALL);
+            Worker worker = hypervisor.start(config);
+            Path console = hypervisor.consoleLog(config.name());
+            await("the tiny guest is ready").atMost(BOOT).pollInterval(Duration.ofSeconds(1))
+                    .until(() -> Files.exists(console) && Files.readString(console).contains("celadon-tiny: ready"));
+            Path agent = new WorkerPaths.RunPaths(Path.of(hypervisor.store().read(config.name()).orElseThrow().runDir())).agentSocket();
+
+            byte[] readOnly = assertTimeoutPreemptively(Duration.ofSeconds(60), () -> AgentExec.run(agent, "/bin/cat", "/sys/block/vda/ro"));
+            byte[] disk = assertTimeoutPreemptively(Duration.ofSeconds(120), () -> AgentExec.run(agent, "/bin/cat", "/dev/vda"));
+
+            assertThat(new String(readOnly, StandardCharsets.UTF_8).strip()).as("the guest kernel's read-only flag of vda").isEqualTo("1");
+            assertThat(disk).as("what the guest reads from vda").isEqualTo(SeedImage.build(config.cloudInit().orElseThrow()));
+            worker.stop(Duration.ofSeconds(5));
+        }
+    }
+
     /** The {@code flags} of every descriptor of process {@code pid} open on {@code file}, from /proc. */
     private static List<Integer> openFlags(long pid, Path file) throws IOException {
         Path fds = Path.of("/proc/" + pid + "/fd");
@@ -111,7 +144,7 @@ class CloudInitSeedIT {
                     String flags = info.lines().filter(l -> l.startsWith("flags:")).findFirst().orElseThrow();
                     return Integer.parseInt(flags.substring("flags:".length()).strip(), 8);
                 } catch (IOException e) {
-                    throw new java.io.UncheckedIOException(e);
+                    throw new UncheckedIOException(e);
                 }
             }).toList();
         }
