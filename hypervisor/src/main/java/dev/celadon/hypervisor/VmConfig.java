@@ -3,6 +3,7 @@ package dev.celadon.hypervisor;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * Everything the hypervisor needs to run one partition. A value: two equal configs produce the
@@ -12,6 +13,7 @@ import java.util.Objects;
  * @param memoryBytes    boot memory
  * @param maxMemoryBytes the ceiling for live memory changes; equal to memoryBytes when the
  *                       partition has no balloon headroom
+ * @param cloudInit      the NoCloud seed attached read-only, when the spec has {@code cloudInit}
  */
 public record VmConfig(
         PartitionName name,
@@ -24,7 +26,8 @@ public record VmConfig(
         List<NetworkConfig> networks,
         List<PciAddress> devices,
         IntegrationServices integration,
-        Duration shutdownGracePeriod) {
+        Duration shutdownGracePeriod,
+        Optional<CloudInit> cloudInit) {
 
     public VmConfig {
         Objects.requireNonNull(name, "name");
@@ -32,6 +35,7 @@ public record VmConfig(
         Objects.requireNonNull(boot, "boot");
         Objects.requireNonNull(integration, "integration");
         Objects.requireNonNull(shutdownGracePeriod, "shutdownGracePeriod");
+        Objects.requireNonNull(cloudInit, "cloudInit");
         if (cpus < 1) {
             throw new IllegalArgumentException("cpus must be at least 1: " + cpus);
         }
@@ -43,6 +47,14 @@ public record VmConfig(
         devices = List.copyOf(devices);
     }
 
+    /** A machine without a cloud-init seed. */
+    public VmConfig(PartitionName name, GuestProfile profile, int cpus, long memoryBytes, long maxMemoryBytes,
+                    BootConfig boot, List<DiskConfig> disks, List<NetworkConfig> networks, List<PciAddress> devices,
+                    IntegrationServices integration, Duration shutdownGracePeriod) {
+        this(name, profile, cpus, memoryBytes, maxMemoryBytes, boot, disks, networks, devices, integration,
+                shutdownGracePeriod, Optional.empty());
+    }
+
     /** True when the guest has the management channel: enlightened profiles with any integration service. */
     public boolean hasAgentChannel() {
         return profile != GuestProfile.LEGACY && integration.any();
@@ -51,11 +63,16 @@ public record VmConfig(
     /** The same machine with another live memory target; the only change applied without a restart. */
     public VmConfig withMemory(long bytes) {
         return new VmConfig(name, profile, cpus, bytes, maxMemoryBytes, boot, disks, networks, devices,
-                integration, shutdownGracePeriod);
+                integration, shutdownGracePeriod, cloudInit);
     }
 
     public VmConfig withDisks(List<DiskConfig> value) {
         return new VmConfig(name, profile, cpus, memoryBytes, maxMemoryBytes, boot, value, networks, devices,
-                integration, shutdownGracePeriod);
+                integration, shutdownGracePeriod, cloudInit);
+    }
+
+    public VmConfig withCloudInit(Optional<CloudInit> value) {
+        return new VmConfig(name, profile, cpus, memoryBytes, maxMemoryBytes, boot, disks, networks, devices,
+                integration, shutdownGracePeriod, value);
     }
 }

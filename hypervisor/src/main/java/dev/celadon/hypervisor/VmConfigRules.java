@@ -51,6 +51,7 @@ public final class VmConfigRules {
         boot(config, problems);
         disks(config, problems);
         networks(config, problems);
+        cloudInit(config, problems);
         return problems;
     }
 
@@ -149,9 +150,12 @@ public final class VmConfigRules {
                 }
             }
         }
-        if (config.profile() == GuestProfile.LEGACY && ideDisks > LEGACY_IDE_DISKS) {
+        // A legacy guest reads the cloud-init seed from an IDE CD-ROM, which takes a slot of its own.
+        int slots = LEGACY_IDE_DISKS - (config.cloudInit().isPresent() ? 1 : 0);
+        if (config.profile() == GuestProfile.LEGACY && ideDisks > slots) {
             problems.add(new Problem("disks[" + (config.disks().size() - 1) + "]", "the legacy profile's machine has "
-                    + LEGACY_IDE_DISKS + " IDE slots; " + ideDisks + " disks asked for"));
+                    + LEGACY_IDE_DISKS + " IDE slots" + (slots < LEGACY_IDE_DISKS ? ", one of them the cloud-init seed's" : "")
+                    + "; " + ideDisks + " disks asked for"));
         }
     }
 
@@ -175,6 +179,11 @@ public final class VmConfigRules {
                 }
             }
         }
+    }
+
+    private static void cloudInit(VmConfig config, List<Problem> problems) {
+        config.cloudInit().filter(seed -> seed.bytes() > CloudInit.MAX_BYTES).ifPresent(seed -> problems.add(new Problem("cloudInit",
+                "the cloud-init files have " + seed.bytes() + " bytes together; at most " + CloudInit.MAX_BYTES)));
     }
 
     private static void deviceName(String name, String field, String what, Set<String> seen, List<Problem> problems) {

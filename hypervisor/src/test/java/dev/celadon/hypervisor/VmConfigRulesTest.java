@@ -31,6 +31,10 @@ class VmConfigRulesTest {
         return config(GuestProfile.ENLIGHTENED, 1, new BootConfig.Kernel("k", Optional.empty(), ""), List.of(), List.of(network));
     }
 
+    private static List<String> problems(VmConfig config) {
+        return VmConfigRules.problems(config).stream().map(p -> p.field() + ": " + p.message()).toList();
+    }
+
     private static List<DiskConfig> blanks(int count) {
         List<DiskConfig> disks = new ArrayList<>();
         for (int i = 0; i < count; i++) {
@@ -75,6 +79,27 @@ class VmConfigRulesTest {
         withPassthrough.add(new DiskConfig("san", new DiskConfig.Passthrough("/dev/sdb")));
         assertThat(fields(disks(GuestProfile.LEGACY, withPassthrough))).as("refused as pass-through, not as a fifth IDE disk")
                 .containsExactly("disks[4].passthrough");
+    }
+
+    @Test
+    void aLegacyGuestsCloudInitSeedTakesAnIdeSlot() {
+        Optional<CloudInit> seed = Optional.of(CloudInit.of(new PartitionName("p"), "", Optional.empty()));
+        assertThat(fields(disks(GuestProfile.LEGACY, blanks(3)).withCloudInit(seed))).isEmpty();
+        assertThat(problems(disks(GuestProfile.LEGACY, blanks(4)).withCloudInit(seed)))
+                .containsExactly("disks[3]: the legacy profile's machine has 4 IDE slots, one of them the cloud-init seed's; 4 disks asked for");
+        assertThat(fields(disks(GuestProfile.ENLIGHTENED, blanks(5)).withCloudInit(seed))).isEmpty();
+    }
+
+    @Test
+    void aCloudInitSeedIsBounded() {
+        PartitionName p = new PartitionName("p");
+        CloudInit largest = CloudInit.of(p, "", Optional.empty());
+        largest = CloudInit.of(p, "x".repeat(CloudInit.MAX_BYTES - (int) largest.bytes()), Optional.empty());
+        assertThat(largest.bytes()).isEqualTo(CloudInit.MAX_BYTES);
+        assertThat(fields(disks(GuestProfile.ENLIGHTENED, blanks(1)).withCloudInit(Optional.of(largest)))).isEmpty();
+        CloudInit over = CloudInit.of(p, largest.userData() + "y", Optional.empty());
+        assertThat(problems(disks(GuestProfile.ENLIGHTENED, blanks(1)).withCloudInit(Optional.of(over)))).containsExactly(
+                "cloudInit: the cloud-init files have " + (CloudInit.MAX_BYTES + 1) + " bytes together; at most " + CloudInit.MAX_BYTES);
     }
 
     @Test

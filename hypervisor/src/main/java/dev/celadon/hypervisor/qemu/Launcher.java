@@ -13,6 +13,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -64,6 +65,7 @@ final class Launcher {
         try {
             Files.createDirectories(paths.workerDir());
             Files.createDirectories(run.dir());
+            writeSeed(config, paths);
         } catch (IOException e) {
             throw new WorkerLaunchException(name, "cannot prepare " + paths.workerDir() + ": " + e.getMessage(), "", e);
         }
@@ -95,6 +97,20 @@ final class Launcher {
             abandon(worker, process, forget);
             throw new WorkerLaunchException(name, e.getMessage(), "", e);
         }
+    }
+
+    /**
+     * The cloud-init seed, written whole under another name and renamed into place: a QEMU of an earlier
+     * launch may still hold the old file open, and no reader ever sees half a seed.
+     */
+    private static void writeSeed(VmConfig config, WorkerPaths paths) throws IOException {
+        if (config.cloudInit().isEmpty()) {
+            Files.deleteIfExists(paths.seed());
+            return;
+        }
+        Path partial = paths.seed().resolveSibling(paths.seed().getFileName() + ".partial");
+        Files.write(partial, SeedImage.build(config.cloudInit().get()));
+        Files.move(partial, paths.seed(), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     }
 
     private Process spawn(PartitionName name, WorkerPaths paths, List<String> argv) throws WorkerLaunchException {

@@ -29,6 +29,11 @@ final class QemuArgv {
             "hv-vpindex=on", "hv-synic=on", "hv-stimer=on", "hv-runtime=on", "hv-frequencies=on", "hv-reset=on",
             "hv-tlbflush=on", "hv-ipi=on");
 
+    /** The cloud-init seed's block nodes and device. */
+    static final String SEED_FILE_NODE = "file_cidata";
+    static final String SEED_NODE = "drive_cidata";
+    static final String SEED_DEVICE = "disk_cidata";
+
     private QemuArgv() {
     }
 
@@ -73,6 +78,9 @@ final class QemuArgv {
             }
         });
         disks(argv, vm, legacy);
+        if (config.cloudInit().isPresent()) {
+            seed(argv, paths.seed(), legacy);
+        }
         for (NetworkConfig network : config.networks()) {
             add(argv, "-netdev", netdev(network));
             add(argv, "-device", (legacy ? "e1000" : "virtio-net-pci") + ",netdev=hostnet-" + network.name()
@@ -146,6 +154,17 @@ final class QemuArgv {
                 }
             }
         }
+    }
+
+    /**
+     * The cloud-init seed, read-only in every layer so no guest can change what the next boot reads. Its
+     * ids hold a '_', which disk names (DNS labels) never do. Enlightened guests get a virtio disk; a legacy
+     * guest an IDE CD-ROM, the one read-only drive it has a driver for (QEMU refuses a read-only ide-hd).
+     */
+    private static void seed(List<String> argv, Path seed, boolean legacy) {
+        add(argv, "-blockdev", "driver=file,filename=" + escape(seed) + ",node-name=" + SEED_FILE_NODE + ",read-only=on");
+        add(argv, "-blockdev", "driver=raw,file=" + SEED_FILE_NODE + ",node-name=" + SEED_NODE + ",read-only=on");
+        add(argv, "-device", (legacy ? "ide-cd,bus=ide.1,unit=1" : "virtio-blk-pci") + ",drive=" + SEED_NODE + ",id=" + SEED_DEVICE);
     }
 
     private static String netdev(NetworkConfig network) {

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.celadon.hypervisor.BootConfig;
+import dev.celadon.hypervisor.CloudInit;
 import dev.celadon.hypervisor.DiskConfig;
 import dev.celadon.hypervisor.Firmware;
 import dev.celadon.hypervisor.GuestProfile;
@@ -23,7 +24,8 @@ import java.util.Optional;
 /**
  * {@link VmConfig} to and from JSON, written out by hand: the SPI records stay free of Jackson
  * annotations, the sealed hierarchies get explicit {@code type} tags, and field order is fixed, so
- * the hash of the JSON is a stable fingerprint of the config.
+ * the hash of the JSON is a stable fingerprint of the config. A field added later is written only when
+ * set, so the JSON and the hash of a config without it stay what older versions wrote.
  */
 final class VmConfigJson {
 
@@ -72,6 +74,10 @@ final class VmConfigJson {
         o.putObject("integration").put("heartbeat", c.integration().heartbeat()).put("shutdown", c.integration().shutdown())
                 .put("timeSync", c.integration().timeSync());
         o.put("shutdownGracePeriodMillis", c.shutdownGracePeriod().toMillis());
+        c.cloudInit().ifPresent(ci -> {
+            ObjectNode cloudInit = o.putObject("cloudInit").put("userData", ci.userData()).put("metaData", ci.metaData());
+            ci.networkConfig().ifPresent(n -> cloudInit.put("networkConfig", n));
+        });
         return o;
     }
 
@@ -112,7 +118,17 @@ final class VmConfigJson {
         return new VmConfig(new PartitionName(o.path("name").asText()), GuestProfile.valueOf(o.path("profile").asText()),
                 o.path("cpus").asInt(), o.path("memoryBytes").asLong(), o.path("maxMemoryBytes").asLong(), boot, disks,
                 networks, devices, new IntegrationServices(i.path("heartbeat").asBoolean(), i.path("shutdown").asBoolean(),
-                i.path("timeSync").asBoolean()), Duration.ofMillis(o.path("shutdownGracePeriodMillis").asLong()));
+                i.path("timeSync").asBoolean()), Duration.ofMillis(o.path("shutdownGracePeriodMillis").asLong()),
+                cloudInit(o.path("cloudInit")));
+    }
+
+    /** Records written before cloud-init existed have no such field: no seed. */
+    private static Optional<CloudInit> cloudInit(JsonNode c) {
+        if (c.isMissingNode()) {
+            return Optional.empty();
+        }
+        return Optional.of(new CloudInit(c.path("userData").asText(), c.path("metaData").asText(),
+                c.has("networkConfig") ? Optional.of(c.path("networkConfig").asText()) : Optional.empty()));
     }
 
     /** SHA-256 of the canonical JSON: equal configs, equal hashes. */

@@ -71,6 +71,14 @@ record WorkerPaths(Path workerDir, Path disksDir, Path runRoot) {
         return workerDir.resolve("qemu.log");
     }
 
+    /**
+     * The cloud-init seed ({@link SeedImage}), written at each launch from the config: it goes with the
+     * worker, not with the disks, since the config is all it holds.
+     */
+    Path seed() {
+        return workerDir.resolve("cidata.img");
+    }
+
     Path disk(String diskName) {
         return disksDir.resolve(diskName + ".qcow2");
     }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.celadon.hypervisor.Accel;
 import dev.celadon.hypervisor.BootConfig;
+import dev.celadon.hypervisor.CloudInit;
 import dev.celadon.hypervisor.DiskConfig;
 import dev.celadon.hypervisor.Firmware;
 import dev.celadon.hypervisor.GuestProfile;
@@ -144,6 +145,29 @@ class QemuArgvTest {
         assertThat(argv).as("the console is a socket ConsoleCapture reads, never a file that grows")
                 .contains("socket,id=charserial0,path=/var/lib/celadon/run/r0n1d2x3y4/console.sock,server=on,wait=off");
         assertThat(argv).contains("virtserialport,bus=vserial0.0,nr=1,chardev=charagent,id=agent0,name=org.qemu.guest_agent.0");
+    }
+
+    private static final CloudInit SEED = CloudInit.of(new PartitionName("web-01"), "#cloud-config\nhostname: web-01\n",
+            Optional.empty());
+
+    @Test
+    void cloudInitSeedIsAReadOnlyVirtioDisk() throws Exception {
+        List<String> argv = argv(config("web-01", GuestProfile.ENLIGHTENED, new BootConfig.FromDisk(Firmware.UEFI),
+                ROOT_AND_SCRATCH, List.of(USER_NET), List.of(), IntegrationServices.ALL).withCloudInit(Optional.of(SEED)), Accel.TCG);
+        GoldenArgs.assertMatches("cloud-init-enlightened", argv);
+        assertThat(argv).contains("driver=file,filename=/var/lib/celadon/workers/web-01/cidata.img,node-name=file_cidata,read-only=on",
+                "driver=raw,file=file_cidata,node-name=drive_cidata,read-only=on", "virtio-blk-pci,drive=drive_cidata,id=disk_cidata");
+        assertThat(String.join(" ", argv)).as("the root disk stays the one firmware boots")
+                .contains("id=disk-root,bootindex=1").doesNotContain("disk_cidata,bootindex");
+    }
+
+    @Test
+    void cloudInitSeedOnLegacyIsAnIdeCdromInTheLastSlot() throws Exception {
+        List<String> argv = argv(config("old-01", GuestProfile.LEGACY, KERNEL, ROOT_AND_SCRATCH, List.of(USER_NET), List.of(),
+                IntegrationServices.NONE).withCloudInit(Optional.of(SEED)), Accel.TCG);
+        GoldenArgs.assertMatches("cloud-init-legacy", argv);
+        assertThat(argv).contains("ide-cd,bus=ide.1,unit=1,drive=drive_cidata,id=disk_cidata");
+        assertThat(String.join(" ", argv)).doesNotContain("virtio");
     }
 
     @Test

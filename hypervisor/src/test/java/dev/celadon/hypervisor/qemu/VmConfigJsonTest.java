@@ -3,6 +3,7 @@ package dev.celadon.hypervisor.qemu;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.celadon.hypervisor.BootConfig;
+import dev.celadon.hypervisor.CloudInit;
 import dev.celadon.hypervisor.DiskConfig;
 import dev.celadon.hypervisor.Firmware;
 import dev.celadon.hypervisor.GuestProfile;
@@ -33,6 +34,23 @@ class VmConfigJsonTest {
         VmConfig firmware = new VmConfig(FULL.name(), GuestProfile.LEGACY, 1, 1L << 28, 1L << 28, new BootConfig.FromDisk(Firmware.UEFI),
                 List.of(), List.of(), List.of(), IntegrationServices.NONE, Duration.ofSeconds(1));
         assertThat(VmConfigJson.fromJson(VmConfigJson.toJson(firmware))).isEqualTo(firmware);
+    }
+
+    @Test
+    void roundTripsTheCloudInitSeed() {
+        VmConfig seeded = FULL.withCloudInit(Optional.of(CloudInit.of(FULL.name(), "#cloud-config\nruncmd: [ [ touch, /x ] ]\n",
+                Optional.of("version: 2\n"))));
+        assertThat(VmConfigJson.fromJson(VmConfigJson.toJson(seeded))).isEqualTo(seeded);
+        VmConfig noNetwork = FULL.withCloudInit(Optional.of(CloudInit.of(FULL.name(), "", Optional.empty())));
+        assertThat(VmConfigJson.fromJson(VmConfigJson.toJson(noNetwork))).isEqualTo(noNetwork);
+        assertThat(VmConfigJson.hash(seeded)).isNotEqualTo(VmConfigJson.hash(FULL)).isNotEqualTo(VmConfigJson.hash(noNetwork));
+    }
+
+    @Test
+    void aConfigWithoutASeedWritesWhatOlderVersionsWroteAndReadsBack() {
+        assertThat(VmConfigJson.toJson(FULL).has("cloudInit")).as("the hash of a running worker's config must not change").isFalse();
+        var older = VmConfigJson.toJson(FULL);
+        assertThat(VmConfigJson.fromJson(older).cloudInit()).isEmpty();
     }
 
     @Test

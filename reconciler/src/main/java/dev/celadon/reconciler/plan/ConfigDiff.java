@@ -36,6 +36,11 @@ final class ConfigDiff {
         compare(changes, "networks", running, desired, c -> describeNetworks(c.networks()));
         compare(changes, "devices", running, desired, c -> c.devices().toString());
         compare(changes, "integration", running, desired, c -> describeIntegration(c));
+        if (!running.cloudInit().equals(desired.cloudInit())) {
+            // The files are too long to show; what matters is whether the guest's cloud-init runs again.
+            changes.add(Change.described("cloudInit", running.cloudInit().isEmpty() ? "added (new instance-id)"
+                    : desired.cloudInit().isEmpty() ? "removed (the seed drive is detached)" : "changed (new instance-id)"));
+        }
         return changes;
     }
 

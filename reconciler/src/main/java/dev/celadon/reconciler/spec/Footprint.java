@@ -10,7 +10,8 @@ import java.util.Map;
 /**
  * What a kept partition takes of the reconciler's heap, estimated from above: its records, each entry of
  * its lists and maps (a label, an appliance name, a disk, a network, a port forward, a device: the entry's
- * records and the objects of its strings), and the characters of its strings. The spec decides how many
+ * records and the objects of its strings), and the characters of its strings (a cloud-init seed's files
+ * among them). The spec decides how many
  * entries and characters there are; nothing else of a partition grows with it.
  *
  * <p>Measured on JDK 25 (compressed references, compact strings): a partition with no entries 250 to 310
@@ -65,6 +66,11 @@ final class Footprint {
             }
         }
         vm.devices().forEach(device -> entry(device.value()));
+        vm.cloudInit().ifPresent(seed -> {
+            text(seed.userData());
+            text(seed.metaData());
+            seed.networkConfig().ifPresent(this::text);
+        });
     }
 
     private void map(Map<String, String> map) {

@@ -75,6 +75,16 @@ final class InputLimits {
      */
     static final int MAX_MESSAGE_CHARS = 400;
 
+    /**
+     * A cloud-init user-data, inline or in its {@code userDataFile} (checked before the file is read), in
+     * UTF-8 bytes: Azure's limit, four times EC2's. It is kept with the partition and written into the seed
+     * drive ({@code SeedImage} holds the largest user-data and network config with room to spare).
+     */
+    static final int MAX_USER_DATA_BYTES = 64 << 10;
+
+    /** A cloud-init network config, in UTF-8 bytes: a netplan-style config of a few dozen interfaces. */
+    static final int MAX_NETWORK_CONFIG_BYTES = 16 << 10;
+
     private InputLimits() {
     }
 }

@@ -58,15 +58,17 @@ final class PartitionReader {
 
     private final Problems problems;
     private final SpecRules rules;
+    private final SpecFiles files;
     private final List<Claim> hostPorts = new ArrayList<>();
 
-    private PartitionReader(Problems problems, SpecRules rules) {
+    private PartitionReader(Problems problems, SpecRules rules, SpecFiles files) {
         this.problems = problems;
         this.rules = rules;
+        this.files = files;
     }
 
-    static Result read(Node document, Problems problems, SpecRules rules) {
-        return new PartitionReader(problems, rules).read(Value.document(document, problems));
+    static Result read(Node document, Problems problems, SpecRules rules, SpecFiles files) {
+        return new PartitionReader(problems, rules, files).read(Value.document(document, problems));
     }
 
     private Result read(Value document) {
@@ -137,13 +139,15 @@ final class PartitionReader {
         Duration grace = spec.optional("shutdownGracePeriod").flatMap(Value::duration).orElse(DEFAULT_GRACE_PERIOD);
         DeletionPolicy deletionPolicy = spec.optional("deletionPolicy").flatMap(v -> v.oneOf(DELETION_POLICIES)).orElse(DeletionPolicy.RETAIN);
         boolean protectedFromDeletion = spec.optional("protected").flatMap(Value::bool).orElse(false);
+        Optional<Value> cloudInitValue = spec.optional("cloudInit");
+        Optional<CloudInitReader.Content> cloudInit = cloudInitValue.flatMap(v -> CloudInitReader.read(v, problems, files));
 
         if (name.isEmpty() || profile.isEmpty() || cpus.isEmpty() || memory.isEmpty() || maxMemory.isEmpty()
-                || boot.isEmpty()) {
+                || boot.isEmpty() || cloudInitValue.isPresent() && cloudInit.isEmpty()) {
             return Optional.empty();
         }
         VmConfig vm = new VmConfig(name.get(), profile.get(), cpus.get(), memory.get(), maxMemory.get(), boot.get(),
-                disks, networks, devices, integration, grace);
+                disks, networks, devices, integration, grace, cloudInit.map(c -> c.seed(name.get())));
         return Optional.of(new Spec(runState, placement, vm, restartPolicy, deletionPolicy, protectedFromDeletion));
     }
 

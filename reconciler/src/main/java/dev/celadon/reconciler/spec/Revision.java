@@ -21,6 +21,7 @@ import java.util.Map;
 final class Revision {
 
     private final SpecRules rules;
+    private final SpecFiles files;
     private final ErrorLog errors = new ErrorLog();
     private final List<Partition> partitions = new ArrayList<>();
     private final Map<String, PartitionReader.Claim> names = new HashMap<>();
@@ -30,8 +31,9 @@ final class Revision {
     private long kept;
     private boolean stopped;
 
-    Revision(SpecRules rules) {
+    Revision(SpecRules rules, SpecFiles files) {
         this.rules = rules;
+        this.files = files;
     }
 
     /** Whether reading has stopped at a limit of the whole revision; later files are not read. */
@@ -99,7 +101,7 @@ final class Revision {
             stopped = true;
             return false;
         }
-        PartitionReader.Result result = PartitionReader.read(document, problems, rules);
+        PartitionReader.Result result = PartitionReader.read(document, problems, rules, files);
         boolean unique = result.name().map(name -> claim(names, name, problems,
                 "duplicate partition name \"%s\"; already defined at %s")).orElse(true);
         for (PartitionReader.Claim port : result.hostPorts()) {

@@ -10,7 +10,7 @@ enum Section {
     DOCUMENT("", "apiVersion", "kind", "metadata", "spec"),
     METADATA("metadata", "name", "labels"),
     SPEC("spec", "runState", "placement", "guest", "cpus", "memory", "maxMemory", "boot", "disks", "networks",
-            "devices", "integration", "restartPolicy", "shutdownGracePeriod", "deletionPolicy", "protected"),
+            "devices", "integration", "restartPolicy", "shutdownGracePeriod", "deletionPolicy", "protected", "cloudInit"),
     PLACEMENT("spec.placement", "appliances", "selector"),
     GUEST("spec.guest", "profile"),
     BOOT("spec.boot", "kernel", "initrd", "cmdline", "firmware"),
@@ -19,7 +19,8 @@ enum Section {
     USER_NETWORK("spec.networks[].user", "forwards"),
     FORWARD("spec.networks[].user.forwards[]", "host", "guest"),
     DEVICE("spec.devices[]", "pci"),
-    INTEGRATION("spec.integration", "heartbeat", "shutdown", "timeSync");
+    INTEGRATION("spec.integration", "heartbeat", "shutdown", "timeSync"),
+    CLOUD_INIT("spec.cloudInit", "userData", "userDataFile", "networkConfig");
 
     /** The section's path with list indices left out, e.g. {@code spec.disks[]}. */
     final String path;

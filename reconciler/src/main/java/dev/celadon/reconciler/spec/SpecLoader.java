@@ -41,7 +41,7 @@ public final class SpecLoader {
         if (!Files.isDirectory(dir)) {
             throw new NoSuchFileException(dir.toString(), null, "not a directory");
         }
-        Revision revision = new Revision(rules);
+        Revision revision = new Revision(rules, SpecFiles.folder(dir));
         for (Path path : specFiles(dir, revision)) {
             if (revision.stopped()) {
                 break;
@@ -65,12 +65,13 @@ public final class SpecLoader {
 
     /**
      * Parses spec files given as content, e.g. straight from a Git tree or in tests, under the same
-     * limits as {@link #load}, their sizes counted in UTF-8.
+     * limits as {@link #load}, their sizes counted in UTF-8. Without a folder, a spec that names another
+     * file (a cloud-init {@code userDataFile}) is an error.
      *
      * @param files file name (as it should appear in errors) → content
      */
     public static SpecSet parse(Map<String, String> files, SpecRules rules) {
-        Revision revision = new Revision(rules);
+        Revision revision = new Revision(rules, SpecFiles.NONE);
         for (Map.Entry<String, String> file : new TreeMap<>(files).entrySet()) {
             if (revision.stopped()) {
                 break;
@@ -134,7 +135,7 @@ public final class SpecLoader {
         return found;
     }
 
-    private static boolean isSpecName(Path path) {
+    static boolean isSpecName(Path path) {
         String name = path.getFileName().toString();
         return name.endsWith(".yaml") || name.endsWith(".yml");
     }

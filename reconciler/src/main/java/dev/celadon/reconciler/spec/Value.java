@@ -1,5 +1,6 @@
 package dev.celadon.reconciler.spec;
 
+import org.yaml.snakeyaml.DumperOptions;
 import org.yaml.snakeyaml.error.Mark;
 import org.yaml.snakeyaml.nodes.MappingNode;
 import org.yaml.snakeyaml.nodes.Node;
@@ -210,6 +211,17 @@ final class Value {
             }
             return Optional.ofNullable(value);
         });
+    }
+
+    /**
+     * For a literal block scalar ({@code |}), the 1-based line its text starts on, the line after the
+     * indicator: line n of the text is line {@code first + n - 1} of the file. Empty for other scalars,
+     * whose lines are not the file's.
+     */
+    Optional<Integer> literalFirstLine() {
+        return node instanceof ScalarNode scalar && scalar.getScalarStyle() == DumperOptions.ScalarStyle.LITERAL
+                ? Optional.of(node.getStartMark().getLine() + 2)
+                : Optional.empty();
     }
 
     // --- helpers -----------------------------------------------------------------------------

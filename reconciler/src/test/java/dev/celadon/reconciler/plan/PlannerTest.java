@@ -1,6 +1,7 @@
 package dev.celadon.reconciler.plan;
 
 import dev.celadon.hypervisor.Accel;
+import dev.celadon.hypervisor.CloudInit;
 import dev.celadon.hypervisor.DiskConfig;
 import dev.celadon.hypervisor.GuestInfo;
 import dev.celadon.hypervisor.GuestProfile;
@@ -87,6 +88,15 @@ class PlannerTest {
                 row("a disk added restarts", desired(Specs.withDisks(WEB, blank("data", 1024), blank("logs", 1024))),
                         workers(running(Specs.withDisks(WEB, blank("data", 1024)))),
                         "Restart web: restart: disks [data=blank@1Gi] → [data=blank@1Gi,logs=blank@1Gi]"),
+                row("changed cloud-init restarts for a new instance-id", desired(withCloudInit(WEB, "#cloud-config\npackages: [nginx]\n")),
+                        workers(running(withCloudInit(WEB, "#cloud-config\n"))),
+                        "Restart web: restart: cloudInit changed (new instance-id)"),
+                row("cloud-init added restarts", desired(withCloudInit(WEB, "")), workers(running(WEB)),
+                        "Restart web: restart: cloudInit added (new instance-id)"),
+                row("cloud-init removed restarts", desired(WEB), workers(running(withCloudInit(WEB, ""))),
+                        "Restart web: restart: cloudInit removed (the seed drive is detached)"),
+                row("the same cloud-init is in sync", desired(withCloudInit(WEB, "#cloud-config\n")),
+                        workers(running(withCloudInit(WEB, "#cloud-config\n"))), "InSync web"),
                 row("before the first good revision every worker is held", Desired.NOTHING,
                         observed(workers(running(WEB), stopped(partition("db"), StopReason.WORKER_KILLED,
                                 NOW.minusSeconds(60))), ledger(WEB, false, DeletionPolicy.DELETE, 0)),
@@ -212,5 +222,9 @@ class PlannerTest {
         return new WorkerStatus(p.name(), reason.isFailure() ? VmState.CRASHED : VmState.STOPPED, p.vm(),
                 OptionalLong.empty(), Accel.TCG, at.minusSeconds(60), Optional.of(new StopInfo(reason, at, "")),
                 GuestInfo.UNKNOWN);
+    }
+
+    private static Partition withCloudInit(Partition p, String userData) {
+        return Specs.withVm(p, p.vm().withCloudInit(Optional.of(CloudInit.of(p.name(), userData, Optional.empty()))));
     }
 }
