@@ -1,5 +1,6 @@
 package dev.celadon.hypervisor.qemu;
 
+import dev.celadon.hypervisor.ConsoleLog;
 import java.io.IOException;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
@@ -17,13 +18,13 @@ import java.util.Arrays;
 import java.util.Objects;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import dev.celadon.hypervisor.ConsoleLog;
 import org.jboss.logging.Logger;
 
 /**
  * Copies a guest's serial console from QEMU's console socket into a log of bounded size: the log
  * plus one rotated predecessor ({@code <log>.1}), each at most the cap, read one after the other
- * as one stream. One virtual thread per capture; it ends at EOF (QEMU is gone) or on {@link #close()}.
+ * as one stream ({@link #tail} reads its end). One virtual thread per capture; it ends at EOF (QEMU is gone)
+ * or on {@link #close()}.
  *
  * <p>The reader never stops for a failing disk: QEMU drops serial output its client does not take,
  * so a reader that stopped would only stall the guest's serial port, and the state dir's space is

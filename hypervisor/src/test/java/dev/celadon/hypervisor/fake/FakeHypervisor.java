@@ -55,6 +55,11 @@ import java.util.TreeMap;
  * allowed, see {@link #setPassthrough}), disks that would shrink, live changes to a worker that is not
  * running, memory outside (0, maxMemory] or on the legacy profile.
  *
+ * <p>Its guests print {@link #bootMessage} on their serial console when their worker starts, and whatever a
+ * test has them print ({@link #printToConsole}); the console is kept as QEMU's is (a log and its predecessor,
+ * rotated at half of {@code ConsoleLog.KEPT_BYTES}) until the partition is deleted. A running worker's machine
+ * is what QEMU's would be: booted with maxMemory (legacy: memory, no balloon), the balloon at the target.
+ *
  * <p>The workers, their disks and the host's images are the fake's "state dir": {@link #reopen()} gives
  * a second hypervisor over them, as a reconciler restart gets a second {@code QemuHypervisor} over the
  * same state dir. Calls, incidents and supervision passes belong to each instance.

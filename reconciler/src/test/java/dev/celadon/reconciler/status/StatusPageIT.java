@@ -55,7 +55,7 @@ class StatusPageIT {
                     + ".backgroundColor !== getComputedStyle(document.querySelector(\"tr[data-partition='web-01'] .phase\"))"
                     + ".backgroundColor").asBoolean()).as("not the healthy badge's colour").isTrue();
             assertThat(chromium.text("tr[data-partition='web-01'] .resources")).isEqualTo("2 vCPUs · 512 MiB, balloon 256 MiB");
-            assertThat(chromium.text("tr[data-partition='web-02'] .last-seen")).startsWith("last seen ");
+            assertThat(chromium.text("tr[data-partition='web-02'] span.last-seen")).startsWith("last seen ");
             assertThat(chromium.evaluate("document.querySelector(\"tr[data-partition='web-02'] a.console\").href").asText())
                     .endsWith("/status/partitions/web-02/console");
             // Hostile text is shown, never run: the only script is the page's own.
