@@ -226,8 +226,7 @@ class QemuHypervisorIT {
                 return worker.status().state() == VmState.RUNNING;
             });
             awaitHeartbeat(worker);
-            // No guest to power off: a short grace, then QMP quit.
-            worker.stop(Duration.ofSeconds(1));
+            worker.stop(GRACE);
             assertThat(worker.status().state()).isEqualTo(VmState.STOPPED);
         }
     }
@@ -264,7 +263,7 @@ class QemuHypervisorIT {
     void aGuestThatCannotBootRunsWithoutAHeartbeat() throws Exception {
         VmConfig config = new VmConfig(new PartitionName("blank-1"), GuestProfile.ENLIGHTENED, 2, 128 * MIB, 256 * MIB,
                 new BootConfig.FromDisk(Firmware.BIOS), List.of(new DiskConfig("root", new DiskConfig.Blank(64 * MIB))),
-                List.of(), List.of(), IntegrationServices.ALL, GRACE);
+                List.of(), List.of(), IntegrationServices.ALL, Duration.ofSeconds(1));
         try (QemuHypervisor hypervisor = new QemuHypervisor(settings())) {
             Worker worker = hypervisor.start(config);
             assertThatThrownBy(worker::probeGuest).isInstanceOf(GuestAgentException.class);
@@ -276,7 +275,8 @@ class QemuHypervisorIT {
                 assertThat(live.memoryBytes()).isEqualTo(256 * MIB);
                 assertThat(live.balloonBytes()).as("no driver in the firmware: the whole machine").hasValue(256 * MIB);
             });
-            worker.stop(GRACE);
+            // No guest to power off: a short grace, then QMP quit.
+            worker.stop(Duration.ofSeconds(1));
             assertThat(worker.status().state()).isEqualTo(VmState.STOPPED);
         }
     }
