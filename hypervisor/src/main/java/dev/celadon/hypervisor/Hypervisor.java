@@ -38,6 +38,16 @@ public interface Hypervisor extends AutoCloseable {
      */
     List<Incident> incidents();
 
+    /**
+     * The last bytes, at most {@code maxBytes}, of the partition's serial console as the guest wrote them,
+     * across the log and its predecessor ({@link ConsoleLog}): what a running guest prints, and a stopped
+     * one's last output. Empty when there is none (never started, or deleted). Where earlier bytes are cut
+     * off, it begins at a character ({@link ConsoleLog#fromCharacterStart}). Only reads.
+     *
+     * @throws IllegalArgumentException when {@code maxBytes} is not within {@link ConsoleLog#checkTailSize}
+     */
+    byte[] consoleTail(PartitionName name, int maxBytes) throws HypervisorException;
+
     /** The handle on a partition's worker, if there is a record of it. */
     Optional<Worker> worker(PartitionName name);
 

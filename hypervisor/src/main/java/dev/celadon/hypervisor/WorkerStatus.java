@@ -12,6 +12,8 @@ import java.util.OptionalLong;
  * @param pid         the worker process, while it is alive
  * @param startedAt   when the worker process was launched
  * @param lastStop    why the worker last stopped, when it is not alive
+ * @param guest       what the guest agent last said; of a worker that is not alive, what it said while it ran
+ * @param live        what the machine has now, while the worker is alive and the hypervisor answers
  */
 public record WorkerStatus(
         PartitionName name,
@@ -21,7 +23,8 @@ public record WorkerStatus(
         Accel accel,
         Instant startedAt,
         Optional<StopInfo> lastStop,
-        GuestInfo guest) {
+        GuestInfo guest,
+        Optional<LiveResources> live) {
 
     public WorkerStatus {
         Objects.requireNonNull(name, "name");
@@ -32,5 +35,6 @@ public record WorkerStatus(
         Objects.requireNonNull(startedAt, "startedAt");
         Objects.requireNonNull(lastStop, "lastStop");
         Objects.requireNonNull(guest, "guest");
+        Objects.requireNonNull(live, "live");
     }
 }

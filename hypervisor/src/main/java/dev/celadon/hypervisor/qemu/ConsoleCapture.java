@@ -1,5 +1,6 @@
 package dev.celadon.hypervisor.qemu;
 
+import dev.celadon.hypervisor.ConsoleLog;
 import java.io.IOException;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
@@ -7,10 +8,14 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Duration;
+import java.util.Arrays;
+import java.util.Objects;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.jboss.logging.Logger;
@@ -18,7 +23,8 @@ import org.jboss.logging.Logger;
 /**
  * Copies a guest's serial console from QEMU's console socket into a log of bounded size: the log
  * plus one rotated predecessor ({@code <log>.1}), each at most the cap, read one after the other
- * as one stream. One virtual thread per capture; it ends at EOF (QEMU is gone) or on {@link #close()}.
+ * as one stream ({@link #tail} reads its end). One virtual thread per capture; it ends at EOF (QEMU is gone)
+ * or on {@link #close()}.
  *
  * <p>The reader never stops for a failing disk: QEMU drops serial output its client does not take,
  * so a reader that stopped would only stall the guest's serial port, and the state dir's space is
@@ -27,7 +33,9 @@ import org.jboss.logging.Logger;
 final class ConsoleCapture implements AutoCloseable {
 
     /** The production cap of the log and of its predecessor: the console costs at most twice this. */
-    static final long CAP = 1024 * 1024;
+    static final long CAP = ConsoleLog.KEPT_BYTES / 2;
+    /** Reads of a tail that met a rotation each time give up after this many and read what is there. */
+    private static final int TAIL_ATTEMPTS = 10;
 
     private static final Logger LOG = Logger.getLogger(ConsoleCapture.class);
     private static final int READ_BUFFER = 16 * 1024;
@@ -54,7 +62,7 @@ final class ConsoleCapture implements AutoCloseable {
     private ConsoleCapture(Path socket, Path log, long cap, String label) {
         this.socket = socket;
         this.log = log;
-        this.rotated = log.resolveSibling(log.getFileName() + ".1");
+        this.rotated = rotated(log);
         this.cap = cap;
         this.label = label;
         this.thread = Thread.ofVirtual().name("console " + label).unstarted(this::run);
@@ -71,6 +79,74 @@ final class ConsoleCapture implements AutoCloseable {
         ConsoleCapture capture = new ConsoleCapture(socket, log, capBytes, label);
         capture.thread.start();
         return capture;
+    }
+
+    /** The predecessor of {@code log}: what it held before its last rotation. */
+    static Path rotated(Path log) {
+        return log.resolveSibling(log.getFileName() + ".1");
+    }
+
+    /**
+     * The last {@code maxBytes} of the console captured into {@code log}, its predecessor's bytes first,
+     * while a capture may be writing and rotating it: reads only. Both files are opened before either is
+     * read (an open file outlives its rename), and opened again when the log was rotated in between, which
+     * would pair a predecessor with the wrong log.
+     */
+    static byte[] tail(Path log, int maxBytes) throws IOException {
+        ConsoleLog.checkTailSize(maxBytes);
+        Path older = rotated(log);
+        for (int attempt = 1; ; attempt++) {
+            Object before = fileKey(log);
+            try (FileChannel first = openIfExists(older); FileChannel second = openIfExists(log)) {
+                if (attempt == TAIL_ATTEMPTS || Objects.equals(before, fileKey(log))) {
+                    return tail(first, second, maxBytes);
+                }
+            }
+        }
+    }
+
+    private static byte[] tail(FileChannel first, FileChannel second, int maxBytes) throws IOException {
+        long firstSize = first == null ? 0 : first.size();
+        long secondSize = second == null ? 0 : second.size();
+        long skip = Math.max(0, firstSize + secondSize - maxBytes);
+        ByteBuffer tail = ByteBuffer.allocate((int) (firstSize + secondSize - skip));
+        if (skip < firstSize) {
+            readFully(first, skip, firstSize, tail);
+        }
+        if (second != null) {
+            readFully(second, Math.max(0, skip - firstSize), secondSize, tail);
+        }
+        // Short only if a file was cut between its size and its read, which the capture never does.
+        byte[] bytes = tail.hasRemaining() ? Arrays.copyOf(tail.array(), tail.position()) : tail.array();
+        return skip > 0 ? ConsoleLog.fromCharacterStart(bytes) : bytes;
+    }
+
+    /** Bytes {@code from} up to {@code to} (a size taken before: the log may grow meanwhile), or until EOF. */
+    private static void readFully(FileChannel channel, long from, long to, ByteBuffer into) throws IOException {
+        long position = from;
+        while (position < to && into.hasRemaining()) {
+            int read = channel.read(into, position);
+            if (read < 0) {
+                return;
+            }
+            position += read;
+        }
+    }
+
+    private static FileChannel openIfExists(Path file) throws IOException {
+        try {
+            return FileChannel.open(file, StandardOpenOption.READ);
+        } catch (NoSuchFileException e) {
+            return null;
+        }
+    }
+
+    private static Object fileKey(Path file) throws IOException {
+        try {
+            return Files.readAttributes(file, BasicFileAttributes.class).fileKey();
+        } catch (NoSuchFileException e) {
+            return null;
+        }
     }
 
     /** Whether the capture is connected to the socket now. */

@@ -1,6 +1,7 @@
 package dev.celadon.hypervisor.qemu;
 
 import dev.celadon.hypervisor.Accel;
+import dev.celadon.hypervisor.ConsoleLog;
 import dev.celadon.hypervisor.HostResources;
 import dev.celadon.hypervisor.Hypervisor;
 import dev.celadon.hypervisor.HypervisorException;
@@ -130,6 +131,16 @@ public final class QemuHypervisor implements Hypervisor {
     /** The serial console log of a partition's worker (the guest's ttyS0), its latest bytes. */
     public Path consoleLog(PartitionName name) {
         return store.paths(name).consoleLog();
+    }
+
+    @Override
+    public byte[] consoleTail(PartitionName name, int maxBytes) throws HypervisorException {
+        ConsoleLog.checkTailSize(maxBytes);
+        try {
+            return ConsoleCapture.tail(consoleLog(name), maxBytes);
+        } catch (IOException e) {
+            throw new WorkerControlException(name, "read the console", e.getMessage(), e);
+        }
     }
 
     // ---- supervision: reconnect, adopt, repair ----------------------------------------------------

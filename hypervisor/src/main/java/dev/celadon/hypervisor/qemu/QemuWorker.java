@@ -6,6 +6,7 @@ import dev.celadon.hypervisor.GuestInfo;
 import dev.celadon.hypervisor.GuestProfile;
 import dev.celadon.hypervisor.HypervisorException;
 import dev.celadon.hypervisor.InvalidVmConfigException;
+import dev.celadon.hypervisor.LiveResources;
 import dev.celadon.hypervisor.PartitionName;
 import dev.celadon.hypervisor.StopInfo;
 import dev.celadon.hypervisor.StopReason;
@@ -124,8 +125,34 @@ final class QemuWorker implements Worker, QmpListener, StopSequence.Target {
             VmConfig config = VmConfigJson.fromJson(record.config()).withMemory(record.memoryTarget());
             Optional<StopInfo> lastStop = state.isAlive() ? Optional.empty() : Optional.of(stopInfo(lastStopLocked()));
             OptionalLong pid = state.isAlive() && record.pid() != 0 ? OptionalLong.of(record.pid()) : OptionalLong.empty();
+            Optional<LiveResources> live = state == VmState.RUNNING || state == VmState.PAUSED
+                    ? liveLocked(config) : Optional.empty();
             return new WorkerStatus(name, state, config, pid, Accel.valueOf(record.accel()), Instant.parse(record.startedAt()),
-                    lastStop, guest.last());
+                    lastStop, guest.last(), live);
+        }
+    }
+
+    /**
+     * What the machine has now, as QEMU answers: queries only, like the run state's. Empty when QEMU does not
+     * answer; the balloon's size is left out where it cannot say (a legacy guest has no balloon).
+     */
+    private Optional<LiveResources> liveLocked(VmConfig config) {
+        Optional<QmpClient> client = connectLocked();
+        if (client.isEmpty()) {
+            return Optional.empty();
+        }
+        Duration timeout = context.settings().commandTimeout();
+        try {
+            int cpus = client.get().execute(new QmpCommand.QueryCpusFast(), timeout);
+            long memory = client.get().execute(new QmpCommand.QueryMemorySizeSummary(), timeout);
+            OptionalLong balloon = OptionalLong.empty();
+            if (config.profile() != GuestProfile.LEGACY) {
+                balloon = OptionalLong.of(client.get().execute(new QmpCommand.QueryBalloon(), timeout));
+            }
+            return Optional.of(new LiveResources(cpus, memory, balloon));
+        } catch (QmpException e) {
+            LOG.debugf("%s: cannot read the machine's resources: %s", name, e.getMessage());
+            return Optional.empty();
         }
     }
 
@@ -524,11 +551,6 @@ final class QemuWorker implements Worker, QmpListener, StopSequence.Target {
     @Override
     public void growDisks(List<DiskConfig> disks) throws HypervisorException {
         LiveChanges.growDisks(this, config(), disks);
-    }
-
-    /** The balloon's current size as the guest reports it, for status and tests. */
-    long balloonActual() throws HypervisorException {
-        return execute(new QmpCommand.QueryBalloon(), "query the balloon");
     }
 
     /** Records what a live change made of the worker. */

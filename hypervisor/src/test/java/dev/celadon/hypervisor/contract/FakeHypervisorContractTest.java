@@ -37,6 +37,11 @@ class FakeHypervisorContractTest extends HypervisorContract {
     }
 
     @Override
+    protected String bootMessage(PartitionName name) {
+        return FakeHypervisor.bootMessage(name).strip();
+    }
+
+    @Override
     protected String absentImage() {
         return "tiny/no-such-file";
     }

@@ -1,8 +1,11 @@
 package dev.celadon.hypervisor.contract;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import dev.celadon.hypervisor.BootConfig;
+import dev.celadon.hypervisor.ConsoleLog;
 import dev.celadon.hypervisor.DiskConfig;
 import dev.celadon.hypervisor.Firmware;
 import dev.celadon.hypervisor.GuestInfo;
@@ -23,8 +26,10 @@ import dev.celadon.hypervisor.Worker;
 import dev.celadon.hypervisor.WorkerBusyException;
 import dev.celadon.hypervisor.WorkerLaunchException;
 import dev.celadon.hypervisor.WorkerStatus;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.AfterEach;
@@ -67,6 +72,9 @@ public abstract class HypervisorContract {
      * do not matter: the cases set the disks they need.
      */
     protected abstract VmConfig bootable(PartitionName name);
+
+    /** Text the guest of {@link #bootable} prints on its serial console soon after its worker starts. */
+    protected abstract String bootMessage(PartitionName name);
 
     /** A path relative to the images dirs that names no file there. */
     protected abstract String absentImage();
@@ -222,6 +230,7 @@ public abstract class HypervisorContract {
     private static void assertStopped(WorkerStatus status, VmState state, StopReason reason) {
         assertThat(status.state()).isEqualTo(state);
         assertThat(status.pid()).isEmpty();
+        assertThat(status.live()).as("a machine that is gone has no resources").isEmpty();
         assertThat(status.lastStop()).map(StopInfo::reason).hasValue(reason);
     }
 
@@ -255,6 +264,13 @@ public abstract class HypervisorContract {
         assertRunning(status, config);
         assertThat(status.config()).isEqualTo(config);
         assertThat(status.accel()).isEqualTo(hypervisor.accel());
+        // As the machine has them: booted with maxMemory, the balloon somewhere up to it (the guest gives memory back in its time).
+        assertThat(status.live()).hasValueSatisfying(live -> {
+            assertThat(live.cpus()).isEqualTo(config.cpus());
+            assertThat(live.memoryBytes()).isEqualTo(config.maxMemoryBytes());
+            assertThat(live.balloonBytes()).isPresent();
+            assertThat(live.balloonBytes().getAsLong()).isPositive().isLessThanOrEqualTo(config.maxMemoryBytes());
+        });
         assertThat(hypervisor.worker(config.name())).hasValueSatisfying(w -> assertThat(w.status().pid()).isEqualTo(status.pid()));
         assertThat(hypervisor.observe()).singleElement().satisfies(s -> {
             assertRunning(s, config);
@@ -384,6 +400,10 @@ public abstract class HypervisorContract {
         Worker worker = hypervisor.start(config);
         invalid(config.name(), "memory", () -> worker.setMemory(config.memoryBytes()));
         assertThat(worker.status().state()).isEqualTo(VmState.RUNNING);
+        assertThat(worker.status().live()).hasValueSatisfying(live -> {
+            assertThat(live.memoryBytes()).isEqualTo(config.memoryBytes());
+            assertThat(live.balloonBytes()).isEmpty();
+        });
         assertThat(worker.probeGuest()).as("no agent channel: nothing to ask").isEqualTo(GuestInfo.UNKNOWN);
     }
 
@@ -477,6 +497,40 @@ public abstract class HypervisorContract {
         Worker worker = hypervisor.start(smaller);
         assertRunning(worker.status(), smaller);
         assertThat(worker.status().config()).isEqualTo(smaller);
+    }
+
+    // ---- console -----------------------------------------------------------------------------------
+
+    @Test
+    void theConsoleKeepsTheGuestsOutputAfterTheStopUntilTheDelete() throws Exception {
+        VmConfig config = runnable("console-1");
+        PartitionName name = config.name();
+        assertThat(hypervisor.consoleTail(name, ConsoleLog.KEPT_BYTES)).as("never started").isEmpty();
+        Worker worker = hypervisor.start(config);
+        await("boot message on the console").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200))
+                .until(() -> text(hypervisor.consoleTail(name, ConsoleLog.KEPT_BYTES)).contains(bootMessage(name)));
+
+        worker.stop(GRACE);
+        byte[] last = hypervisor.consoleTail(name, ConsoleLog.KEPT_BYTES);
+        assertThat(text(last)).as("a stopped guest's last output").contains(bootMessage(name));
+        byte[] end = hypervisor.consoleTail(name, 8);
+        assertThat(end.length).isBetween(5, 8);
+        assertThat(Arrays.copyOfRange(last, last.length - end.length, last.length)).isEqualTo(end);
+
+        hypervisor.delete(name, true);
+        assertThat(hypervisor.consoleTail(name, ConsoleLog.KEPT_BYTES)).isEmpty();
+    }
+
+    @Test
+    void aConsoleTailIsOneByteUpToWhatIsKept() throws Exception {
+        for (int bad : new int[] {0, -1, ConsoleLog.KEPT_BYTES + 1}) {
+            assertThatThrownBy(() -> hypervisor.consoleTail(name("nobody"), bad)).isInstanceOf(IllegalArgumentException.class);
+        }
+        assertThat(hypervisor.consoleTail(name("nobody"), 1)).isEmpty();
+    }
+
+    private static String text(byte[] bytes) {
+        return new String(bytes, StandardCharsets.UTF_8);
     }
 
     // ---- supervision -------------------------------------------------------------------------------

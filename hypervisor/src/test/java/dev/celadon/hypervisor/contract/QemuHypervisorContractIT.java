@@ -65,6 +65,11 @@ class QemuHypervisorContractIT extends HypervisorContract {
     }
 
     @Override
+    protected String bootMessage(PartitionName name) {
+        return "Linux version";
+    }
+
+    @Override
     protected String absentImage() {
         return "tiny/no-such-file";
     }

@@ -2,6 +2,7 @@ package dev.celadon.hypervisor.fake;
 
 import dev.celadon.hypervisor.Accel;
 import dev.celadon.hypervisor.BootConfig;
+import dev.celadon.hypervisor.ConsoleLog;
 import dev.celadon.hypervisor.DiskConfig;
 import dev.celadon.hypervisor.GuestInfo;
 import dev.celadon.hypervisor.GuestProfile;
@@ -11,6 +12,7 @@ import dev.celadon.hypervisor.HostFileMissingException;
 import dev.celadon.hypervisor.HypervisorException;
 import dev.celadon.hypervisor.Incident;
 import dev.celadon.hypervisor.InvalidVmConfigException;
+import dev.celadon.hypervisor.LiveResources;
 import dev.celadon.hypervisor.NetworkConfig;
 import dev.celadon.hypervisor.PartitionName;
 import dev.celadon.hypervisor.StopInfo;
@@ -23,11 +25,14 @@ import dev.celadon.hypervisor.WorkerBusyException;
 import dev.celadon.hypervisor.WorkerLaunchException;
 import dev.celadon.hypervisor.WorkerStatus;
 
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -50,6 +55,11 @@ import java.util.TreeMap;
  * allowed, see {@link #setPassthrough}), disks that would shrink, live changes to a worker that is not
  * running, memory outside (0, maxMemory] or on the legacy profile.
  *
+ * <p>Its guests print {@link #bootMessage} on their serial console when their worker starts, and whatever a
+ * test has them print ({@link #printToConsole}); the console is kept as QEMU's is (a log and its predecessor,
+ * rotated at half of {@code ConsoleLog.KEPT_BYTES}) until the partition is deleted. A running worker's machine
+ * is what QEMU's would be: booted with maxMemory (legacy: memory, no balloon), the balloon at the target.
+ *
  * <p>The workers, their disks and the host's images are the fake's "state dir": {@link #reopen()} gives
  * a second hypervisor over them, as a reconciler restart gets a second {@code QemuHypervisor} over the
  * same state dir. Calls, incidents and supervision passes belong to each instance.
@@ -66,10 +76,37 @@ public final class FakeHypervisor implements Hypervisor {
         /** The files of the images dirs with their virtual sizes; null while every path names an image (of unknown size). */
         Map<String, Long> images;
         Set<String> passthrough = Set.of();
+        /** Each partition's serial console: kept across its runs, as QEMU's console.log is, until deleted. */
+        final Map<PartitionName, FakeConsole> consoles = new HashMap<>();
         HostResources host = new HostResources(2, 24L << 30);
 
         State(Clock clock) {
             this.clock = clock;
+        }
+    }
+
+    /** A console kept as QEMU's capture keeps it: a log and its predecessor, each at most half of what is kept. */
+    private static final class FakeConsole {
+        private static final int CAP = ConsoleLog.KEPT_BYTES / 2;
+        private byte[] previous = new byte[0];
+        private final ByteArrayOutputStream current = new ByteArrayOutputStream();
+
+        void print(byte[] data) {
+            byte[] kept = data.length > CAP ? Arrays.copyOfRange(data, data.length - CAP, data.length) : data;
+            if (current.size() + kept.length > CAP) {
+                previous = current.toByteArray();
+                current.reset();
+            }
+            current.writeBytes(kept);
+        }
+
+        byte[] tail(int maxBytes) {
+            ByteArrayOutputStream all = new ByteArrayOutputStream();
+            all.writeBytes(previous);
+            all.writeBytes(current.toByteArray());
+            byte[] bytes = all.toByteArray();
+            return bytes.length <= maxBytes ? bytes
+                    : ConsoleLog.fromCharacterStart(Arrays.copyOfRange(bytes, bytes.length - maxBytes, bytes.length));
         }
     }
 
@@ -264,6 +301,7 @@ public final class FakeHypervisor implements Hypervisor {
             }
             WorkerRecord record = new WorkerRecord(config, ++state.pids, state.clock.instant());
             state.records.put(name, record);
+            console(name).print(bootMessage(name).getBytes(StandardCharsets.UTF_8));
             return handle(name);
         }
     }
@@ -280,11 +318,37 @@ public final class FakeHypervisor implements Hypervisor {
             state.records.remove(name);
             handles.remove(name);
             incidents.remove(name);
+            state.consoles.remove(name);
             if (deleteDisks) {
                 state.disks.remove(name);
                 disksDeleted.add(name);
             }
         }
+    }
+
+    @Override
+    public byte[] consoleTail(PartitionName name, int maxBytes) {
+        ConsoleLog.checkTailSize(maxBytes);
+        synchronized (state) {
+            FakeConsole console = state.consoles.get(name);
+            return console == null ? new byte[0] : console.tail(maxBytes);
+        }
+    }
+
+    /** What a fake guest prints on its serial console when its worker starts. */
+    public static String bootMessage(PartitionName name) {
+        return "fake guest " + name + " booting\r\n";
+    }
+
+    /** The partition's guest prints {@code bytes} on its serial console, whatever they are. */
+    public void printToConsole(PartitionName name, byte[] bytes) {
+        synchronized (state) {
+            console(name).print(bytes);
+        }
+    }
+
+    private FakeConsole console(PartitionName name) {
+        return state.consoles.computeIfAbsent(name, n -> new FakeConsole());
     }
 
     @Override
@@ -348,7 +412,18 @@ public final class FakeHypervisor implements Hypervisor {
         boolean alive = record.state.isAlive();
         return new WorkerStatus(record.config.name(), record.state, record.config,
                 alive ? OptionalLong.of(record.pid) : OptionalLong.empty(), Accel.TCG, record.startedAt,
-                alive ? Optional.empty() : record.lastStop, record.guest);
+                alive ? Optional.empty() : record.lastStop, record.guest, live(record));
+    }
+
+    /** As QEMU's machine: booted with maxMemory and ballooned to the target, or (legacy) with memory and no balloon. */
+    private static Optional<LiveResources> live(WorkerRecord record) {
+        if (record.state != VmState.RUNNING && record.state != VmState.PAUSED) {
+            return Optional.empty();
+        }
+        VmConfig config = record.config;
+        boolean legacy = config.profile() == GuestProfile.LEGACY;
+        return Optional.of(new LiveResources(config.cpus(), legacy ? config.memoryBytes() : config.maxMemoryBytes(),
+                legacy ? OptionalLong.empty() : OptionalLong.of(config.memoryBytes())));
     }
 
     // ---- the host's checks, as QEMU's ConfigResolver makes them ------------------------------------

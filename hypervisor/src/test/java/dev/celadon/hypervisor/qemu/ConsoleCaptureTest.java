@@ -55,6 +55,7 @@ class ConsoleCaptureTest {
         int chunk = 8 * 1024;
         long largest = 0;
         int rotatedSamples = 0;
+        int tails = 0;
         try (ServerSocketChannel server = listen(socket);
                 ConsoleCapture capture = ConsoleCapture.start(socket, log, cap, "flood")) {
             try (SocketChannel guest = server.accept()) {
@@ -62,6 +63,11 @@ class ConsoleCaptureTest {
                     send(guest, pattern(offset, chunk));
                     largest = Math.max(largest, Math.max(size(log), size(rotated)));
                     rotatedSamples += Files.exists(rotated) ? 1 : 0;
+                    if (offset % (4 * chunk) == 0) {
+                        // Read while the capture writes and rotates: one stretch of the stream, nothing lost or doubled.
+                        assertContiguous(ConsoleCapture.tail(log, (int) (cap + cap / 2)));
+                        tails++;
+                    }
                 }
             }
             await().atMost(TIMEOUT).until(() -> !capture.running());
@@ -73,6 +79,28 @@ class ConsoleCaptureTest {
         byte[] kept = concat(Files.readAllBytes(rotated), Files.readAllBytes(log));
         assertThat(kept.length).isGreaterThan((int) cap);
         assertThat(kept).isEqualTo(pattern(total - kept.length, kept.length));
+        assertThat(tails).isGreaterThan(100);
+        assertThat(ConsoleCapture.tail(log, (int) (2 * cap))).isEqualTo(kept);
+    }
+
+    /** A tail is the stream's bytes from some offset on: found by its first whole record's number. */
+    private static void assertContiguous(byte[] tail) {
+        int firstRecord = indexOf(tail, (byte) '\n') + 1;
+        if (firstRecord == 0 || tail.length < firstRecord + RECORD) {
+            return;
+        }
+        long number = Long.parseLong(new String(tail, firstRecord, RECORD - 1, StandardCharsets.US_ASCII));
+        long start = number * RECORD - firstRecord;
+        assertThat(tail).isEqualTo(pattern(start, tail.length));
+    }
+
+    private static int indexOf(byte[] data, byte b) {
+        for (int i = 0; i < data.length; i++) {
+            if (data[i] == b) {
+                return i;
+            }
+        }
+        return -1;
     }
 
     @Test

@@ -7,6 +7,7 @@ import static org.awaitility.Awaitility.await;
 import dev.celadon.hypervisor.Accel;
 import dev.celadon.hypervisor.BootConfig;
 import dev.celadon.hypervisor.DiskConfig;
+import dev.celadon.hypervisor.Firmware;
 import dev.celadon.hypervisor.GuestAgentException;
 import dev.celadon.hypervisor.GuestInfo;
 import dev.celadon.hypervisor.GuestProfile;
@@ -24,6 +25,7 @@ import dev.celadon.hypervisor.WorkerLaunchException;
 import dev.celadon.hypervisor.WorkerStatus;
 import java.io.IOException;
 import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -110,6 +112,13 @@ class QemuHypervisorIT {
             assertThat(status.config()).isEqualTo(config);
 
             awaitConsole(first, config.name(), "celadon-tiny: ready");
+            // The same output through the SPI: the guest's boot messages, from the kernel's first line on.
+            assertThat(new String(first.consoleTail(config.name(), 64 * 1024), StandardCharsets.UTF_8))
+                    .contains("Linux version", "celadon-tiny: ready");
+            assertThat(status.live()).hasValueSatisfying(live -> {
+                assertThat(live.cpus()).isEqualTo(1);
+                assertThat(live.memoryBytes()).as("booted with maxMemory").isEqualTo(512 * MIB);
+            });
             GuestInfo guest = awaitHeartbeat(worker);
             LOG.infof("timings: launch to running %d ms, launch to first heartbeat %d ms",
                     Duration.between(launched, running).toMillis(), Duration.between(launched, Instant.now()).toMillis());
@@ -119,9 +128,10 @@ class QemuHypervisorIT {
 
             // Live memory change through the balloon: same process, smaller guest.
             worker.setMemory(256 * MIB);
-            QemuWorker qemuWorker = (QemuWorker) worker;
+            // Status shows the balloon's actual size as the guest's driver gives the memory back.
             await("balloon reaches 256 MiB").atMost(BOOT).pollInterval(Duration.ofSeconds(1))
-                    .until(() -> Math.abs(qemuWorker.balloonActual() - 256 * MIB) < 8 * MIB);
+                    .until(() -> Math.abs(worker.status().live().orElseThrow().balloonBytes().getAsLong() - 256 * MIB) < 8 * MIB);
+            assertThat(worker.status().live().orElseThrow().memoryBytes()).as("the machine keeps its RAM").isEqualTo(512 * MIB);
             assertThat(worker.status().config().memoryBytes()).isEqualTo(256 * MIB);
             assertThat(worker.status().pid()).hasValue(pid);
             assertThatThrownBy(() -> worker.setMemory(1024 * MIB)).isInstanceOf(InvalidVmConfigException.class)
@@ -152,6 +162,11 @@ class QemuHypervisorIT {
             await("worker process reaped").atMost(Duration.ofSeconds(10))
                     .until(() -> ProcessHandle.of(pid).filter(ProcessHandle::isAlive).isEmpty());
             assertThat(second.consoleLog(config.name())).content().contains("celadon-tiny: ready");
+            // A stopped partition keeps its last output, and what its guest last said.
+            assertThat(new String(second.consoleTail(config.name(), 64 * 1024), StandardCharsets.UTF_8))
+                    .contains("celadon-tiny: ready");
+            assertThat(stopped.guest().hostname()).hasValue("tiny-1");
+            assertThat(stopped.live()).isEmpty();
             // Disks are kept across restarts: the overlay is still there for the next start.
             assertThat(leaks.stateDir().resolve("state/disks/tiny-1/root.qcow2")).isRegularFile();
             assertThat(second.observe()).singleElement().extracting(WorkerStatus::state).isEqualTo(VmState.STOPPED);
@@ -237,6 +252,33 @@ class QemuHypervisorIT {
             launcher.store().write(intent.spawned(qemu.pid(), launcher.processes().startTicks(qemu.pid()).orElseThrow()));
         }
         return qemu;
+    }
+
+    /**
+     * Firmware boot of a blank disk: the worker runs and QEMU answers, but no guest ever comes up. Its status
+     * says exactly that (running, the machine's resources, no heartbeat) and the agent does not answer: what
+     * the reconciler shows as "running, guest not ready".
+     */
+    @Test
+    void aGuestThatCannotBootRunsWithoutAHeartbeat() throws Exception {
+        VmConfig config = new VmConfig(new PartitionName("blank-1"), GuestProfile.ENLIGHTENED, 2, 128 * MIB, 256 * MIB,
+                new BootConfig.FromDisk(Firmware.BIOS), List.of(new DiskConfig("root", new DiskConfig.Blank(64 * MIB))),
+                List.of(), List.of(), IntegrationServices.ALL, Duration.ofSeconds(1));
+        try (QemuHypervisor hypervisor = new QemuHypervisor(settings())) {
+            Worker worker = hypervisor.start(config);
+            assertThatThrownBy(worker::probeGuest).isInstanceOf(GuestAgentException.class);
+            WorkerStatus status = worker.status();
+            assertThat(status.state()).isEqualTo(VmState.RUNNING);
+            assertThat(status.guest()).isEqualTo(GuestInfo.UNKNOWN);
+            assertThat(status.live()).hasValueSatisfying(live -> {
+                assertThat(live.cpus()).isEqualTo(2);
+                assertThat(live.memoryBytes()).isEqualTo(256 * MIB);
+                assertThat(live.balloonBytes()).as("no driver in the firmware: the whole machine").hasValue(256 * MIB);
+            });
+            // No guest to power off: a short grace, then QMP quit.
+            worker.stop(Duration.ofSeconds(1));
+            assertThat(worker.status().state()).isEqualTo(VmState.STOPPED);
+        }
     }
 
     @Test

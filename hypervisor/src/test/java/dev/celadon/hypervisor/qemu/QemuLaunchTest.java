@@ -105,7 +105,8 @@ class QemuLaunchTest {
         Worker worker = launch.get(30, TimeUnit.SECONDS);
         assertThat(worker.status().state()).isEqualTo(VmState.RUNNING);
         assertThat(qmp.accepted()).as("QMP connections: the launcher's, kept for observation").isEqualTo(1);
-        assertThat(qmp.received()).containsExactly("qmp_capabilities", "balloon", "cont", "query-status");
+        assertThat(qmp.received()).containsExactly("qmp_capabilities", "balloon", "cont", "query-status",
+                "query-cpus-fast");
     }
 
     @Test

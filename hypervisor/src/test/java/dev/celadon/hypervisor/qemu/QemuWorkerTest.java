@@ -7,16 +7,19 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import dev.celadon.hypervisor.InvalidVmConfigException;
+import dev.celadon.hypervisor.LiveResources;
 import dev.celadon.hypervisor.PartitionName;
 import dev.celadon.hypervisor.VmConfig;
 import dev.celadon.hypervisor.VmState;
 import dev.celadon.hypervisor.Worker;
+import dev.celadon.hypervisor.WorkerStatus;
 import dev.celadon.hypervisor.qemu.qmp.ScriptedQmpServer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.OptionalLong;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -88,7 +91,35 @@ class QemuWorkerTest {
         hypervisor.supervise();
         assertThat(worker.status().state()).isEqualTo(VmState.RUNNING);
         assertThat(qmp.received()).containsExactly("qmp_capabilities", "query-status", "query-status", "balloon", "cont",
-                "query-status");
+                "query-status", "query-cpus-fast");
+    }
+
+    @Test
+    void statusReadsTheMachinesResourcesWhileItRunsAndChangesNothing() {
+        Worker worker = hypervisor.worker(NAME).orElseThrow();
+        qemuStatus("running");
+        qmp.on("query-cpus-fast", args -> new ScriptedQmpServer.Reply.Ok(JsonNodeFactory.instance.arrayNode()
+                .add(JsonNodeFactory.instance.objectNode().put("cpu-index", 0))
+                .add(JsonNodeFactory.instance.objectNode().put("cpu-index", 1))));
+        qmp.on("query-memory-size-summary", args -> new ScriptedQmpServer.Reply.Ok(
+                JsonNodeFactory.instance.objectNode().put("base-memory", CONFIG.maxMemoryBytes())));
+        qmp.on("query-balloon", args -> new ScriptedQmpServer.Reply.Ok(
+                JsonNodeFactory.instance.objectNode().put("actual", 300 * MIB)));
+        WorkerStatus status = worker.status();
+        assertThat(status.live()).hasValue(new LiveResources(2, CONFIG.maxMemoryBytes(), OptionalLong.of(300 * MIB)));
+        assertThat(qmp.received()).containsExactly("qmp_capabilities", "query-status", "query-cpus-fast",
+                "query-memory-size-summary", "query-balloon");
+
+        qemuStatus("paused");
+        assertThat(worker.status().live()).as("a paused machine has its resources too").isPresent();
+        qemuStatus("inmigrate");
+        assertThat(worker.status().live()).as("not yet a machine to ask").isEmpty();
+        // A QEMU that cannot say leaves the resources out; the state is still known.
+        qemuStatus("running");
+        qmp.on("query-balloon", args -> new ScriptedQmpServer.Reply.Error("DeviceNotActive", "No balloon device has been activated"));
+        WorkerStatus unsure = worker.status();
+        assertThat(unsure.state()).isEqualTo(VmState.RUNNING);
+        assertThat(unsure.live()).isEmpty();
     }
 
     @Test

@@ -2,7 +2,9 @@ package dev.celadon.reconciler.loop;
 
 import dev.celadon.hypervisor.GuestInfo;
 import dev.celadon.hypervisor.Incident;
+import dev.celadon.hypervisor.LiveResources;
 import dev.celadon.hypervisor.PartitionName;
+import dev.celadon.hypervisor.Retry;
 import dev.celadon.hypervisor.StopInfo;
 import dev.celadon.hypervisor.VmState;
 import dev.celadon.hypervisor.WorkerStatus;
@@ -10,6 +12,7 @@ import dev.celadon.reconciler.plan.Action;
 import dev.celadon.reconciler.plan.LedgerEntry;
 import dev.celadon.reconciler.plan.Plan;
 import dev.celadon.reconciler.spec.Partition;
+import dev.celadon.reconciler.spec.RunState;
 import dev.celadon.reconciler.status.ApplianceInfo;
 import dev.celadon.reconciler.status.Condition;
 import dev.celadon.reconciler.status.ErrorView;
@@ -23,6 +26,7 @@ import dev.celadon.reconciler.status.WorkerView;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -70,10 +74,7 @@ final class StatusBuilder {
         partitions.sort((a, b) -> a.name().compareTo(b.name()));
         conditions = partitions.stream().collect(Collectors.toMap(p -> new PartitionName(p.name()),
                 p -> p.conditions().stream().collect(Collectors.toMap(Condition::type, Function.identity()))));
-        int placed = (int) plan.actions().stream().filter(a -> desired.containsKey(a.name())).count();
-        Summary summary = new Summary(placed,
-                (int) partitions.stream().filter(p -> p.phase() == Phase.Running).count(),
-                (int) partitions.stream().filter(p -> p.phase() == Phase.Failed).count());
+        Summary summary = summary(partitions, failures);
         return new StatusDocument(
                 new ApplianceInfo(settings.applianceName(), settings.version(), accel, settings.applianceLabels()),
                 new SourceStatus(settings.sourceUrl(), settings.branch(), src.desired().revision(), src.lastSyncAt(),
@@ -117,12 +118,10 @@ final class StatusBuilder {
                     since, now));
         }
         String runState = spec != null ? spec.runState().yaml() : null;
-        WorkerView workerView = worker != null && worker.pid().isPresent()
-                ? new WorkerView(worker.pid().getAsLong(), worker.accel().qemuName()) : null;
         int restarts = ledgerEntry != null ? ledgerEntry.restarts() : 0;
         String pending = running != null ? running.describe() : action.describe();
-        return new PartitionStatus(name.value(), phase, runState, revision, workerView, guest(worker), conditions,
-                restarts, pending);
+        return new PartitionStatus(name.value(), phase, runState, revision, workerView(worker), guest(worker, now),
+                conditions, restarts, pending);
     }
 
     /**
@@ -186,21 +185,56 @@ final class StatusBuilder {
     private static Condition guestCondition(WorkerStatus worker, Map<String, Condition> since, Instant now) {
         Instant heartbeat = worker.guest().heartbeatAt().orElse(null);
         if (heartbeat == null) {
-            return condition(Condition.GUEST_READY, false, "NoHeartbeat", "the guest agent has not answered yet",
-                    since, now);
+            // Since when says how worried to be: seconds into a boot, or a guest stuck in its firmware for minutes.
+            return condition(Condition.GUEST_READY, false, "NoHeartbeat", "the guest agent has not answered since the "
+                    + "worker started at " + worker.startedAt().truncatedTo(ChronoUnit.SECONDS), since, now);
         }
-        boolean fresh = heartbeat.plus(HEARTBEAT_STALE).isAfter(now) && worker.state() == VmState.RUNNING;
+        boolean fresh = heartbeatFresh(worker, now);
         return condition(Condition.GUEST_READY, fresh, fresh ? "Heartbeat" : "HeartbeatLost",
                 "last heartbeat at " + heartbeat, since, now);
     }
 
-    private static GuestView guest(WorkerStatus worker) {
+    private static boolean heartbeatFresh(WorkerStatus worker, Instant now) {
+        return worker.state() == VmState.RUNNING
+                && worker.guest().heartbeatAt().filter(at -> at.plus(HEARTBEAT_STALE).isAfter(now)).isPresent();
+    }
+
+    /** What the guest last said; current only while it runs and keeps answering, else as last seen. */
+    private static GuestView guest(WorkerStatus worker, Instant now) {
         if (worker == null) {
             return GuestView.UNKNOWN;
         }
         GuestInfo g = worker.guest();
         return new GuestView(g.heartbeatAt().orElse(null), g.os().orElse(null), g.hostname().orElse(null),
-                g.addresses());
+                g.addresses(), heartbeatFresh(worker, now));
+    }
+
+    /** The live worker and its machine as the hypervisor reports it; null when no worker process is alive. */
+    private static WorkerView workerView(WorkerStatus worker) {
+        if (worker == null || worker.pid().isEmpty()) {
+            return null;
+        }
+        Optional<LiveResources> live = worker.live();
+        return new WorkerView(worker.pid().getAsLong(), worker.accel().qemuName(),
+                live.map(LiveResources::cpus).orElse(null), live.map(LiveResources::memoryBytes).orElse(null),
+                live.filter(l -> l.balloonBytes().isPresent()).map(l -> l.balloonBytes().getAsLong()).orElse(null));
+    }
+
+    /**
+     * What should run (Git's {@code Running}), what runs, and what failed: a {@code Failed} phase, or an apply
+     * that failed and is retried (a busy worker is not a failure: it is asked again in a second).
+     */
+    private static Summary summary(List<PartitionStatus> partitions, Map<PartitionName, ApplyFailure> failures) {
+        int desired = 0;
+        int running = 0;
+        int failed = 0;
+        for (PartitionStatus p : partitions) {
+            ApplyFailure failure = failures.get(new PartitionName(p.name()));
+            desired += RunState.RUNNING.yaml().equals(p.runState()) ? 1 : 0;
+            running += p.phase() == Phase.Running ? 1 : 0;
+            failed += p.phase() == Phase.Failed || (failure != null && failure.retry() != Retry.REQUEUE) ? 1 : 0;
+        }
+        return new Summary(desired, running, failed);
     }
 
     /** A condition that keeps its {@code since} while its status does not change. */

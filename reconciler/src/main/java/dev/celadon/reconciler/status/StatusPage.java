@@ -147,15 +147,15 @@ final class StatusPage {
 
     private static void row(HtmlWriter html, PartitionStatus partition, Instant now) {
         String phase = partition.phase() == null ? "Unknown" : partition.phase().name();
-        html.open("tr", "data-partition", partition.name(), "class", "phase-" + phase);
-        html.open("td", "class", "name").element("code", orNone(partition.name())).close("td");
-        html.open("td").element("span", phase, "class", "phase").close("td");
+        Condition notReady = guestNotReady(partition);
+        html.open("tr", "data-partition", partition.name(), "class", "phase-" + phase
+                + (notReady == null ? "" : " guest-not-ready"));
+        name(html, partition.name());
+        phase(html, phase, notReady);
         html.element("td", orNone(partition.runState()), "class", "desired");
         html.open("td").element("code", shortRevision(partition.revision()), "class", "revision",
                 "title", partition.revision()).close("td");
-        WorkerView worker = partition.worker();
-        html.element("td", worker == null ? NONE : "pid " + worker.pid() + " · " + orNone(worker.accel()),
-                "class", "worker");
+        worker(html, partition.worker());
         guest(html, partition.guest(), now);
         html.element("td", Integer.toString(partition.restarts()), "class", "restarts");
         conditions(html, partition);
@@ -163,10 +163,84 @@ final class StatusPage {
         html.close("tr");
     }
 
+    /** The name, and the partition's serial console (of a stopped one too: its last output). */
+    private static void name(HtmlWriter html, String name) {
+        html.open("td", "class", "name").element("code", orNone(name));
+        if (name != null && !name.isEmpty()) {
+            html.markup("<br>").element("a", "console", "class", "console", "href", consoleHref(name));
+        }
+        html.close("td");
+    }
+
+    static String consoleHref(String name) {
+        return "/status/partitions/" + name + "/console";
+    }
+
+    /**
+     * The phase; a worker that runs while its guest is not up (booting, stuck in its firmware, no longer
+     * answering) is not shown as a healthy Running: "Running, guest not ready", with why.
+     */
+    private static void phase(HtmlWriter html, String phase, Condition notReady) {
+        html.open("td");
+        if (notReady == null) {
+            html.element("span", phase, "class", "phase");
+        } else {
+            html.element("span", phase + ", guest not ready", "class", "phase")
+                    .markup("<br>").element("span", orNone(notReady.reason()) + ": " + orNone(notReady.message()),
+                            "class", "guest-reason");
+        }
+        html.close("td");
+    }
+
+    /** The GuestReady condition of a Running partition whose guest is not ready, else null. */
+    static Condition guestNotReady(PartitionStatus partition) {
+        if (partition.phase() != Phase.Running) {
+            return null;
+        }
+        return partition.conditions().stream()
+                .filter(c -> Condition.GUEST_READY.equals(c.type()) && !"True".equals(c.status()))
+                .findFirst().orElse(null);
+    }
+
+    /** The process, and the machine as the hypervisor reports it: vCPUs, RAM, the balloon's current size. */
+    private static void worker(HtmlWriter html, WorkerView worker) {
+        html.open("td", "class", "worker");
+        if (worker == null) {
+            html.text(NONE);
+        } else {
+            html.text("pid " + worker.pid() + " · " + orNone(worker.accel()));
+            if (worker.cpus() != null && worker.memoryBytes() != null) {
+                html.markup("<br>").element("span", resources(worker), "class", "resources");
+            }
+        }
+        html.close("td");
+    }
+
+    /** E.g. {@code 2 vCPUs · 512 MiB, balloon 256 MiB}. */
+    static String resources(WorkerView worker) {
+        String cpus = worker.cpus() + (worker.cpus() == 1 ? " vCPU" : " vCPUs");
+        String balloon = worker.balloonBytes() == null ? "" : ", balloon " + bytes(worker.balloonBytes());
+        return cpus + " · " + bytes(worker.memoryBytes()) + balloon;
+    }
+
+    /** Bytes in the largest binary unit that keeps one decimal at most: 512 MiB, 1.5 GiB, 700 B. */
+    static String bytes(long value) {
+        String[] units = {"B", "KiB", "MiB", "GiB", "TiB"};
+        double scaled = value;
+        int unit = 0;
+        while (scaled >= 1024 && unit < units.length - 1) {
+            scaled /= 1024;
+            unit++;
+        }
+        String number = scaled == Math.rint(scaled) ? Long.toString((long) scaled)
+                : String.format(java.util.Locale.ROOT, "%.1f", scaled);
+        return number + " " + units[unit];
+    }
+
     private static void guest(HtmlWriter html, GuestView guest, Instant now) {
-        html.open("td", "class", "guest");
+        html.open("td", "class", guest != null && !guest.current() ? "guest last-seen" : "guest");
         if (guest == null || (guest.heartbeatAt() == null && guest.hostname() == null && guest.addresses().isEmpty())) {
-            html.element("span", "no agent", "class", "muted");
+            html.element("span", "not seen", "class", "muted", "title", "no guest agent has answered");
         } else {
             html.element("b", orNone(guest.hostname()));
             if (!guest.addresses().isEmpty()) {
@@ -175,9 +249,11 @@ final class StatusPage {
             if (guest.os() != null) {
                 html.markup("<br>").element("span", guest.os(), "class", "muted");
             }
-            // The age is what matters in a table; the exact time is in the tooltip.
-            html.markup("<br>").element("span", "heartbeat " + ago(guest.heartbeatAt(), now),
-                    "class", "heartbeat", "title", guest.heartbeatAt() == null ? null : time(guest.heartbeatAt()));
+            // The age is what matters in a table; the exact time is in the tooltip. Details that are not current
+            // are what the guest was when it last answered, not what it is.
+            html.markup("<br>").element("span", (guest.current() ? "heartbeat " : "last seen ")
+                    + ago(guest.heartbeatAt(), now), "class", guest.current() ? "heartbeat" : "heartbeat last-seen",
+                    "title", guest.heartbeatAt() == null ? null : time(guest.heartbeatAt()));
         }
         html.close("td");
     }

@@ -92,6 +92,11 @@ public class StatusStore {
         return serialize(notFound);
     }
 
+    /** The body of a 400 for a query parameter: which, with what value. */
+    public byte[] json(InvalidParameter invalid) {
+        return serialize(invalid);
+    }
+
     /** A sync with Git completed, good or bad: readiness means "status reflects Git". */
     public void markSynced(Instant at) {
         synced = true;

@@ -15,6 +15,7 @@ import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
 
 import java.io.IOException;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -138,6 +139,14 @@ class GitOpsEndToEndIT {
         assertThat(web.path("guest").path("os").asText()).contains("Celadon tiny guest");
         assertThat(web.path("revision").asText()).isEqualTo(repo.head()).isNotEqualTo(revision);
         assertThat(status.status().path("source").path("revision").asText()).isEqualTo(repo.head());
+        // The machine as QEMU has it, the guest as it is now, and its boot messages on the console.
+        assertThat(web.path("worker").path("cpus").asInt()).isEqualTo(1);
+        assertThat(web.path("worker").path("memoryBytes").asLong()).isEqualTo(256L << 20);
+        assertThat(web.path("guest").path("current").asBoolean()).isTrue();
+        HttpResponse<String> console = status.get("/status/partitions/web/console");
+        assertThat(console.statusCode()).isEqualTo(200);
+        assertThat(console.headers().firstValue("Content-Type")).hasValue("text/plain; charset=utf-8");
+        assertThat(console.body()).contains("Linux version", "celadon-tiny: ready");
     }
 
     @Test
@@ -153,6 +162,10 @@ class GitOpsEndToEndIT {
                 });
         assertThat(status.pid("web")).isEqualTo(pid);
         assertThat(status.phase("web")).isEqualTo("Running");
+        // Status follows the balloon as the guest gives the memory back: its actual size, not the spec's.
+        await("web's balloon at 192Mi").atMost(CONVERGE).pollInterval(Duration.ofMillis(500)).untilAsserted(() ->
+                assertThat(status.partition("web").orElseThrow().path("worker").path("balloonBytes").asLong())
+                        .isBetween((192L - 8) << 20, (192L + 8) << 20));
     }
 
     @Test
@@ -178,11 +191,17 @@ class GitOpsEndToEndIT {
     @Test
     @Order(4)
     void runStateStoppedStopsGracefullyAndRunningStartsAgain() {
+        awaitHeartbeat("web"); // the guest of the restart before, seen once: what a stop keeps as last seen
         commit("web.yaml", partition("web", "runState: Stopped").replace("memory: 128Mi", "memory: 192Mi")
                 .replace("cpus: 1", "cpus: 2"), "web: stop");
         awaitPhase("web", "Stopped");
         assertThat(status.condition("web", "WorkerRunning"))
                 .hasValueSatisfying(c -> assertThat(c.path("reason").asText()).isEqualTo("Requested"));
+        // Stopped: the guest as last seen, and its last output.
+        JsonNode stopped = status.partition("web").orElseThrow();
+        assertThat(stopped.path("guest").path("hostname").asText()).isEqualTo("web");
+        assertThat(stopped.path("guest").path("current").asBoolean()).isFalse();
+        assertThat(status.get("/status/partitions/web/console").body()).contains("celadon-tiny: ready");
         commit("web.yaml", partition("web", "").replace("memory: 128Mi", "memory: 192Mi")
                 .replace("cpus: 1", "cpus: 2"), "web: run again");
         awaitPhase("web", "Running");
@@ -500,5 +519,42 @@ class GitOpsEndToEndIT {
                     .hasValueSatisfying(c -> assertThat(c.path("message").asText()).contains("needs 1Ti of memory"));
         });
         assertThat(workersUnder(stateDir).filter(p -> p.info().commandLine().orElse("").contains("huge"))).isEmpty();
+    }
+
+    /** Firmware boot of a blank disk: QEMU runs, no guest ever comes up; status must not call that healthy. */
+    @Test
+    @Order(18)
+    void aWorkerWhoseGuestCannotBootIsRunningButNotReady() {
+        commit("blank.yaml", """
+                apiVersion: celadon.dev/v1alpha1
+                kind: Partition
+                metadata:
+                  name: blank
+                spec:
+                  cpus: 1
+                  memory: 128Mi
+                  boot:
+                    firmware: bios
+                  disks:
+                    - name: root
+                      size: 64Mi
+                  shutdownGracePeriod: 1s
+                """, "a partition with nothing to boot");
+        awaitPhase("blank", "Running");
+        await("blank's guest not ready").atMost(CONVERGE).pollInterval(Duration.ofMillis(500)).untilAsserted(() ->
+                assertThat(status.condition("blank", "GuestReady")).hasValueSatisfying(c -> {
+                    assertThat(c.path("status").asText()).isEqualTo("False");
+                    assertThat(c.path("reason").asText()).isEqualTo("NoHeartbeat");
+                }));
+        assertThat(status.partition("blank").orElseThrow().path("worker").path("cpus").asInt()).isEqualTo(1);
+        String page = status.get("/").body();
+        String row = page.substring(page.indexOf("<tr data-partition=\"blank\""));
+        assertThat(row.substring(0, row.indexOf("</tr>"))).contains("guest-not-ready", "Running, guest not ready",
+                "NoHeartbeat: the guest agent has not answered since the worker started at");
+
+        repo.delete("partitions.d/blank.yaml");
+        repo.commitAndPush("remove blank");
+        await("blank deleted").atMost(CONVERGE).pollInterval(Duration.ofMillis(500))
+                .untilAsserted(() -> assertThat(status.partition("blank")).isEmpty());
     }
 }

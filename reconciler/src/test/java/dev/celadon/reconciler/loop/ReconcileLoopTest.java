@@ -346,6 +346,55 @@ class ReconcileLoopTest {
     }
 
     @Test
+    void statusShowsTheMachineAsItIsAndAStoppedGuestAsLastSeen() throws Exception {
+        commit("r1", Specs.partition("web"));
+        PartitionStatus web = web(converge());
+        assertThat(web.phase()).isEqualTo(Phase.Running);
+        assertThat(web.worker().cpus()).isEqualTo(1);
+        assertThat(web.worker().memoryBytes()).as("booted with maxMemory").isEqualTo(256 * Specs.MI);
+        assertThat(web.worker().balloonBytes()).isEqualTo(128 * Specs.MI);
+        // The worker runs, its guest has not answered: not ready, and since when.
+        assertThat(web.conditions()).anySatisfy(c -> {
+            assertThat(c.type()).isEqualTo(Condition.GUEST_READY);
+            assertThat(c.status()).isEqualTo("False");
+            assertThat(c.reason()).isEqualTo("NoHeartbeat");
+            assertThat(c.message()).contains("since the worker started at 2026-11-23T12:00:00Z");
+        });
+        assertThat(web.guest().current()).isFalse();
+
+        Instant seen = hypervisor.worker(WEB).orElseThrow().probeGuest().heartbeatAt().orElseThrow();
+        web = web(converge());
+        assertThat(web.guest().current()).isTrue();
+        assertThat(web.guest().hostname()).isEqualTo("web");
+        assertThat(web.conditions()).anySatisfy(c -> {
+            assertThat(c.type()).isEqualTo(Condition.GUEST_READY);
+            assertThat(c.status()).isEqualTo("True");
+        });
+
+        commit("r2", Specs.with(Specs.partition("web"), RunState.STOPPED));
+        web = web(converge());
+        assertThat(web.phase()).isEqualTo(Phase.Stopped);
+        assertThat(web.worker()).isNull();
+        assertThat(web.guest().hostname()).as("as last seen").isEqualTo("web");
+        assertThat(web.guest().heartbeatAt()).isEqualTo(seen);
+        assertThat(web.guest().current()).isFalse();
+    }
+
+    @Test
+    void theSummaryCountsWhatShouldRunWhatRunsAndWhatFailed() {
+        PartitionName bad = new PartitionName("bad");
+        PartitionName waits = new PartitionName("waits");
+        commit("r1", Specs.partition("web"), Specs.with(Specs.partition("db"), RunState.STOPPED),
+                Specs.partition("bad"), Specs.partition("waits"));
+        hypervisor.failNextStart(bad, new InvalidVmConfigException(bad, "boot.kernel", "not a kernel"));
+        hypervisor.failNextStart(waits, new dev.celadon.hypervisor.HostFileMissingException(waits, "disks[0].image",
+                "tiny/base.qcow2 not found in the images dirs", List.of()));
+        StatusDocument doc = converge();
+        assertThat(doc.summary()).as("db is declared Stopped: not one that should run")
+                .isEqualTo(new dev.celadon.reconciler.status.Summary(3, 1, 2));
+    }
+
+    @Test
     void runStateStoppedStopsAndRunningStartsAgain() {
         commit("r1", Specs.partition("web"));
         converge();

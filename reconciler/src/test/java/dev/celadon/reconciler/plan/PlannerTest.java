@@ -215,13 +215,13 @@ class PlannerTest {
 
     private static WorkerStatus running(Partition p) {
         return new WorkerStatus(p.name(), VmState.RUNNING, p.vm(), OptionalLong.of(42), Accel.TCG,
-                NOW.minusSeconds(3600), Optional.empty(), GuestInfo.UNKNOWN);
+                NOW.minusSeconds(3600), Optional.empty(), GuestInfo.UNKNOWN, Optional.empty());
     }
 
     private static WorkerStatus stopped(Partition p, StopReason reason, Instant at) {
         return new WorkerStatus(p.name(), reason.isFailure() ? VmState.CRASHED : VmState.STOPPED, p.vm(),
                 OptionalLong.empty(), Accel.TCG, at.minusSeconds(60), Optional.of(new StopInfo(reason, at, "")),
-                GuestInfo.UNKNOWN);
+                GuestInfo.UNKNOWN, Optional.empty());
     }
 
     private static Partition withCloudInit(Partition p, String userData) {

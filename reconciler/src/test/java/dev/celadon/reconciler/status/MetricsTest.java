@@ -28,7 +28,7 @@ class MetricsTest {
         store.publish(StatusFixtures.troubled());
 
         String scrape = scrape();
-        assertThat(value(scrape, "celadon_partitions{phase=\"Running\"}")).isEqualTo(1.0);
+        assertThat(value(scrape, "celadon_partitions{phase=\"Running\"}")).isEqualTo(2.0);
         assertThat(value(scrape, "celadon_partitions{phase=\"Failed\"}")).isEqualTo(1.0);
         assertThat(value(scrape, "celadon_partitions{phase=\"Stopped\"}")).isEqualTo(0.0);
 

@@ -21,7 +21,7 @@ import static org.hamcrest.Matchers.equalTo;
 class ReadOnlyHttpTest {
 
     private static final List<String> PATHS = List.of("/status", "/status/partitions/web-01",
-            "/status/partitions/nope", "/", "/assets/status.js", "/q/health", "/q/health/live", "/q/health/ready",
+            "/status/partitions/nope", "/status/partitions/web-01/console", "/status/partitions/nope/console", "/", "/assets/status.js", "/q/health", "/q/health/live", "/q/health/ready",
             "/q/metrics", "/q/openapi", "/q/no-such-thing", "/no/such/path");
 
     private static final List<Method> WRITES = List.of(Method.POST, Method.PUT, Method.DELETE, Method.PATCH,

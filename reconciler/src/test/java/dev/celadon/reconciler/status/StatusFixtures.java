@@ -23,8 +23,9 @@ final class StatusFixtures {
     }
 
     static PartitionStatus running(String name, String revision) {
-        return new PartitionStatus(name, Phase.Running, "Running", revision, new WorkerView(4242, "tcg"),
-                new GuestView(SYNCED_AT.minusSeconds(1), "Debian GNU/Linux 12", name, List.of("10.0.2.15")),
+        return new PartitionStatus(name, Phase.Running, "Running", revision,
+                new WorkerView(4242, "tcg", 2, 512L << 20, 256L << 20),
+                new GuestView(SYNCED_AT.minusSeconds(1), "Debian GNU/Linux 12", name, List.of("10.0.2.15"), true),
                 List.of(new Condition(Condition.WORKER_RUNNING, "True", "Started", "worker up", SYNCED_AT),
                         new Condition(Condition.GUEST_READY, "True", "AgentAnswered", "guest-ping ok", SYNCED_AT)),
                 0, null);
@@ -51,7 +52,8 @@ final class StatusFixtures {
      */
     static StatusDocument troubled() {
         PartitionStatus failed = new PartitionStatus("web-02", Phase.Failed, "Running", GOOD_REVISION,
-                null, GuestView.UNKNOWN,
+                null, new GuestView(SYNCED_AT.minusSeconds(600), "Debian GNU/Linux 12", "web-02", List.of("10.0.2.16"),
+                        false),
                 List.of(new Condition(Condition.WORKER_RUNNING, "False", "Exited", "qemu exited: " + SCRIPT,
                                 SYNCED_AT),
                         new Condition(Condition.RESTART_REQUIRED, "True", "SpecChanged", "cpus 1 → 2", SYNCED_AT)),
@@ -61,7 +63,18 @@ final class StatusFixtures {
                         SYNCED_AT, "fetch https://" + SECRET + "@git.example/fleet.git: connection refused", true),
                 List.of(new ErrorView("partitions.d/web.yaml", 7, 10, "spec.cpus", "must be at least 1 " + SCRIPT,
                         BAD_REVISION)),
-                List.of(running("web-01", GOOD_REVISION), failed),
-                new Summary(2, 1, 1));
+                List.of(running("web-01", GOOD_REVISION), failed, notReady("boot-01")),
+                new Summary(3, 2, 1));
+    }
+
+    /** A worker that runs whose guest never answered: stuck in its firmware, the balloon still the whole machine. */
+    static PartitionStatus notReady(String name) {
+        return new PartitionStatus(name, Phase.Running, "Running", GOOD_REVISION,
+                new WorkerView(4343, "tcg", 1, 256L << 20, 256L << 20), GuestView.UNKNOWN,
+                List.of(new Condition(Condition.WORKER_RUNNING, "True", "Running", "pid 4343", SYNCED_AT),
+                        new Condition(Condition.GUEST_READY, "False", "NoHeartbeat",
+                                "the guest agent has not answered since the worker started at 2025-05-01T09:50:00Z",
+                                SYNCED_AT)),
+                0, null);
     }
 }

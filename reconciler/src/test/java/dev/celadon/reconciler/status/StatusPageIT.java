@@ -48,6 +48,16 @@ class StatusPageIT {
             assertThat(chromium.text("#errors li"))
                     .isEqualTo("partitions.d/web.yaml:7:10: spec.cpus: must be at least 1 " + SCRIPT);
             assertThat(chromium.text("tr[data-partition='web-02'] .conditions")).contains("qemu exited: " + SCRIPT);
+            // A worker that runs with no guest up is not a healthy green Running, and the page says why.
+            assertThat(chromium.text("tr[data-partition='boot-01'] .phase")).isEqualTo("Running, guest not ready");
+            assertThat(chromium.text("tr[data-partition='boot-01'] .guest-reason")).startsWith("NoHeartbeat: ");
+            assertThat(chromium.evaluate("getComputedStyle(document.querySelector(\"tr[data-partition='boot-01'] .phase\"))"
+                    + ".backgroundColor !== getComputedStyle(document.querySelector(\"tr[data-partition='web-01'] .phase\"))"
+                    + ".backgroundColor").asBoolean()).as("not the healthy badge's colour").isTrue();
+            assertThat(chromium.text("tr[data-partition='web-01'] .resources")).isEqualTo("2 vCPUs · 512 MiB, balloon 256 MiB");
+            assertThat(chromium.text("tr[data-partition='web-02'] span.last-seen")).startsWith("last seen ");
+            assertThat(chromium.evaluate("document.querySelector(\"tr[data-partition='web-02'] a.console\").href").asText())
+                    .endsWith("/status/partitions/web-02/console");
             // Hostile text is shown, never run: the only script is the page's own.
             assertThat(chromium.evaluate("document.scripts.length").asInt()).isEqualTo(1);
             assertThat(chromium.evaluate("window.pwned === undefined").asBoolean()).isTrue();

@@ -47,6 +47,71 @@ class StatusPageTest {
     }
 
     @Test
+    void aRunningWorkerWhoseGuestIsNotReadyIsNotAHealthyRunning() {
+        String page = StatusPage.render(StatusFixtures.troubled(), NOW);
+
+        assertThat(row(page, "boot-01")).contains("class=\"phase-Running guest-not-ready\"",
+                "<span class=\"phase\">Running, guest not ready</span>",
+                "<span class=\"guest-reason\">NoHeartbeat: the guest agent has not answered since the worker started at "
+                        + "2025-05-01T09:50:00Z</span>");
+        assertThat(row(page, "web-01")).contains("class=\"phase-Running\"", "<span class=\"phase\">Running</span>")
+                .doesNotContain("guest not ready");
+        assertThat(StatusPage.guestNotReady(StatusFixtures.notReady("boot-01"))).isNotNull();
+        assertThat(StatusPage.guestNotReady(StatusFixtures.running("web-01", "r"))).isNull();
+        assertThat(StatusPage.guestNotReady(StatusFixtures.stopped("db-01"))).isNull();
+    }
+
+    @Test
+    void showsTheMachineAsTheHypervisorReportsIt() {
+        String page = StatusPage.render(StatusFixtures.healthy(), NOW);
+
+        assertThat(row(page, "web-01")).contains("pid 4242 · tcg<br><span class=\"resources\">2 vCPUs · 512 MiB, "
+                + "balloon 256 MiB</span>");
+        assertThat(StatusPage.resources(new WorkerView(1, "tcg", 1, 256L << 20, null))).isEqualTo("1 vCPU · 256 MiB");
+        assertThat(StatusPage.bytes(700)).isEqualTo("700 B");
+        assertThat(StatusPage.bytes(1536L << 20)).isEqualTo("1.5 GiB");
+        assertThat(StatusPage.bytes(4L << 30)).isEqualTo("4 GiB");
+        // A hypervisor that did not answer: the process only.
+        assertThat(row(StatusPage.render(withWorker(new WorkerView(7, "tcg", null, null, null)), NOW), "web-01"))
+                .contains("pid 7 · tcg</td>").doesNotContain("resources");
+    }
+
+    @Test
+    void aGuestThatIsNoLongerCurrentIsShownAsLastSeen() {
+        String page = StatusPage.render(StatusFixtures.troubled(), NOW);
+
+        assertThat(row(page, "web-02")).contains("class=\"guest last-seen\"", "<b>web-02</b>",
+                ">last seen 10 min ago<").doesNotContain(">heartbeat ");
+        assertThat(row(page, "web-01")).contains("class=\"guest\"", ">heartbeat 4 s ago<").doesNotContain("last seen");
+        assertThat(row(page, "boot-01")).contains(">not seen<");
+    }
+
+    @Test
+    void everyPartitionLinksToItsConsole() {
+        String page = StatusPage.render(StatusFixtures.troubled(), NOW);
+
+        for (String name : List.of("web-01", "web-02", "boot-01")) {
+            assertThat(row(page, name)).contains("<a class=\"console\" href=\"/status/partitions/" + name
+                    + "/console\">console</a>");
+        }
+    }
+
+    /** The markup of one partition's row. */
+    private static String row(String page, String name) {
+        int start = page.indexOf("<tr data-partition=\"" + name + "\"");
+        assertThat(start).as("row of %s", name).isNotNegative();
+        return page.substring(start, page.indexOf("</tr>", start));
+    }
+
+    private static StatusDocument withWorker(WorkerView worker) {
+        StatusDocument healthy = StatusFixtures.healthy();
+        PartitionStatus p = healthy.partitions().getFirst();
+        return new StatusDocument(healthy.appliance(), healthy.source(), healthy.errors(),
+                List.of(new PartitionStatus(p.name(), p.phase(), p.runState(), p.revision(), worker, p.guest(),
+                        p.conditions(), p.restarts(), p.pending())), healthy.summary());
+    }
+
+    @Test
     void agesAreShortAndRounded() {
         assertThat(StatusPage.age(Duration.ofMillis(400))).isEqualTo("just now");
         assertThat(StatusPage.age(Duration.ofSeconds(-5))).isEqualTo("just now");

@@ -55,16 +55,17 @@ class StatusRoutesTest {
 
         JsonNode running = status.get("partitions").get(0);
         assertPartition(running, OBJECT, NULL);
-        assertFields(running.get("worker"), Map.of("pid", NUMBER, "accel", STRING));
+        assertFields(running.get("worker"), Map.of("pid", NUMBER, "accel", STRING, "cpus", NUMBER,
+                "memoryBytes", NUMBER, "balloonBytes", NUMBER));
         assertFields(running.get("guest"), Map.of("heartbeatAt", STRING, "os", STRING, "hostname", STRING,
-                "addresses", ARRAY));
+                "addresses", ARRAY, "current", BOOLEAN));
         assertFields(running.get("conditions").get(0), Map.of("type", STRING, "status", STRING, "reason", STRING,
                 "message", STRING, "since", STRING));
 
         JsonNode stopped = status.get("partitions").get(1);
         assertPartition(stopped, NULL, NULL);
         assertFields(stopped.get("guest"), Map.of("heartbeatAt", NULL, "os", NULL, "hostname", NULL,
-                "addresses", ARRAY));
+                "addresses", ARRAY, "current", BOOLEAN));
     }
 
     @Test

@@ -41,6 +41,19 @@ public final class StatusClient {
         }
     }
 
+    /** Any read of the API, e.g. a console or the page: status code and body. */
+    public HttpResponse<String> get(String path) {
+        try {
+            return http.send(HttpRequest.newBuilder(URI.create(baseUrl.get() + path)).timeout(Duration.ofSeconds(10)).build(),
+                    HttpResponse.BodyHandlers.ofString());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
     public Optional<JsonNode> partition(String name) {
         return StreamSupport.stream(status().path("partitions").spliterator(), false)
                 .filter(p -> name.equals(p.path("name").asText())).findFirst();

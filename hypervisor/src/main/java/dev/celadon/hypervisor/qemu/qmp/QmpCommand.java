@@ -95,6 +95,32 @@ public sealed interface QmpCommand<R> {
         }
     }
 
+    /** How many vCPUs the machine has: one entry per CPU, read without interrupting the guest. */
+    record QueryCpusFast() implements QmpCommand<Integer> {
+        @Override
+        public String name() {
+            return "query-cpus-fast";
+        }
+
+        @Override
+        public Integer reply(JsonNode value) {
+            return value.size();
+        }
+    }
+
+    /** The machine's RAM in bytes: its base memory plus any plugged in later. */
+    record QueryMemorySizeSummary() implements QmpCommand<Long> {
+        @Override
+        public String name() {
+            return "query-memory-size-summary";
+        }
+
+        @Override
+        public Long reply(JsonNode value) {
+            return value.path("base-memory").asLong() + value.path("plugged-memory").asLong();
+        }
+    }
+
     /** Grows a block node to {@code bytes}; the guest sees the new capacity. */
     record BlockResize(String nodeName, long bytes) implements Acknowledged {
         @Override

@@ -49,6 +49,21 @@ class QmpCommandTest {
     }
 
     @Test
+    void cpusAreCountedAndMemoryIsBasePlusPlugged() throws Exception {
+        QmpCommand.QueryCpusFast cpus = new QmpCommand.QueryCpusFast();
+        assertThat(cpus.name()).isEqualTo("query-cpus-fast");
+        assertThat(cpus.arguments()).isNull();
+        assertThat(cpus.reply(json("[{\"cpu-index\": 0, \"thread-id\": 7, \"target\": \"x86_64\"},"
+                + " {\"cpu-index\": 1, \"thread-id\": 8, \"target\": \"x86_64\"}]"))).isEqualTo(2);
+        QmpCommand.QueryMemorySizeSummary memory = new QmpCommand.QueryMemorySizeSummary();
+        assertThat(memory.name()).isEqualTo("query-memory-size-summary");
+        assertThat(memory.arguments()).isNull();
+        assertThat(memory.reply(json("{\"base-memory\": 536870912}"))).isEqualTo(536870912L);
+        assertThat(memory.reply(json("{\"base-memory\": 536870912, \"plugged-memory\": 134217728}")))
+                .isEqualTo(671088640L);
+    }
+
+    @Test
     void balloonTakesBytesAndReportsTheActualSize() throws Exception {
         assertThat(new QmpCommand.SetBalloon(268435456L).name()).isEqualTo("balloon");
         assertThat(args(new QmpCommand.SetBalloon(268435456L))).isEqualTo("{\"value\":268435456}");
