@@ -2,6 +2,7 @@ package dev.celadon.reconciler.config;
 
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
 
 /** The folders under {@code celadon.state-dir}, each owned by one part of the reconciler. */
 public record StateDirs(Path root) {
@@ -9,9 +10,13 @@ public record StateDirs(Path root) {
     /** The key that sets the root, for messages about it. */
     public static final String KEY = "celadon.state-dir";
 
-    /** {@code /var/lib/celadon} as root, else {@code ~/.local/state/celadon} (DESIGN.md §4). */
     public static StateDirs from(CeladonConfig config) {
-        return new StateDirs(config.stateDir().orElseGet(() -> "root".equals(System.getProperty("user.name"))
+        return of(config.stateDir());
+    }
+
+    /** The configured root, else {@code /var/lib/celadon} as root, else {@code ~/.local/state/celadon} (DESIGN.md §4). */
+    static StateDirs of(Optional<Path> configured) {
+        return new StateDirs(configured.orElseGet(() -> "root".equals(System.getProperty("user.name"))
                 ? Path.of("/var/lib/celadon")
                 : Path.of(System.getProperty("user.home"), ".local", "state", "celadon")).toAbsolutePath());
     }

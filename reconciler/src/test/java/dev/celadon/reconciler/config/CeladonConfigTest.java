@@ -7,6 +7,7 @@ import org.junit.jupiter.api.Test;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Optional;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -27,7 +28,8 @@ class CeladonConfigTest {
         assertThat(config.git().sshKeyFile()).isEmpty();
         assertThat(config.git().knownHostsFile()).isEmpty();
         assertThat(config.git().tokenFile()).isEmpty();
-        assertThat(config.stateDir()).isEmpty();
+        // The one key the test profile sets (application.properties), so that tests never write to this machine's state dir.
+        assertThat(config.stateDir()).contains(Path.of("target/quarkus-test-state"));
         assertThat(config.images().dirs()).isEmpty();
         assertThat(config.passthrough().allowed()).isEmpty();
         assertThat(config.appliance().name()).isEmpty();
@@ -39,7 +41,7 @@ class CeladonConfigTest {
 
     @Test
     void theStateDirDependsOnWhoRunsIt() {
-        StateDirs dirs = StateDirs.from(config);
+        StateDirs dirs = StateDirs.of(Optional.empty());
         Path expected = "root".equals(System.getProperty("user.name"))
                 ? Path.of("/var/lib/celadon")
                 : Path.of(System.getProperty("user.home"), ".local/state/celadon");
