@@ -37,6 +37,10 @@ final class ImageDownload {
     /** What the download reports as it goes, from its own thread. */
     interface Progress {
         void update(long done, long total);
+
+        /** Busy without a byte from the server (the partial file of a resume is hashed again): not stalled. */
+        default void working() {
+        }
     }
 
     private static final int BUFFER = 1 << 20;
@@ -367,12 +371,14 @@ final class ImageDownload {
         return new ImageFailure(ImageFailure.Reason.Unreachable, ImageCache.shown(url) + ": " + cause);
     }
 
+    /** The bytes a resume keeps, through the digest first: SHA-256 cannot be saved half-way in a file. */
     private void hashExisting(MessageDigest digest) throws ImageFailure {
         try (InputStream in = Files.newInputStream(partial)) {
             byte[] buffer = new byte[BUFFER];
             int n;
             while ((n = in.read(buffer)) > 0) {
                 digest.update(buffer, 0, n);
+                progress.working();
             }
         } catch (IOException e) {
             deleteQuietly(partial, meta);

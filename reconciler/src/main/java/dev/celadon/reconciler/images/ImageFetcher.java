@@ -61,6 +61,8 @@ public final class ImageFetcher implements AutoCloseable {
         final String url;
         final long startedNanos = System.nanoTime();
         volatile Future<?> future;
+        /** Set by its download thread: a job still queued is neither stalled nor left behind by a cancel. */
+        volatile boolean running;
         volatile long startBytes = -1;
         volatile long done;
         volatile long total = -1;
@@ -129,8 +131,9 @@ public final class ImageFetcher implements AutoCloseable {
             start(sha, url);
         });
         jobs.forEach((sha, job) -> {
-            if (!wanted.containsKey(sha)) {
-                job.future.cancel(true);
+            if (!wanted.containsKey(sha) && job.future.cancel(true) && !job.running) {
+                // Cancelled before it ran: no download thread will remove it.
+                jobs.remove(sha, job);
             }
         });
         failures.keySet().retainAll(wanted.keySet());
@@ -148,15 +151,24 @@ public final class ImageFetcher implements AutoCloseable {
 
     /** One download, on a download thread. */
     private void download(String sha, Job job) {
-        ImageDownload.Progress progress = (done, total) -> {
-            if (job.startBytes < 0) {
-                job.startBytes = done;
-            }
-            job.done = done;
-            job.total = total;
-            job.lastProgressNanos = System.nanoTime();
-        };
         job.lastProgressNanos = System.nanoTime();
+        job.running = true;
+        ImageDownload.Progress progress = new ImageDownload.Progress() {
+            @Override
+            public void update(long done, long total) {
+                if (job.startBytes < 0) {
+                    job.startBytes = done;
+                }
+                job.done = done;
+                job.total = total;
+                job.lastProgressNanos = System.nanoTime();
+            }
+
+            @Override
+            public void working() {
+                job.lastProgressNanos = System.nanoTime();
+            }
+        };
         try {
             Path file = new ImageDownload(client, settings, job.url, sha, progress).run();
             failures.remove(sha);
@@ -174,7 +186,7 @@ public final class ImageFetcher implements AutoCloseable {
             LOG.error("image download failed", e);
             failed(sha, ImageFailure.Reason.HttpError, e.toString());
         } finally {
-            jobs.remove(sha);
+            jobs.remove(sha, job);
             onChange.run();
         }
     }
@@ -193,7 +205,7 @@ public final class ImageFetcher implements AutoCloseable {
         long limit = settings.stallTimeout().toNanos();
         jobs.values().forEach(job -> {
             Future<?> future = job.future;
-            if (future != null && System.nanoTime() - job.lastProgressNanos > limit && !job.stalled) {
+            if (future != null && job.running && System.nanoTime() - job.lastProgressNanos > limit && !job.stalled) {
                 job.stalled = true;
                 future.cancel(true);
             }
