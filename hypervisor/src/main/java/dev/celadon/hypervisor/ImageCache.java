@@ -2,7 +2,6 @@ package dev.celadon.hypervisor;
 
 import java.nio.file.Path;
 import java.util.HexFormat;
-import java.util.Optional;
 import java.util.regex.Pattern;
 
 /**
@@ -35,16 +34,6 @@ public final class ImageCache {
             throw new IllegalArgumentException("not a SHA-256: " + sha256);
         }
         return sha256 + SUFFIX;
-    }
-
-    /** The checksum a cache file is named by, or empty for any other file in the folder (a partial one). */
-    public static Optional<String> sha256Of(Path file) {
-        String name = file.getFileName().toString();
-        if (!name.endsWith(SUFFIX)) {
-            return Optional.empty();
-        }
-        String sha = name.substring(0, name.length() - SUFFIX.length());
-        return isSha256(sha) ? Optional.of(sha) : Optional.empty();
     }
 
     /** An image URL for messages and status: without its query, which may carry a signature (a credential). */

@@ -42,11 +42,6 @@ enum Compression {
         return NONE;
     }
 
-    /** How many leading bytes {@link #checkMagic} needs. */
-    int magicBytes() {
-        return magic.length;
-    }
-
     /** Refuses served bytes that do not start as this format does. */
     void checkMagic(byte[] head) throws ImageFailure {
         if (head.length < magic.length || !Arrays.equals(head, 0, magic.length, magic, 0, magic.length)) {

@@ -16,7 +16,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
@@ -270,11 +269,6 @@ public final class ImageFetcher implements AutoCloseable {
         } catch (IOException e) {
             return path;
         }
-    }
-
-    /** What to say about the image of {@code sha256} while it is not ready, for logs and tests. */
-    Optional<ImageState.Failed> failure(String sha256) {
-        return Optional.ofNullable(failures.get(sha256));
     }
 
     /** Stops every download (their partial files stay, to resume) and the watchdog. */

@@ -40,9 +40,4 @@ public record ImageSettings(Path hypervisorStateDir, List<Path> imagesDirs, long
     public Path cacheDir() {
         return ImageCache.dir(hypervisorStateDir);
     }
-
-    public ImageSettings withStallTimeout(Duration value) {
-        return new ImageSettings(hypervisorStateDir, imagesDirs, maxBytes, retention, credentials, caFile, connectTimeout, value,
-                threads);
-    }
 }

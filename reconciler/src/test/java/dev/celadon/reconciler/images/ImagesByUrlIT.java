@@ -42,6 +42,7 @@ class ImagesByUrlIT {
     /** TCG on a busy two-core machine. */
     private static final Duration CONVERGE = Duration.ofMinutes(2);
     private static final int BIG = 6 << 20;
+    private static final String PASSWORD = "s3cret-Hunter2";
 
     private Path root;
     private Path www;
@@ -70,6 +71,9 @@ class ImagesByUrlIT {
         Files.writeString(www.resolve("index.html"), "<!DOCTYPE html><html><body>It works!</body></html>\n".repeat(20));
         Files.write(www.resolve("big1.raw"), TestImages.rawDisk(BIG, 1));
         Files.write(www.resolve("big2.raw"), TestImages.rawDisk(BIG, 2));
+        Files.write(Files.createDirectories(www.resolve("private")).resolve("small.raw"), TestImages.rawDisk(256 << 10, 3));
+        // busybox's own basic authentication, for the folder private/ only.
+        Files.writeString(root.resolve("httpd.conf"), "/private:alice:" + PASSWORD + "\n");
         httpdPort = freePort();
         startHttpd();
         // The tiny guest's base is 384 KiB: some seconds at this rate, to see the progress.
@@ -201,6 +205,29 @@ class ImagesByUrlIT {
         assertThat(status.phase("tiny")).isEqualTo("Running");
     }
 
+    @Test
+    @Order(5)
+    void credentialsFromAFileReachAProtectedFolderAndAreNeverShown() throws Exception {
+        String sha = TestImages.sha256(www.resolve("private/small.raw"));
+        repo.write("partitions.d/secret.yaml", tinyGuest("secret", disk(serverUrl("/private/small.raw"), sha)));
+        repo.commitAndPush("secret");
+        await("refused without a credential").atMost(CONVERGE).pollInterval(Duration.ofMillis(500)).untilAsserted(() ->
+                assertImageFailed("secret", "Unauthorized", "HTTP 401"));
+
+        Path passwordFile = Files.writeString(root.resolve("image-password"), "alice:" + PASSWORD + "\n");
+        reconciler.stop();
+        reconciler.restartWith(Map.of(
+                "CELADON_IMAGES_CREDENTIALS_MIRROR_URL_PREFIX", serverUrl("/private/"),
+                "CELADON_IMAGES_CREDENTIALS_MIRROR_PASSWORD_FILE", passwordFile.toString()));
+        reconciler.awaitReady();
+
+        awaitCached("secret", sha);
+        String basic = java.util.Base64.getEncoder().encodeToString(("alice:" + PASSWORD).getBytes());
+        assertThat(reconciler.log()).doesNotContain(PASSWORD).doesNotContain(basic);
+        assertThat(status.status().toString()).doesNotContain(PASSWORD).doesNotContain(basic);
+        assertThat(page()).doesNotContain(PASSWORD).doesNotContain(basic);
+    }
+
     // --- helpers -------------------------------------------------------------------------------
 
     private void awaitPartial(String sha) {
@@ -254,7 +281,8 @@ class ImagesByUrlIT {
     }
 
     private void startHttpd() throws IOException {
-        httpd = new ProcessBuilder("busybox", "httpd", "-f", "-p", "127.0.0.1:" + httpdPort, "-h", www.toString())
+        httpd = new ProcessBuilder("busybox", "httpd", "-f", "-p", "127.0.0.1:" + httpdPort, "-h", www.toString(),
+                "-c", root.resolve("httpd.conf").toString())
                 .redirectErrorStream(true).redirectOutput(root.resolve("httpd.log").toFile()).start();
         await("httpd listening").atMost(Duration.ofSeconds(10)).until(() -> {
             assertThat(httpd.isAlive()).as("busybox httpd running (see httpd.log)").isTrue();
