@@ -193,6 +193,25 @@ class ImageDownloadTest {
         }
     }
 
+    /**
+     * The kernel's own ENOSPC: the file the image is decompressed into is /dev/full, which refuses every write
+     * with it. The failure says so, and neither the download nor the half-written image stays.
+     */
+    @Test
+    void aFullDiskIsSaidSoAndThePartialFilesGo() throws Exception {
+        byte[] gz = Files.readAllBytes(TestImages.compress(Files.write(root.resolve("disk.raw"), disk), "gzip", ".gz"));
+        String gzSha = TestImages.sha256(gz);
+        Path decompressing = Files.createDirectories(settings.cacheDir()).resolve(gzSha + ".decompressing");
+        Files.createSymbolicLink(decompressing, Path.of("/dev/full"));
+        try (ServedBytes server = new ServedBytes(gz)) {
+            ImageFailure e = failure(server.url("/disk.raw.gz"), gzSha);
+            assertThat(e.reason()).isEqualTo(ImageFailure.Reason.DiskFull);
+            assertThat(e).hasMessageContaining("no space left in " + settings.cacheDir());
+        }
+        assertThat(settings.cacheDir()).isEmptyDirectory();
+        assertThat(Path.of("/dev/full")).exists();
+    }
+
     @Test
     void fileUrlsAreConfinedToTheImagesDirs() throws Exception {
         Path inside = Files.write(images.resolve("disk.raw"), disk);
