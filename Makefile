@@ -100,6 +100,7 @@ bench: bench-deps build guest
 	$(JAVA_HOME)/bin/java -cp benchmarks/target/benchmarks.jar dev.celadon.benchmarks.StartupBenchmark $(APP) 10 \
 		@$(CURDIR)/appliance/jvm.options $(AOT_RUN)
 	bash benchmarks/status-throughput.sh $(JAVA_HOME)/bin/java
+	$(JAVA_HOME)/bin/java -cp benchmarks/target/benchmarks.jar dev.celadon.benchmarks.ImageDownloadBenchmark 512 7
 
 clean:
 	$(MVN) -q clean

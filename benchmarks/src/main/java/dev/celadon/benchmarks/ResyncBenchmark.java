@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.celadon.hypervisor.HostResources;
 import dev.celadon.hypervisor.fake.FakeHypervisor;
+import dev.celadon.reconciler.images.ImageSettings;
 import dev.celadon.reconciler.loop.Ledger;
 import dev.celadon.reconciler.loop.LoopListener;
 import dev.celadon.reconciler.loop.LoopSettings;
@@ -61,7 +62,10 @@ public class ResyncBenchmark {
                 .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS);
         LoopSettings settings = new LoopSettings("bench", Map.of(), 512L << 20, Duration.ofSeconds(5),
                 Duration.ofSeconds(1), "bench", "file:///bench", "main");
-        loop = new ReconcileLoop(settings, () -> new RevisionSource.Fetched("r1", stateDir), dir -> specs, hypervisor,
+        ImageSettings images = new ImageSettings(stateDir.resolve("hypervisor"), java.util.List.of(), 1L << 30,
+                Duration.ofHours(24), java.util.List.of(), java.util.Optional.empty(), ImageSettings.CONNECT_TIMEOUT,
+                ImageSettings.STALL_TIMEOUT, 1);
+        loop = new ReconcileLoop(settings, images, () -> new RevisionSource.Fetched("r1", stateDir), dir -> specs, hypervisor,
                 new Ledger(stateDir.resolve("ledger.json"), () -> mapper), new StatusStore(mapper), LoopListener.NONE,
                 Clock.systemUTC());
         loop.syncOnce();

@@ -24,6 +24,7 @@ public record DiskConfig(String name, Source source) {
     public long sizeBytes() {
         long bytes = switch (source) {
             case Overlay overlay -> overlay.sizeBytes();
+            case Downloaded downloaded -> downloaded.sizeBytes();
             case Blank blank -> blank.sizeBytes();
             case Passthrough ignored -> 0;
         };
@@ -34,6 +35,7 @@ public record DiskConfig(String name, Source source) {
     public DiskConfig withSize(long bytes) {
         return switch (source) {
             case Overlay overlay -> new DiskConfig(name, new Overlay(overlay.baseImage(), bytes));
+            case Downloaded downloaded -> new DiskConfig(name, new Downloaded(downloaded.url(), downloaded.sha256(), bytes));
             case Blank ignored -> new DiskConfig(name, new Blank(bytes));
             case Passthrough ignored -> this;
         };
@@ -46,6 +48,19 @@ public record DiskConfig(String name, Source source) {
     public record Overlay(String baseImage, long sizeBytes) implements Source {
         public Overlay {
             Objects.requireNonNull(baseImage, "baseImage");
+        }
+    }
+
+    /**
+     * A copy-on-write qcow2 overlay over a base image fetched by URL: {@code http(s)://} or {@code file://} (a
+     * file in an images dir). The base is the file {@link ImageCache#file} names for {@code sha256}, the
+     * checksum of the bytes as served; the reconciler downloads and verifies it, the hypervisor only opens it
+     * and waits ({@link HostFileMissingException}) while it is not there. {@code sizeBytes} as for an overlay.
+     */
+    public record Downloaded(String url, String sha256, long sizeBytes) implements Source {
+        public Downloaded {
+            Objects.requireNonNull(url, "url");
+            Objects.requireNonNull(sha256, "sha256");
         }
     }
 

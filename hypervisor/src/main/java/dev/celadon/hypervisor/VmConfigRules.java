@@ -1,5 +1,7 @@
 package dev.celadon.hypervisor;
 
+import java.net.URI;
+import java.net.URISyntaxException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -19,6 +21,8 @@ public final class VmConfigRules {
 
     /** Disk and network names become QEMU ids and file names: DNS-1123 labels, short enough for both. */
     public static final int MAX_DEVICE_NAME = 32;
+    /** The longest image URL a spec may name. */
+    public static final int MAX_URL = 2048;
     /** The PIIX IDE controller of the legacy profile's machine has two buses with two units each. */
     public static final int LEGACY_IDE_DISKS = 4;
     /** QEMU 7.2's limits for its machines: {@code pc} (legacy) and {@code q35} (the others). */
@@ -78,6 +82,51 @@ public final class VmConfigRules {
                 + "; use a path relative to the image directories, e.g. tiny/vmlinuz");
     }
 
+    /**
+     * What is wrong with the form of an image URL, or empty: http, https or file (an absolute path, confined to
+     * the images dirs on the host), no user or password (credentials come from files on the appliance).
+     */
+    public static Optional<String> imageUrlProblem(String url) {
+        String problem = null;
+        URI uri = null;
+        if (url.length() > MAX_URL) {
+            problem = "it is longer than " + MAX_URL + " characters";
+        } else if (hasControlCharacter(url) || url.chars().anyMatch(Character::isWhitespace)) {
+            problem = "it contains a control character or white space";
+        } else {
+            try {
+                uri = new URI(url);
+            } catch (URISyntaxException e) {
+                problem = "it is not a URL: " + e.getReason();
+            }
+        }
+        if (uri != null) {
+            String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(java.util.Locale.ROOT);
+            if (!List.of("http", "https", "file").contains(scheme)) {
+                problem = "only http://, https:// and file:// URLs are fetched";
+            } else if (uri.getRawUserInfo() != null) {
+                problem = "it holds a user or password; put credentials in a file named by celadon.images.credentials.*";
+            } else if (uri.getRawFragment() != null) {
+                problem = "it has a #fragment, which is never sent to a server";
+            } else if (scheme.equals("file") && (uri.getRawAuthority() != null || uri.getPath() == null
+                    || !uri.getPath().startsWith("/") || uri.getRawQuery() != null)) {
+                problem = "a file URL is file:///absolute/path, in one of the images dirs";
+            } else if (scheme.equals("file") && !Path.of(uri.getPath()).normalize().toString().equals(uri.getPath())) {
+                problem = "write the file URL's path normalized, without \".\" or \"..\" segments or \"//\"";
+            } else if (!scheme.equals("file") && (uri.getHost() == null || uri.getHost().isEmpty())) {
+                problem = "it names no host";
+            }
+        }
+        return Optional.ofNullable(problem).map(p -> "invalid image URL: " + p);
+    }
+
+    /** What is wrong with the form of a SHA-256 checksum, or empty. */
+    public static Optional<String> sha256Problem(String sha256) {
+        return ImageCache.isSha256(sha256) ? Optional.empty()
+                : Optional.of("a SHA-256 is 64 lower-case hex digits (sha256sum prints it); got "
+                + (sha256.length() > 80 ? sha256.length() + " characters" : "\"" + sha256 + "\""));
+    }
+
     /** What is wrong with the form of a pass-through device path, or empty. */
     public static Optional<String> devicePathProblem(String path) {
         if (!path.startsWith("/") || hasControlCharacter(path) || path.length() < 2) {
@@ -133,6 +182,11 @@ public final class VmConfigRules {
             switch (disk.source()) {
                 case DiskConfig.Overlay overlay -> {
                     imagePathProblem(overlay.baseImage()).ifPresent(p -> problems.add(new Problem(field + ".image", p)));
+                    ideDisks++;
+                }
+                case DiskConfig.Downloaded downloaded -> {
+                    imageUrlProblem(downloaded.url()).ifPresent(p -> problems.add(new Problem(field + ".image.url", p)));
+                    sha256Problem(downloaded.sha256()).ifPresent(p -> problems.add(new Problem(field + ".image.sha256", p)));
                     ideDisks++;
                 }
                 case DiskConfig.Blank blank -> {

@@ -5,6 +5,7 @@ import dev.celadon.hypervisor.DiskConfig;
 import dev.celadon.hypervisor.Firmware;
 import dev.celadon.hypervisor.GuestProfile;
 import dev.celadon.hypervisor.HostFileMissingException;
+import dev.celadon.hypervisor.ImageCache;
 import dev.celadon.hypervisor.InvalidVmConfigException;
 import dev.celadon.hypervisor.NetworkConfig;
 import dev.celadon.hypervisor.PartitionName;
@@ -85,6 +86,12 @@ final class ConfigResolver {
                     disks.add(new ResolvedVm.Disk(disk.name(), ResolvedVm.Disk.Kind.IMAGE, paths.disk(disk.name()),
                             Optional.of(base), disk.sizeBytes()));
                 }
+                case DiskConfig.Downloaded downloaded -> {
+                    Path base = downloaded(name, field + ".image", downloaded);
+                    keptDisk(name, field + ".image", paths.disk(disk.name()));
+                    disks.add(new ResolvedVm.Disk(disk.name(), ResolvedVm.Disk.Kind.IMAGE, paths.disk(disk.name()),
+                            Optional.of(base), disk.sizeBytes()));
+                }
                 case DiskConfig.Blank blank -> {
                     keptDisk(name, field, paths.disk(disk.name()));
                     disks.add(new ResolvedVm.Disk(disk.name(), ResolvedVm.Disk.Kind.IMAGE, paths.disk(disk.name()),
@@ -121,10 +128,44 @@ final class ConfigResolver {
             return;
         }
         try {
-            BackingChain.of(disk, realImagesDirs(), BackingChain.MAX_IMAGES);
+            BackingChain.of(disk, baseDirs(), BackingChain.MAX_IMAGES);
         } catch (BackingChain.Problem e) {
             throw new InvalidVmConfigException(name, field, "the disk kept from an earlier start: " + e.getMessage());
         }
+    }
+
+    /**
+     * The cached image a URL was downloaded to, once it is there. It came from anywhere: it may name no
+     * backing or data file at all (the downloader refuses such a file too; this holds whatever is in the folder).
+     */
+    private Path downloaded(PartitionName name, String field, DiskConfig.Downloaded downloaded)
+            throws InvalidVmConfigException, HostFileMissingException {
+        Path file = ImageCache.file(settings.stateDir(), downloaded.sha256());
+        if (!Files.exists(file, LinkOption.NOFOLLOW_LINKS)) {
+            throw new HostFileMissingException(name, field, "the image " + ImageCache.shown(downloaded.url()) + " (sha256 "
+                    + downloaded.sha256().substring(0, 12) + "…) is not downloaded yet", List.of(file));
+        }
+        if (!Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)) {
+            throw new InvalidVmConfigException(name, field, "the cached image " + file + " is not a regular file");
+        }
+        try {
+            BackingChain.of(file, List.of(), 1);
+        } catch (BackingChain.Problem e) {
+            throw new InvalidVmConfigException(name, field, "the downloaded image names another file, which is never "
+                    + "opened: " + e.getMessage());
+        }
+        return file;
+    }
+
+    /** Where a kept overlay's base may lie: the images dirs and the download cache. */
+    private List<Path> baseDirs() {
+        List<Path> dirs = new ArrayList<>(realImagesDirs());
+        try {
+            dirs.add(ImageCache.dir(settings.stateDir()).toRealPath());
+        } catch (IOException e) {
+            // No cache yet: nothing was downloaded.
+        }
+        return dirs;
     }
 
     /** The images dirs by their real paths; one that does not exist holds nothing. */

@@ -2,6 +2,7 @@ package dev.celadon.hypervisor.qemu;
 
 import dev.celadon.hypervisor.Accel;
 import dev.celadon.hypervisor.ConsoleLog;
+import dev.celadon.hypervisor.DiskConfig;
 import dev.celadon.hypervisor.HostResources;
 import dev.celadon.hypervisor.Hypervisor;
 import dev.celadon.hypervisor.HypervisorException;
@@ -330,7 +331,14 @@ public final class QemuHypervisor implements Hypervisor {
             throws HypervisorException {
         QemuSettings settings = QemuSettings.defaults(Path.of("/nonexistent"), imagesDirs)
                 .withPassthroughAllowed(passthroughAllowed);
-        new ConfigResolver(settings, HostPaths.SYSTEM).resolve(config, WorkerPaths.of(settings.stateDir(), config.name()));
+        // Nothing is downloaded here: a disk over an image by URL is checked for its form only (a blank disk
+        // of the same name and place stands in, so the other disks' fields keep their indices).
+        VmConfig withoutDownloads = config.withDisks(config.disks().stream()
+                .map(disk -> disk.source() instanceof DiskConfig.Downloaded
+                        ? new DiskConfig(disk.name(), new DiskConfig.Blank(Math.max(1, disk.sizeBytes()))) : disk)
+                .toList());
+        new ConfigResolver(settings, HostPaths.SYSTEM).resolve(withoutDownloads,
+                WorkerPaths.of(settings.stateDir(), config.name()));
     }
 
     @Override

@@ -54,6 +54,8 @@ final class VmConfigJson {
             ObjectNode disk = disks.addObject().put("name", d.name());
             switch (d.source()) {
                 case DiskConfig.Overlay ov -> disk.put("type", "overlay").put("image", ov.baseImage()).put("sizeBytes", ov.sizeBytes());
+                case DiskConfig.Downloaded dl -> disk.put("type", "downloaded").put("url", dl.url()).put("sha256", dl.sha256())
+                        .put("sizeBytes", dl.sizeBytes());
                 case DiskConfig.Blank b -> disk.put("type", "blank").put("sizeBytes", b.sizeBytes());
                 case DiskConfig.Passthrough p -> disk.put("type", "passthrough").put("device", p.devicePath());
             }
@@ -93,6 +95,8 @@ final class VmConfigJson {
         for (JsonNode d : o.path("disks")) {
             DiskConfig.Source source = switch (d.path("type").asText()) {
                 case "overlay" -> new DiskConfig.Overlay(d.path("image").asText(), d.path("sizeBytes").asLong());
+                case "downloaded" -> new DiskConfig.Downloaded(d.path("url").asText(), d.path("sha256").asText(),
+                        d.path("sizeBytes").asLong());
                 case "blank" -> new DiskConfig.Blank(d.path("sizeBytes").asLong());
                 case "passthrough" -> new DiskConfig.Passthrough(d.path("device").asText());
                 default -> throw new IllegalArgumentException("unknown disk type " + d.path("type"));

@@ -26,8 +26,13 @@ record WorkerPaths(Path workerDir, Path disksDir, Path runRoot) {
 
     static WorkerPaths of(Path stateDir, PartitionName name) {
         Path state = stateDir.toAbsolutePath().normalize();
-        return new WorkerPaths(state.resolve("workers").resolve(name.value()), state.resolve("disks").resolve(name.value()),
+        return new WorkerPaths(state.resolve("workers").resolve(name.value()), disksRoot(state).resolve(name.value()),
                 runRoot(state));
+    }
+
+    /** Where every partition's disks dir lies. */
+    static Path disksRoot(Path stateDir) {
+        return stateDir.toAbsolutePath().normalize().resolve("disks");
     }
 
     static Path runRoot(Path stateDir) {

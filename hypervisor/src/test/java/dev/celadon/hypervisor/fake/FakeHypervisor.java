@@ -442,6 +442,8 @@ public final class FakeHypervisor implements Hypervisor {
             String field = "disks[" + i + "]";
             switch (config.disks().get(i).source()) {
                 case DiskConfig.Overlay overlay -> image(name, field + ".image", overlay.baseImage());
+                // A downloaded base is known as the image "image-cache/SHA256" (a test's image list holds it once "downloaded").
+                case DiskConfig.Downloaded downloaded -> image(name, field + ".image", "image-cache/" + downloaded.sha256());
                 case DiskConfig.Blank ignored -> { }
                 case DiskConfig.Passthrough passthrough -> {
                     if (!state.passthrough.contains(passthrough.devicePath())) {

@@ -110,6 +110,34 @@ class ConfigResolverTest {
     }
 
     @Test
+    void aDownloadedBaseIsWaitedForThenOpenedFromTheCacheAndMayNameNoOtherFile() throws Exception {
+        String sha = "ab".repeat(32);
+        VmConfig config = config(kernel("tiny/vmlinuz"), List.of(new DiskConfig("root",
+                new DiskConfig.Downloaded("https://images.example.org/x.qcow2?signature=secret", sha, 0))), List.of(), List.of());
+        Path cached = dev.celadon.hypervisor.ImageCache.file(root.resolve("state"), sha);
+        assertThatThrownBy(() -> resolver.resolve(config, paths))
+                .isInstanceOfSatisfying(dev.celadon.hypervisor.HostFileMissingException.class, e -> {
+                    assertThat(e.field()).isEqualTo("disks[0].image");
+                    assertThat(e.awaited()).containsExactly(cached);
+                })
+                .hasMessageContaining("not downloaded yet").hasMessageNotContaining("secret");
+
+        Files.createDirectories(cached.getParent());
+        BackingChainTest.qcow2(cached);
+        assertThat(resolver.resolve(config, paths).disks().getFirst().backing()).hasValue(cached.toRealPath());
+
+        // The overlay made over it, kept from that start, is opened again: its base lies in the cache.
+        BackingChainTest.qcow2(Files.createDirectories(paths.disksDir()).resolve("root.qcow2"), cached.toString(), "qcow2");
+        assertThat(resolver.resolve(config, paths).disks().getFirst().path()).isEqualTo(paths.disk("root"));
+
+        // A downloaded qcow2 that names a backing file, even one in the images dirs, is never opened.
+        Files.delete(cached);
+        BackingChainTest.qcow2(cached, images.resolve("tiny/base.qcow2").toString(), "raw");
+        assertThat(refusal(config)).satisfies(e -> assertThat(e.field()).isEqualTo("disks[0].image"))
+                .satisfies(e -> assertThat(e.problem()).contains("names another file"));
+    }
+
+    @Test
     void theBaseImagesBackingChainMustStayInTheImagesDirs() throws Exception {
         Path secret = outside.resolve("secret").toRealPath();
         Path layered = BackingChainTest.qcow2(images.resolve("tiny/layered.qcow2"), "base.qcow2", "raw");

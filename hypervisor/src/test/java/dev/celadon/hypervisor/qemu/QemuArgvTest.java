@@ -47,6 +47,8 @@ class QemuArgvTest {
         List<ResolvedVm.Disk> disks = config.disks().stream().map(d -> switch (d.source()) {
             case DiskConfig.Overlay o -> new ResolvedVm.Disk(d.name(), ResolvedVm.Disk.Kind.IMAGE, paths.disk(d.name()),
                     Optional.of(IMAGES.resolve(o.baseImage())), o.sizeBytes());
+            case DiskConfig.Downloaded dl -> new ResolvedVm.Disk(d.name(), ResolvedVm.Disk.Kind.IMAGE, paths.disk(d.name()),
+                    Optional.of(IMAGES.resolve(dl.sha256())), dl.sizeBytes());
             case DiskConfig.Blank b -> new ResolvedVm.Disk(d.name(), ResolvedVm.Disk.Kind.IMAGE, paths.disk(d.name()),
                     Optional.empty(), b.sizeBytes());
             case DiskConfig.Passthrough p -> new ResolvedVm.Disk(d.name(), ResolvedVm.Disk.Kind.PASSTHROUGH,

@@ -60,6 +60,33 @@ public interface CeladonConfig {
     interface Images {
         /** Where boot files and base images may come from. Default: {@code <state-dir>/images}. */
         Optional<List<Path>> dirs();
+
+        /** The most bytes an image fetched by URL may have, as served and decompressed; a size like 64Gi. */
+        @WithDefault("64Gi")
+        @WithConverter(Converters.Size.class)
+        String maxBytes();
+
+        /** How long a cached image that no spec and no disk needs any more is kept. */
+        @WithDefault("24h")
+        @WithConverter(Converters.PositiveDuration.class)
+        Duration cacheRetention();
+
+        /** A PEM bundle of the CAs image servers' certificates are trusted from, instead of the JDK's. */
+        Optional<Path> caFile();
+
+        /** Credentials for image servers, by a name of the operator's choosing. */
+        Map<String, Credential> credentials();
+
+        interface Credential {
+            /** http(s)://host[:port]/path: the URLs the credential is sent to. */
+            String urlPrefix();
+
+            /** A file holding a bearer token. */
+            Optional<Path> tokenFile();
+
+            /** A file holding {@code user:password}, sent as HTTP Basic. */
+            Optional<Path> passwordFile();
+        }
     }
 
     interface Passthrough {

@@ -19,7 +19,10 @@ public final class ConfigKeys {
     static final List<String> ALL = List.of(
             "celadon.git.url", "celadon.git.branch", "celadon.git.ref", "celadon.git.path", "celadon.git.poll-interval",
             "celadon.git.ssh-key-file", "celadon.git.known-hosts-file", "celadon.git.token-file",
-            "celadon.state-dir", "celadon.images.dirs", "celadon.passthrough.allowed",
+            "celadon.state-dir", "celadon.images.dirs", "celadon.images.max-bytes", "celadon.images.cache-retention",
+            "celadon.images.ca-file", "celadon.images.credentials." + ANY + ".url-prefix",
+            "celadon.images.credentials." + ANY + ".token-file", "celadon.images.credentials." + ANY + ".password-file",
+            "celadon.passthrough.allowed",
             "celadon.appliance.name", "celadon.appliance.labels." + ANY,
             "celadon.hypervisor.qemu-binary", "celadon.hypervisor.accel", "celadon.hypervisor.reserved-memory",
             "celadon.loop.enabled");
@@ -52,10 +55,13 @@ public final class ConfigKeys {
         return key.replaceAll("[^A-Za-z0-9*]", "_").toUpperCase(Locale.ROOT);
     }
 
+    /** A variable names a key: exactly, or with any non-empty name where the key has {@link #ANY}. */
     private static boolean names(String variable, String name) {
-        if (variable.endsWith(ANY)) {
-            String prefix = variable.substring(0, variable.length() - ANY.length());
-            return name.startsWith(prefix) && name.length() > prefix.length();
+        int any = variable.indexOf(ANY);
+        if (any >= 0) {
+            String prefix = variable.substring(0, any);
+            String suffix = variable.substring(any + ANY.length());
+            return name.startsWith(prefix) && name.endsWith(suffix) && name.length() > prefix.length() + suffix.length();
         }
         return name.equals(variable);
     }

@@ -9,6 +9,8 @@ import dev.celadon.hypervisor.PartitionName;
 import dev.celadon.hypervisor.Retry;
 import dev.celadon.hypervisor.WorkerStatus;
 import dev.celadon.reconciler.apply.Applier;
+import dev.celadon.reconciler.images.ImageFetcher;
+import dev.celadon.reconciler.images.ImageSettings;
 import dev.celadon.reconciler.plan.Action;
 import dev.celadon.reconciler.plan.Desired;
 import dev.celadon.reconciler.plan.LedgerEntry;
@@ -104,12 +106,15 @@ public final class ReconcileLoop implements AutoCloseable {
     private final Map<PartitionName, ApplyFailure> failures = new HashMap<>();
     private final StatusBuilder statusBuilder;
     private final GuestProber prober;
+    /** Its own download threads; the loop thread only asks it for images and reads where they stand. */
+    private final ImageFetcher images;
 
     private record InFlight(Action action, CompletableFuture<Void> done) {
     }
 
-    public ReconcileLoop(LoopSettings settings, RevisionSource source, Function<Path, SpecSet> loadSpecs,
-                         Hypervisor hypervisor, Ledger ledger, StatusStore store, LoopListener listener, Clock clock) {
+    public ReconcileLoop(LoopSettings settings, ImageSettings imageSettings, RevisionSource source,
+                         Function<Path, SpecSet> loadSpecs, Hypervisor hypervisor, Ledger ledger, StatusStore store,
+                         LoopListener listener, Clock clock) {
         this.settings = settings;
         this.source = source;
         this.loadSpecs = loadSpecs;
@@ -122,6 +127,7 @@ public final class ReconcileLoop implements AutoCloseable {
         this.sourceState = new AtomicReference<>(SourceState.initial());
         this.statusBuilder = new StatusBuilder(settings, hypervisor.accel().qemuName());
         this.prober = new GuestProber(hypervisor, workers, handles);
+        this.images = new ImageFetcher(imageSettings, this::wake, clock);
     }
 
     /** Starts syncing and reconciling in the background. */
@@ -280,13 +286,14 @@ public final class ReconcileLoop implements AutoCloseable {
                 .collect(Collectors.toMap(WorkerStatus::name, w -> w));
         Plan plan = Planner.plan(src.desired(), new Observed(workersNow, ledger.entries()), context(started));
         recordSpecsInForce(src.desired(), plan, workersNow);
+        images.want(ImagesWanted.toFetch(src.desired(), plan), ImagesWanted.referenced(src.desired()));
         for (Action action : plan.actions()) {
             dispatch(action, src.desired().revision(), started);
         }
         Map<PartitionName, Incident> incidents = hypervisor.incidents().stream()
                 .collect(Collectors.toMap(Incident::partition, i -> i));
         store.publish(statusBuilder.build(src, plan, workersNow, inFlightActions(), failures, ledger.entries(), incidents,
-                ledger.problem(), started));
+                ledger.problem(), images::state, started));
         listener.reconciled(Duration.between(started, clock.instant()));
         store.markPass(clock.instant());
         return plan;
@@ -372,6 +379,10 @@ public final class ReconcileLoop implements AutoCloseable {
         if (failure != null && !failure.allowsRetry(now, revision)) {
             return;
         }
+        if (ImagesWanted.awaitsImage(action, images::isReady)) {
+            // The fetcher wakes the loop when the image is in; until then the old worker, if any, keeps running.
+            return;
+        }
         LOG.infof("%s: %s", action.name(), action.describe());
         CompletableFuture<Void> done = CompletableFuture.runAsync(() -> {
             try (PartitionLocks.Held held = handles.hold(action.name())) {
@@ -436,5 +447,6 @@ public final class ReconcileLoop implements AutoCloseable {
         probeThread.shutdownNow();
         loopThread.shutdownNow();
         workers.shutdownNow();
+        images.close();
     }
 }

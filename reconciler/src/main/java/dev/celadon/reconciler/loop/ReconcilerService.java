@@ -6,6 +6,9 @@ import dev.celadon.reconciler.config.ConfigException;
 import dev.celadon.reconciler.config.DemoRepository;
 import dev.celadon.reconciler.config.StateDirLock;
 import dev.celadon.reconciler.config.StateDirs;
+import dev.celadon.reconciler.images.ImageCredentials;
+import dev.celadon.reconciler.images.ImageHttp;
+import dev.celadon.reconciler.images.ImageSettings;
 import dev.celadon.reconciler.source.GitSettings;
 import dev.celadon.reconciler.source.GitSource;
 import dev.celadon.reconciler.source.Snapshot;
@@ -87,7 +90,7 @@ public class ReconcilerService {
         LoopSettings settings = new LoopSettings(applianceName(), config.appliance().labels(),
                 Quantities.parse(config.hypervisor().reservedMemory()), config.git().pollInterval(), TICK, version,
                 git.redactedUrl(), git.target());
-        loop = new ReconcileLoop(settings, gitRevisions(source), dir -> load(dir, rules), hypervisor.get(),
+        loop = new ReconcileLoop(settings, imageSettings(dirs), gitRevisions(source), dir -> load(dir, rules), hypervisor.get(),
                 new Ledger(dirs.ledger(), mapper::get), store, metricsListener(), Clock.systemUTC());
         loop.start();
         LOG.infof("reconciling %s (%s) every %s; state in %s; images from %s", git.redactedUrl(), settings.branch(),
@@ -128,6 +131,25 @@ public class ReconcilerService {
         });
         return new GitSettings(url, git.branch(), git.ref(), git.path(), git.sshKeyFile(), git.knownHostsFile(),
                 git.tokenFile());
+    }
+
+    /** The keys under celadon.images; a credential or CA file that cannot be used stops the start, in one line. */
+    private ImageSettings imageSettings(StateDirs dirs) {
+        CeladonConfig.Images images = config.images();
+        try {
+            List<ImageCredentials> credentials = images.credentials().entrySet().stream()
+                    .sorted(java.util.Map.Entry.comparingByKey())
+                    .map(e -> ImageCredentials.of("celadon.images.credentials." + e.getKey(), e.getKey(),
+                            e.getValue().urlPrefix(), e.getValue().tokenFile(), e.getValue().passwordFile()))
+                    .toList();
+            ImageSettings settings = new ImageSettings(dirs.hypervisor(), dirs.images(config),
+                    Quantities.parse(images.maxBytes()), images.cacheRetention(), credentials, images.caFile(),
+                    ImageSettings.CONNECT_TIMEOUT, ImageSettings.STALL_TIMEOUT, ImageSettings.THREADS);
+            images.caFile().ifPresent(ImageHttp::check);
+            return settings;
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(e.getMessage(), e);
+        }
     }
 
     private static RevisionSource gitRevisions(GitSource source) {

@@ -1,6 +1,8 @@
 package dev.celadon.reconciler.loop;
 
+import dev.celadon.hypervisor.DiskConfig;
 import dev.celadon.hypervisor.GuestInfo;
+import dev.celadon.hypervisor.ImageCache;
 import dev.celadon.hypervisor.Incident;
 import dev.celadon.hypervisor.LiveResources;
 import dev.celadon.hypervisor.PartitionName;
@@ -11,6 +13,7 @@ import dev.celadon.hypervisor.WorkerStatus;
 import dev.celadon.reconciler.plan.Action;
 import dev.celadon.reconciler.plan.LedgerEntry;
 import dev.celadon.reconciler.plan.Plan;
+import dev.celadon.reconciler.images.ImageState;
 import dev.celadon.reconciler.spec.Partition;
 import dev.celadon.reconciler.spec.RunState;
 import dev.celadon.reconciler.status.ApplianceInfo;
@@ -60,7 +63,7 @@ final class StatusBuilder {
     StatusDocument build(SourceState src, Plan plan, Map<PartitionName, WorkerStatus> workers,
                          Map<PartitionName, Action> inFlight, Map<PartitionName, ApplyFailure> failures,
                          Map<PartitionName, LedgerEntry> ledger, Map<PartitionName, Incident> incidents,
-                         Optional<Ledger.Problem> ledgerProblem, Instant now) {
+                         Optional<Ledger.Problem> ledgerProblem, Function<String, ImageState> images, Instant now) {
         Map<PartitionName, Partition> desired = src.desired().partitions().stream()
                 .collect(Collectors.toMap(Partition::name, Function.identity()));
         List<PartitionStatus> partitions = new ArrayList<>();
@@ -69,7 +72,7 @@ final class StatusBuilder {
             partitions.add(partition(name, desired.get(name), action, workers.get(name), inFlight.get(name),
                     failures.get(name), ledger.get(name), incidents.get(name), ledgerProblem,
                     appliedRevision(src, action, ledger.get(name)),
-                    conditions.getOrDefault(name, Map.of()), now));
+                    conditions.getOrDefault(name, Map.of()), images, now));
         }
         partitions.sort((a, b) -> a.name().compareTo(b.name()));
         conditions = partitions.stream().collect(Collectors.toMap(p -> new PartitionName(p.name()),
@@ -87,9 +90,14 @@ final class StatusBuilder {
     private PartitionStatus partition(PartitionName name, Partition spec, Action action, WorkerStatus worker,
                                       Action running, ApplyFailure failure, LedgerEntry ledgerEntry, Incident incident,
                                       Optional<Ledger.Problem> ledgerProblem, String revision, Map<String, Condition> since,
-                                      Instant now) {
+                                      Function<String, ImageState> images, Instant now) {
         Phase phase = phase(spec, action, worker, running, failure);
         List<Condition> conditions = new ArrayList<>();
+        Optional<Condition> image = imageCondition(spec, images, since, now);
+        if (image.isPresent()) {
+            conditions.add(image.get());
+            phase = imagePhase(phase, image.get(), worker, running);
+        }
         conditions.add(workerCondition(worker, since, now));
         if (worker != null && worker.config().hasAgentChannel() && worker.config().integration().heartbeat()) {
             conditions.add(guestCondition(worker, since, now));
@@ -122,6 +130,53 @@ final class StatusBuilder {
         String pending = running != null ? running.describe() : action.describe();
         return new PartitionStatus(name.value(), phase, runState, revision, workerView(worker), guest(worker, now),
                 conditions, restarts, pending);
+    }
+
+    /**
+     * Whether the images a partition that should run fetches by URL are in the cache: the first that is not
+     * says where it stands (downloading with bytes done, total and rate; failed with its reason). None for a
+     * partition without such images or not to run (nothing is fetched for it).
+     */
+    private static Optional<Condition> imageCondition(Partition spec, Function<String, ImageState> images,
+                                                      Map<String, Condition> since, Instant now) {
+        if (spec == null || spec.runState() != RunState.RUNNING) {
+            return Optional.empty();
+        }
+        List<DiskConfig.Downloaded> downloaded = ImagesWanted.of(spec).toList();
+        if (downloaded.isEmpty()) {
+            return Optional.empty();
+        }
+        for (DiskConfig.Downloaded disk : downloaded) {
+            String from = " from " + ImageCache.shown(disk.url());
+            Condition condition = switch (images.apply(disk.sha256())) {
+                case ImageState.Ready ignored -> null;
+                case ImageState.Downloading d -> condition(Condition.IMAGE_READY, false, "Downloading",
+                        ImagesWanted.progress(d) + from, since, now);
+                case ImageState.Queued ignored -> condition(Condition.IMAGE_READY, false, "Queued",
+                        "waiting to be downloaded" + from, since, now);
+                case ImageState.Failed f -> condition(Condition.IMAGE_READY, false, f.reason().name(),
+                        f.message() + "; retrying at " + f.retryAt(), since, now);
+            };
+            if (condition != null) {
+                return Optional.of(condition);
+            }
+        }
+        return Optional.of(condition(Condition.IMAGE_READY, true, "Cached", downloaded.size() == 1
+                ? "the image is in the cache" : "the " + downloaded.size() + " images are in the cache", since, now));
+    }
+
+    /**
+     * A partition with no worker waits for its image: Pending while it downloads, Failed while its download
+     * fails. A running worker (the old spec's, in a restart waiting for the new image) keeps its phase.
+     */
+    private static Phase imagePhase(Phase phase, Condition image, WorkerStatus worker, Action running) {
+        if (worker != null || running != null || "True".equals(image.status())) {
+            return phase;
+        }
+        return switch (image.reason()) {
+            case "Downloading", "Queued" -> Phase.Pending;
+            default -> Phase.Failed;
+        };
     }
 
     /**

@@ -2,6 +2,7 @@ package dev.celadon.reconciler.plan;
 
 import dev.celadon.hypervisor.BootConfig;
 import dev.celadon.hypervisor.DiskConfig;
+import dev.celadon.hypervisor.ImageCache;
 import dev.celadon.hypervisor.NetworkConfig;
 import dev.celadon.hypervisor.VmConfig;
 import dev.celadon.reconciler.spec.Quantities;
@@ -108,6 +109,8 @@ final class ConfigDiff {
     private static String describeDisks(List<DiskConfig> disks) {
         return disks.stream().map(d -> d.name() + "=" + switch (d.source()) {
             case DiskConfig.Overlay o -> o.baseImage() + (o.sizeBytes() == 0 ? "" : "@" + Quantities.format(o.sizeBytes()));
+            case DiskConfig.Downloaded dl -> ImageCache.shown(dl.url()) + " sha256 " + dl.sha256().substring(0, 12)
+                    + (dl.sizeBytes() == 0 ? "" : "@" + Quantities.format(dl.sizeBytes()));
             case DiskConfig.Blank b -> "blank@" + Quantities.format(b.sizeBytes());
             case DiskConfig.Passthrough p -> p.devicePath();
         }).collect(Collectors.joining(",", "[", "]"));

@@ -53,6 +53,10 @@ final class Footprint {
             entry(disk.name());
             switch (disk.source()) {
                 case DiskConfig.Overlay overlay -> text(overlay.baseImage());
+                case DiskConfig.Downloaded downloaded -> {
+                    text(downloaded.url());
+                    text(downloaded.sha256());
+                }
                 case DiskConfig.Passthrough passthrough -> text(passthrough.devicePath());
                 case DiskConfig.Blank ignored -> {
                 }

@@ -311,6 +311,9 @@ final class PartitionReader {
         if (size.isPresent() && bytes.isEmpty()) {
             return Optional.empty();
         }
+        if (image.isPresent() && image.get().isMapping()) {
+            return imageUrl(image.get(), bytes.orElse(0L));
+        }
         if (image.isPresent()) {
             return image.flatMap(this::imagePath).map(base -> new DiskConfig.Overlay(base, bytes.orElse(0L)));
         }
@@ -319,6 +322,28 @@ final class PartitionReader {
         }
         disk.owner().error("set image (an overlay over a base image, optional size), size (a blank disk) or passthrough (a host device)");
         return Optional.empty();
+    }
+
+    /** {@code image: {url, sha256}}: an overlay over an image fetched by URL, checked by its form only. */
+    private Optional<DiskConfig.Source> imageUrl(Value image, long bytes) {
+        Optional<Fields> fields = image.fields(Section.IMAGE);
+        if (fields.isEmpty()) {
+            return Optional.empty();
+        }
+        Optional<String> url = fields.get().required("url").flatMap(v -> v.string().filter(text -> {
+            Optional<String> problem = VmConfigRules.imageUrlProblem(text);
+            problem.ifPresent(v::error);
+            return problem.isEmpty();
+        }));
+        Optional<String> sha256 = fields.get().required("sha256").flatMap(v -> v.string().filter(text -> {
+            Optional<String> problem = VmConfigRules.sha256Problem(text);
+            problem.ifPresent(v::error);
+            return problem.isEmpty();
+        }));
+        if (url.isEmpty() || sha256.isEmpty()) {
+            return Optional.empty();
+        }
+        return Optional.of(new DiskConfig.Downloaded(url.get(), sha256.get(), bytes));
     }
 
     private List<NetworkConfig> networks(Value value) {

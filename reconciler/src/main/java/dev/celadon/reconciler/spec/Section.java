@@ -15,6 +15,7 @@ enum Section {
     GUEST("spec.guest", "profile"),
     BOOT("spec.boot", "kernel", "initrd", "cmdline", "firmware"),
     DISK("spec.disks[]", "name", "image", "size", "passthrough"),
+    IMAGE("spec.disks[].image", "url", "sha256"),
     NETWORK("spec.networks[]", "name", "bridge", "user"),
     USER_NETWORK("spec.networks[].user", "forwards"),
     FORWARD("spec.networks[].user.forwards[]", "host", "guest"),

@@ -122,6 +122,11 @@ final class Value {
         });
     }
 
+    /** Whether the value is a mapping, for a field that takes a string or a mapping. */
+    boolean isMapping() {
+        return node instanceof MappingNode;
+    }
+
     Optional<List<Value>> list() {
         if (!(node instanceof SequenceNode sequence)) {
             typeError("a list");

@@ -21,4 +21,6 @@ public record Condition(String type, String status, String reason, String messag
     public static final String RECONCILE_FAILED = "ReconcileFailed";
     /** Supervision found the partition's worker files or processes wrong and repaired them (record, orphan). */
     public static final String WORKER_RECOVERED = "WorkerRecovered";
+    /** The partition's images fetched by URL are in the cache (False while downloading, or after a failure). */
+    public static final String IMAGE_READY = "ImageReady";
 }

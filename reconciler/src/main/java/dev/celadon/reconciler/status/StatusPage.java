@@ -6,6 +6,8 @@ import java.time.format.DateTimeFormatter;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.TreeMap;
 
 /**
@@ -22,8 +24,10 @@ final class StatusPage {
     private static final String NONE = "—";
     private static final int SHORT_REVISION = 7;
 
+    private static final Pattern DOWNLOADED = Pattern.compile("(\\d+) of (\\d+) bytes");
     /** Conditions that are good news when True; every other type is bad news when True. */
-    private static final Set<String> HEALTHY_WHEN_TRUE = Set.of(Condition.WORKER_RUNNING, Condition.GUEST_READY);
+    private static final Set<String> HEALTHY_WHEN_TRUE = Set.of(Condition.WORKER_RUNNING, Condition.GUEST_READY,
+            Condition.IMAGE_READY);
 
     private StatusPage() {
     }
@@ -271,12 +275,25 @@ final class StatusPage {
                 html.open("li", "title", condition.since() == null ? null : "since " + time(condition.since()))
                         .element("b", orNone(condition.type()))
                         .text(condition.reason() == null ? "" : " " + condition.reason())
-                        .text(condition.message() == null ? "" : ": " + condition.message())
-                        .close("li");
+                        .text(condition.message() == null ? "" : ": " + condition.message());
+                downloadProgress(html, condition);
+                html.close("li");
             }
             html.close("ul");
         }
         html.close("td");
+    }
+
+    /** A bar for an image being downloaded: its condition's message starts "DONE of TOTAL bytes". */
+    private static void downloadProgress(HtmlWriter html, Condition condition) {
+        if (!Condition.IMAGE_READY.equals(condition.type()) || !"Downloading".equals(condition.reason())
+                || condition.message() == null) {
+            return;
+        }
+        Matcher bytes = DOWNLOADED.matcher(condition.message());
+        if (bytes.lookingAt()) {
+            html.element("progress", "", "value", bytes.group(1), "max", bytes.group(2), "class", "download");
+        }
     }
 
     /**

@@ -58,7 +58,10 @@ class CommandLineTest {
                 "celadon: CELADON_TOKEN: no such key (an environment variable); the keys are CELADON_GIT_URL, "
                         + "CELADON_GIT_BRANCH, CELADON_GIT_REF, CELADON_GIT_PATH, CELADON_GIT_POLL_INTERVAL, "
                         + "CELADON_GIT_SSH_KEY_FILE, CELADON_GIT_KNOWN_HOSTS_FILE, CELADON_GIT_TOKEN_FILE, CELADON_STATE_DIR, "
-                        + "CELADON_IMAGES_DIRS, CELADON_PASSTHROUGH_ALLOWED, CELADON_APPLIANCE_NAME, "
+                        + "CELADON_IMAGES_DIRS, CELADON_IMAGES_MAX_BYTES, CELADON_IMAGES_CACHE_RETENTION, "
+                        + "CELADON_IMAGES_CA_FILE, CELADON_IMAGES_CREDENTIALS_*_URL_PREFIX, "
+                        + "CELADON_IMAGES_CREDENTIALS_*_TOKEN_FILE, CELADON_IMAGES_CREDENTIALS_*_PASSWORD_FILE, "
+                        + "CELADON_PASSTHROUGH_ALLOWED, CELADON_APPLIANCE_NAME, "
                         + "CELADON_APPLIANCE_LABELS_*, CELADON_HYPERVISOR_QEMU_BINARY, CELADON_HYPERVISOR_ACCEL, "
                         + "CELADON_HYPERVISOR_RESERVED_MEMORY, CELADON_LOOP_ENABLED");
     }
@@ -120,6 +123,24 @@ class CommandLineTest {
                 specs + "/b.yaml:1:1: spec.boot.kernel: tiny/absent not found in the images dirs [" + imagesDir + "]",
                 specs + "/c.yaml:1:1: spec.boot.kernel: tiny/escape resolves to /etc/hostname, outside the images dirs ["
                         + dir.resolve("images").toRealPath() + "]");
+    }
+
+    /** validate downloads nothing: a disk over an image by URL is checked for its form, with or without images dirs. */
+    @Test
+    void validateChecksAnImageUrlsFormOnly(@TempDir Path dir) throws IOException {
+        Path specs = Files.createDirectories(dir.resolve("specs"));
+        Files.writeString(Files.createDirectories(dir.resolve("images/tiny")).resolve("vmlinuz"), "a kernel");
+        String disk = "spec: {cpus: 1, memory: 128Mi, boot: {kernel: tiny/vmlinuz}, disks: [{name: root, image: "
+                + "{url: \"http://127.0.0.1:1/never-fetched.qcow2\", sha256: %s}}]}";
+        Files.writeString(specs.resolve("a.yaml"), VALID.formatted("a").replaceFirst("spec: .*", disk.formatted("ab".repeat(32))));
+        String imagesDir = dir.resolve("images").toString();
+        assertThat(commandLine().execute(List.of("validate", "--images-dir", imagesDir, specs.toString())))
+                .isEqualTo(new CommandLine.Exit(0));
+
+        Files.writeString(specs.resolve("a.yaml"), VALID.formatted("a").replaceFirst("spec: .*", disk.formatted("AB")));
+        assertThat(commandLine().execute(List.of("validate", specs.toString()))).isEqualTo(new CommandLine.Exit(1));
+        assertThat(stderr()).startsWith(specs + "/a.yaml:4:").contains(": spec.disks[0].image.sha256: a SHA-256 is 64 "
+                + "lower-case hex digits");
     }
 
     @Test

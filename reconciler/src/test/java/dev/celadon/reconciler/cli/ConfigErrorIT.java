@@ -59,6 +59,10 @@ class ConfigErrorIT {
                         "celadon.state-dir=" + tooLong + ": the state dir " + tooLong + "/hypervisor is "
                                 + (tooLong.length() + "/hypervisor".length()) + " bytes long; worker sockets under it fit in"
                                 + " a Unix socket address only if it is at most 79"),
+                arguments("an image credential file that is not there", Map.of(
+                        "CELADON_IMAGES_CREDENTIALS_MIRROR_URL_PREFIX", "https://images.example.org/",
+                        "CELADON_IMAGES_CREDENTIALS_MIRROR_TOKEN_FILE", dir + "/absent-token"), List.of(),
+                        "celadon.images.credentials.mirror.token-file=" + dir + "/absent-token: not a readable file"),
                 arguments("a Git URL of no scheme Git speaks", Map.of("CELADON_GIT_URL", "ftp://carol:Se#cr?et@host/fleet.git"),
                         List.of(), "celadon.git.url has an unsupported scheme"));
     }

@@ -50,6 +50,16 @@ class ConfigKeysTest {
     }
 
     @Test
+    void imageCredentialsAreAnyNameBetweenTheirPrefixAndField() {
+        assertThat(ConfigKeys.unknownVariables(Map.of("CELADON_IMAGES_CREDENTIALS_MIRROR_TOKEN_FILE", "/etc/t",
+                "CELADON_IMAGES_CREDENTIALS_MY_MIRROR_URL_PREFIX", "https://m/"))).isEmpty();
+        assertThat(ConfigKeys.unknownVariables(Map.of("CELADON_IMAGES_CREDENTIALS__TOKEN_FILE", "/etc/t"))).singleElement()
+                .asString().startsWith("CELADON_IMAGES_CREDENTIALS__TOKEN_FILE: no such key");
+        assertThat(ConfigKeys.unknownVariables(Map.of("CELADON_IMAGES_CREDENTIALS_MIRROR_TOKEN", "t"))).singleElement()
+                .asString().startsWith("CELADON_IMAGES_CREDENTIALS_MIRROR_TOKEN: no such key");
+    }
+
+    @Test
     void distanceCountsEdits() {
         assertThat(ConfigKeys.distance("accel", "accel")).isZero();
         assertThat(ConfigKeys.distance("acel", "accel")).isEqualTo(1);

@@ -45,6 +45,14 @@ class StartupFailureTest {
     }
 
     @Test
+    void theImageKeysAreCheckedAsTheyAreRead() {
+        assertThat(failure(reading(Map.of("celadon.images.max-bytes", "lots"))).lines()).containsExactly(
+                "celadon.images.max-bytes=lots: must be a size: a whole number with Ki, Mi, Gi or Ti, or plain bytes, e.g. 512Mi");
+        assertThat(failure(reading(Map.of("celadon.images.cache-retention", "0s"))).lines()).containsExactly(
+                "celadon.images.cache-retention=0s: must be a duration of more than zero, e.g. 5s, 500ms or 2m");
+    }
+
+    @Test
     void theWaysQuarkusWritesDurationsStillRead() {
         assertThat(new Converters.PositiveDuration().convert("5")).hasSeconds(5);
         assertThat(new Converters.PositiveDuration().convert("500ms")).hasMillis(500);

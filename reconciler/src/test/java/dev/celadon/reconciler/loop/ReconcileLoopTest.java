@@ -9,6 +9,7 @@ import dev.celadon.hypervisor.StopReason;
 import dev.celadon.hypervisor.WorkerLaunchException;
 import dev.celadon.hypervisor.fake.FakeHypervisor;
 import dev.celadon.reconciler.config.JavaTimeJson;
+import dev.celadon.reconciler.images.ImageSettings;
 import dev.celadon.reconciler.plan.Specs;
 import dev.celadon.reconciler.spec.Partition;
 import dev.celadon.reconciler.spec.RunState;
@@ -112,7 +113,10 @@ class ReconcileLoopTest {
                 passes.incrementAndGet();
             }
         };
-        return new ReconcileLoop(settings, source, load, hypervisor,
+        ImageSettings images = new ImageSettings(stateDir.resolve("hypervisor"), List.of(stateDir.resolve("images")),
+                1L << 30, Duration.ofHours(24), List.of(), java.util.Optional.empty(), ImageSettings.CONNECT_TIMEOUT,
+                ImageSettings.STALL_TIMEOUT, 1);
+        return new ReconcileLoop(settings, images, source, load, hypervisor,
                 new Ledger(stateDir.resolve("ledger.json"), () -> mapper), store, listener, clock);
     }
 
