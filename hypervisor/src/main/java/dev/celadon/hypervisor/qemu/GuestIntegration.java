@@ -17,8 +17,14 @@ import org.jboss.logging.Logger;
 
 /**
  * The integration services of one worker's guest, over qemu-guest-agent (Hyper-V's heartbeat, KVP,
- * time sync and shutdown): apart from process supervision, which never waits on a guest. One agent
- * connection per call: the agent serves one client, and a held connection would outlive a guest reboot.
+ * time sync and shutdown): apart from process supervision, which never waits on a guest.
+ *
+ * <p>One agent session is held for the life of the worker, as libvirt holds its agent socket: qemu-ga (7.2, in
+ * Debian 12) busy-loops on a vCPU while nothing is connected to the host side of its port, and under TCG that
+ * starved a Debian guest's boot for minutes when each probe connected and hung up (image-builder/README.md,
+ * "qemu-guest-agent and short agent sessions"). Each use starts with a sync, so what a guest reboot or a
+ * silent agent left in the channel is skipped; a session whose channel failed is dropped and made again at the
+ * next use. Calls are serialized here: the prober and a stop may come from two threads.
  */
 final class GuestIntegration {
 
@@ -42,6 +48,8 @@ final class GuestIntegration {
     private final Duration timeout;
     private volatile GuestInfo last = GuestInfo.UNKNOWN;
     private volatile boolean timeSynced;
+    /** Held between calls; null until the first, and after the channel failed or {@link #close()}. Guarded by this. */
+    private GuestAgentConnection session;
 
     GuestIntegration(PartitionName name, Path agentSocket, Duration timeout) {
         this.name = name;
@@ -56,31 +64,66 @@ final class GuestIntegration {
 
     /** A heartbeat and, where the guest tells, OS, hostname and addresses; the clock set once per worker. */
     GuestInfo probe(VmConfig config) throws GuestAgentException {
-        try (GuestAgentConnection agent = GuestAgentConnection.open(agentSocket, timeout)) {
-            agent.ping();
-            Instant heartbeat = Instant.now();
-            if (config.integration().timeSync() && !timeSynced) {
-                agent.setTime(Instant.now());
-                timeSynced = true;
-            }
-            GuestInfo before = last;
-            Optional<String> os = optional(() -> agent.osInfo().describe()).or(before::os);
-            Optional<String> hostname = optional(agent::hostname).or(before::hostname);
-            List<String> addresses = optional(() -> addresses(agent.interfaces())).orElse(before.addresses());
-            last = new GuestInfo(Optional.of(heartbeat), os, hostname, addresses);
-            return last;
+        try {
+            return inSession(agent -> {
+                agent.ping();
+                Instant heartbeat = Instant.now();
+                if (config.integration().timeSync() && !timeSynced) {
+                    agent.setTime(Instant.now());
+                    timeSynced = true;
+                }
+                GuestInfo before = last;
+                Optional<String> os = optional(() -> agent.osInfo().describe()).or(before::os);
+                Optional<String> hostname = optional(agent::hostname).or(before::hostname);
+                List<String> addresses = optional(() -> addresses(agent.interfaces())).orElse(before.addresses());
+                last = new GuestInfo(Optional.of(heartbeat), os, hostname, addresses);
+                return last;
+            });
         } catch (AgentException e) {
             throw new GuestAgentException(name, e.command(), e.getMessage(), e);
         }
     }
 
+    /** Asks the guest to power off; the session ends with it, as the guest is going down. */
     ShutdownRequest shutdown() {
-        try (GuestAgentConnection agent = GuestAgentConnection.open(agentSocket, timeout)) {
-            agent.shutdown();
-            return ShutdownRequest.SENT;
+        try {
+            return inSession(agent -> {
+                agent.shutdown();
+                return ShutdownRequest.SENT;
+            });
         } catch (AgentException e) {
             LOG.infof("%s: agent shutdown failed: %s", name, e.getMessage());
             return e.answered() ? ShutdownRequest.ANSWERED_WITH_ERROR : ShutdownRequest.UNANSWERED;
+        } finally {
+            close();
+        }
+    }
+
+    /** Drops the held session: the worker is gone or no longer ours to talk to. */
+    synchronized void close() {
+        if (session != null) {
+            session.close();
+            session = null;
+        }
+    }
+
+    private interface SessionCall<T> {
+        T call(GuestAgentConnection agent) throws AgentException;
+    }
+
+    /** Runs {@code call} on the held session after a sync, making the session first if there is none. */
+    private synchronized <T> T inSession(SessionCall<T> call) throws AgentException {
+        if (session == null) {
+            session = GuestAgentConnection.connect(agentSocket, timeout);
+        }
+        try {
+            session.sync();
+            return call.call(session);
+        } catch (AgentException e) {
+            if (e.channelLost()) {
+                close();
+            }
+            throw e;
         }
     }
 

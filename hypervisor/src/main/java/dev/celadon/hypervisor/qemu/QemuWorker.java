@@ -441,6 +441,7 @@ final class QemuWorker implements Worker, QmpListener, StopSequence.Target {
     }
 
     private void closeConnectionsLocked() {
+        guest.close();
         if (qmp != null) {
             qmp.close();
             qmp = null;

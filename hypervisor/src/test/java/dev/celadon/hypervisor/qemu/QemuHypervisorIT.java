@@ -190,12 +190,16 @@ class QemuHypervisorIT {
             worker.stop(GRACE); // returns at once: nothing to stop
             // A crashed partition starts again over its kept disks; a guest that powers itself off
             // is a GUEST_SHUTDOWN (not a crash), seen through QMP's SHUTDOWN event.
+            long readyBefore = readyLines(hypervisor, config.name());
             Worker again = hypervisor.start(config);
             assertThat(again.status().state()).isEqualTo(VmState.RUNNING);
-            awaitHeartbeat(again);
+            // Ready on its console, never probed: a probe would hold the agent's one session, which this test takes.
+            await("guest ready again").atMost(BOOT).pollInterval(Duration.ofSeconds(1))
+                    .until(() -> readyLines(hypervisor, config.name()) > readyBefore);
             Path agentSocket = new WorkerPaths.RunPaths(Path.of(hypervisor.store().read(config.name()).orElseThrow().runDir()))
                     .agentSocket();
-            try (var agent = dev.celadon.hypervisor.qemu.agent.GuestAgentConnection.open(agentSocket, Duration.ofSeconds(10))) {
+            try (var agent = dev.celadon.hypervisor.qemu.agent.GuestAgentConnection.connect(agentSocket, Duration.ofSeconds(10))) {
+                agent.sync();
                 agent.shutdown();
             } catch (dev.celadon.hypervisor.qemu.agent.AgentException e) {
                 // qemu-ga may report its helper's death by the poweroff it started; the guest goes down anyway.
@@ -434,5 +438,11 @@ class QemuHypervisorIT {
     private static VmConfig withDevice(VmConfig c, PciAddress device) {
         return new VmConfig(c.name(), c.profile(), c.cpus(), c.memoryBytes(), c.maxMemoryBytes(), c.boot(), c.disks(),
                 c.networks(), List.of(device), c.integration(), c.shutdownGracePeriod());
+    }
+
+    /** How many times the tiny guest said it is ready on this partition's console, across its launches. */
+    private static long readyLines(QemuHypervisor hypervisor, PartitionName name) throws IOException {
+        Path log = hypervisor.consoleLog(name);
+        return Files.exists(log) ? Files.readString(log).lines().filter(line -> line.contains("celadon-tiny: ready")).count() : 0;
     }
 }

@@ -2,7 +2,9 @@ package dev.celadon.reconciler.images;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.celadon.hypervisor.ImageCache;
+import dev.celadon.reconciler.testing.BusyboxHttpd;
 import dev.celadon.reconciler.testing.ReconcilerProcess;
+import dev.celadon.reconciler.testing.ThrottlingRelay;
 import dev.celadon.reconciler.testing.StatusClient;
 import dev.celadon.reconciler.testing.TestRepo;
 import org.junit.jupiter.api.AfterAll;
@@ -14,7 +16,6 @@ import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
 
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -23,6 +24,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Stream;
 
@@ -49,8 +51,7 @@ class ImagesByUrlIT {
     private Path stateDir;
     private Path cache;
     private TestRepo repo;
-    private Process httpd;
-    private int httpdPort;
+    private BusyboxHttpd httpd;
     private ThrottlingRelay relay;
     private ReconcilerProcess reconciler;
     private StatusClient status;
@@ -74,10 +75,9 @@ class ImagesByUrlIT {
         Files.write(Files.createDirectories(www.resolve("private")).resolve("small.raw"), TestImages.rawDisk(256 << 10, 3));
         // busybox's own basic authentication, for the folder private/ only.
         Files.writeString(root.resolve("httpd.conf"), "/private:alice:" + PASSWORD + "\n");
-        httpdPort = freePort();
-        startHttpd();
+        httpd = BusyboxHttpd.start(www, Optional.of(root.resolve("httpd.conf")), root.resolve("httpd.log"));
         // The tiny guest's base is 384 KiB: some seconds at this rate, to see the progress.
-        relay = new ThrottlingRelay(httpdPort, 48 * 1024);
+        relay = new ThrottlingRelay(httpd.port(), 48 * 1024);
 
         repo = TestRepo.create(root.resolve("git"), "fleet");
         repo.write("partitions.d/plain.yaml", tinyGuest("plain", ""));
@@ -105,7 +105,7 @@ class ImagesByUrlIT {
             relay.close();
         }
         if (httpd != null) {
-            killHttpd();
+            httpd.close();
         }
     }
 
@@ -175,10 +175,10 @@ class ImagesByUrlIT {
         repo.commitAndPush("big1");
         awaitPartial(sha);
 
-        killHttpd();
+        httpd.kill();
         await("the broken transfer is a failure").atMost(CONVERGE).pollInterval(Duration.ofMillis(200)).untilAsserted(() ->
                 assertImageFailed("big1", "Unreachable", ""));
-        startHttpd();
+        httpd.start();
         relay.rate = 8 << 20;
 
         awaitCached("big1", sha);
@@ -259,39 +259,9 @@ class ImagesByUrlIT {
                 .orElseThrow(() -> new AssertionError(partition + " has no ImageReady condition yet"));
     }
 
-    /**
-     * busybox httpd serves each connection from a child process: the server is down when the children (and the
-     * listening socket they inherited) are gone too.
-     */
-    private void killHttpd() throws InterruptedException {
-        httpd.descendants().forEach(ProcessHandle::destroyForcibly);
-        httpd.destroyForcibly().waitFor();
-        await("httpd down").atMost(Duration.ofSeconds(10)).until(() -> {
-            try (java.net.Socket ignored = new java.net.Socket("127.0.0.1", httpdPort)) {
-                return false;
-            } catch (IOException e) {
-                return true;
-            }
-        });
-    }
-
     private String page() throws Exception {
         return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(reconciler.url("/"))).build(),
                 HttpResponse.BodyHandlers.ofString()).body();
-    }
-
-    private void startHttpd() throws IOException {
-        httpd = new ProcessBuilder("busybox", "httpd", "-f", "-p", "127.0.0.1:" + httpdPort, "-h", www.toString(),
-                "-c", root.resolve("httpd.conf").toString())
-                .redirectErrorStream(true).redirectOutput(root.resolve("httpd.log").toFile()).start();
-        await("httpd listening").atMost(Duration.ofSeconds(10)).until(() -> {
-            assertThat(httpd.isAlive()).as("busybox httpd running (see httpd.log)").isTrue();
-            try (java.net.Socket ignored = new java.net.Socket("127.0.0.1", httpdPort)) {
-                return true;
-            } catch (IOException e) {
-                return false;
-            }
-        });
     }
 
     private String relayUrl(String path) {
@@ -299,7 +269,7 @@ class ImagesByUrlIT {
     }
 
     private String serverUrl(String path) {
-        return "http://127.0.0.1:" + httpdPort + path;
+        return httpd.url(path);
     }
 
     private static String disk(String url, String sha) {
@@ -327,10 +297,5 @@ class ImagesByUrlIT {
                 %s""".formatted(name, disks);
     }
 
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
-    }
 
 }

@@ -22,7 +22,8 @@ import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * One session with qemu-guest-agent over the partition's integration channel. See the package
- * description for the protocol. Not thread-safe: one session is used by one caller and closed.
+ * description for the protocol. Not thread-safe: one caller at a time. A session may be held for the life of
+ * a worker (see {@link #connect}), with a {@link #sync()} before each use.
  */
 public final class GuestAgentConnection implements AutoCloseable {
 
@@ -43,8 +44,11 @@ public final class GuestAgentConnection implements AutoCloseable {
         this.timeout = timeout;
     }
 
-    /** Connects and synchronizes (steps 1–3); every later call waits at most {@code timeout}. */
-    public static GuestAgentConnection open(Path socket, Duration timeout) throws AgentException {
+    /**
+     * Connects without asking the agent anything, so a session can be held while the guest has no agent yet;
+     * {@link #sync()} before the first command. Every later call waits at most {@code timeout}.
+     */
+    public static GuestAgentConnection connect(Path socket, Duration timeout) throws AgentException {
         SocketChannel channel = null;
         try {
             channel = SocketChannel.open(StandardProtocolFamily.UNIX);
@@ -52,19 +56,18 @@ public final class GuestAgentConnection implements AutoCloseable {
             channel.configureBlocking(false);
             Selector selector = Selector.open();
             channel.register(selector, SelectionKey.OP_READ);
-            GuestAgentConnection connection = new GuestAgentConnection(channel, selector, timeout);
-            connection.sync();
-            return connection;
+            return new GuestAgentConnection(channel, selector, timeout);
         } catch (IOException e) {
             closeQuietly(channel);
-            throw new AgentException("connect", "", "cannot connect to " + socket + ": " + e.getMessage(), e);
-        } catch (AgentException e) {
-            closeQuietly(channel);
-            throw e;
+            throw AgentException.channelLost("connect", "cannot connect to " + socket + ": " + e.getMessage(), e);
         }
     }
 
-    private void sync() throws AgentException {
+    /**
+     * Resets the agent's parser and waits for the answer to a fresh sync id, skipping whatever earlier requests
+     * left in the channel: after it, the next answer read is the next command's.
+     */
+    public void sync() throws AgentException {
         long id = ThreadLocalRandom.current().nextLong(1, 1L << 31);
         ObjectNode args = JsonNodeFactory.instance.objectNode().put("id", id);
         String command = "guest-sync-delimited";
@@ -164,13 +167,14 @@ public final class GuestAgentConnection implements AutoCloseable {
             while (buffer.hasRemaining()) {
                 if (channel.write(buffer) == 0) {
                     if (System.nanoTime() > deadline) {
-                        throw new AgentException(command, "", "channel not writable within " + timeout.toMillis() + " ms", null);
+                        // Full of requests an absent agent never read: no use waiting on it any longer.
+                        throw AgentException.channelLost(command, "channel not writable within " + timeout.toMillis() + " ms", null);
                     }
                     Thread.sleep(10);
                 }
             }
         } catch (IOException e) {
-            throw new AgentException(command, "", "write failed: " + e.getMessage(), e);
+            throw AgentException.channelLost(command, "write failed: " + e.getMessage(), e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new AgentException(command, "", "interrupted", e);
@@ -217,12 +221,12 @@ public final class GuestAgentConnection implements AutoCloseable {
                 int n = channel.read(inbox);
                 inbox.flip();
                 if (n < 0) {
-                    throw new AgentException(command, "", "channel closed", null);
+                    throw AgentException.channelLost(command, "channel closed", null);
                 }
             }
             return inbox.get() & 0xFF;
         } catch (IOException e) {
-            throw new AgentException(command, "", "read failed: " + e.getMessage(), e);
+            throw AgentException.channelLost(command, "read failed: " + e.getMessage(), e);
         }
     }
 

@@ -36,6 +36,8 @@ public final class FakeGuestAgent implements AutoCloseable {
     private final AtomicBoolean shutdownRequested = new AtomicBoolean();
     private final AtomicLong timeSet = new AtomicLong();
     private volatile String leftovers = "";
+    private final AtomicLong sessions = new AtomicLong();
+    private volatile SocketChannel current;
 
     private FakeGuestAgent(ServerSocketChannel server, Path socket) {
         this.server = server;
@@ -73,6 +75,25 @@ public final class FakeGuestAgent implements AutoCloseable {
         return this;
     }
 
+    /** Answers {@code command} again after {@link #silence}. */
+    public FakeGuestAgent unsilence(String command) {
+        silent.remove(command);
+        return this;
+    }
+
+    /** How many connections it accepted. */
+    public long sessions() {
+        return sessions.get();
+    }
+
+    /** Hangs up on the connected client, as QEMU does when the worker exits. */
+    public void dropSessions() throws IOException {
+        SocketChannel c = current;
+        if (c != null) {
+            c.close();
+        }
+    }
+
     public boolean shutdownRequested() {
         return shutdownRequested.get();
     }
@@ -85,6 +106,8 @@ public final class FakeGuestAgent implements AutoCloseable {
     private void serve() {
         while (server.isOpen()) {
             try (SocketChannel c = server.accept()) {
+                sessions.incrementAndGet();
+                current = c;
                 write(c, leftovers.getBytes(StandardCharsets.UTF_8));
                 InputStream in = Channels.newInputStream(c);
                 ByteArrayOutputStream line = new ByteArrayOutputStream();

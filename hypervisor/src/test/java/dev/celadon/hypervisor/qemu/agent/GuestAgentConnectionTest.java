@@ -30,9 +30,21 @@ class GuestAgentConnectionTest {
         agent.close();
     }
 
+    /** A session as the hypervisor uses one: connected, then synchronized before the first command. */
+    private static GuestAgentConnection open(Path socket, Duration timeout) throws AgentException {
+        GuestAgentConnection session = GuestAgentConnection.connect(socket, timeout);
+        try {
+            session.sync();
+            return session;
+        } catch (AgentException e) {
+            session.close();
+            throw e;
+        }
+    }
+
     @Test
     void servesTheIntegrationServices() throws Exception {
-        try (GuestAgentConnection session = GuestAgentConnection.open(agent.socket(), TIMEOUT)) {
+        try (GuestAgentConnection session = open(agent.socket(), TIMEOUT)) {
             session.ping();
             assertThat(session.osInfo().describe()).isEqualTo("Celadon tiny guest");
             assertThat(session.hostname()).isEqualTo("web-01");
@@ -47,14 +59,14 @@ class GuestAgentConnectionTest {
     @Test
     void syncSkipsLeftoversOfEarlierSessions() throws Exception {
         agent.leftovers("{\"return\": {}}\n\u00ff{\"return\": 12345}\n");
-        try (GuestAgentConnection session = GuestAgentConnection.open(agent.socket(), TIMEOUT)) {
+        try (GuestAgentConnection session = open(agent.socket(), TIMEOUT)) {
             assertThat(session.hostname()).isEqualTo("web-01");
         }
     }
 
     @Test
     void shutdownIsNotAnsweredAndStillSucceeds() throws Exception {
-        try (GuestAgentConnection session = GuestAgentConnection.open(agent.socket(), TIMEOUT)) {
+        try (GuestAgentConnection session = open(agent.socket(), TIMEOUT)) {
             session.shutdown();
         }
         assertThat(agent.shutdownRequested()).isTrue();
@@ -63,7 +75,7 @@ class GuestAgentConnectionTest {
     @Test
     void anAgentThatDoesNotAnswerTimesOut() {
         agent.silence("guest-sync-delimited");
-        assertThatThrownBy(() -> GuestAgentConnection.open(agent.socket(), Duration.ofMillis(300)))
+        assertThatThrownBy(() -> open(agent.socket(), Duration.ofMillis(300)))
                 .isInstanceOfSatisfying(AgentException.class, e -> {
                     assertThat(e.command()).isEqualTo("guest-sync-delimited");
                     assertThat(e.answered()).isFalse();
@@ -73,7 +85,7 @@ class GuestAgentConnectionTest {
 
     @Test
     void errorsCarryTheAgentsClass() throws Exception {
-        try (GuestAgentConnection session = GuestAgentConnection.open(agent.socket(), TIMEOUT)) {
+        try (GuestAgentConnection session = open(agent.socket(), TIMEOUT)) {
             agent.fail("guest-set-time", "Command guest-set-time has been disabled");
             assertThatThrownBy(() -> session.setTime(Instant.now())).isInstanceOfSatisfying(AgentException.class, e -> {
                 assertThat(e.errorClass()).isEqualTo("GenericError");
@@ -87,7 +99,7 @@ class GuestAgentConnectionTest {
 
     @Test
     void noSocketNoSession() {
-        assertThatThrownBy(() -> GuestAgentConnection.open(dir.resolve("absent.sock"), TIMEOUT))
+        assertThatThrownBy(() -> open(dir.resolve("absent.sock"), TIMEOUT))
                 .isInstanceOfSatisfying(AgentException.class, e -> assertThat(e.command()).isEqualTo("connect"));
     }
 }

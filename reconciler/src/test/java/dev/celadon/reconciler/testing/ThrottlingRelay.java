@@ -1,4 +1,4 @@
-package dev.celadon.reconciler.images;
+package dev.celadon.reconciler.testing;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -16,23 +16,23 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * of a download, and records the request heads that pass (to see a Range asked for). The server stays real:
  * the relay only copies bytes.
  */
-final class ThrottlingRelay implements AutoCloseable {
+public final class ThrottlingRelay implements AutoCloseable {
 
     private final ServerSocket listener;
     private final int upstreamPort;
     /** Bytes per second from the server to the client. */
-    volatile long rate;
-    final List<String> requests = new CopyOnWriteArrayList<>();
+    public volatile long rate;
+    public final List<String> requests = new CopyOnWriteArrayList<>();
     private final List<Socket> sockets = new CopyOnWriteArrayList<>();
 
-    ThrottlingRelay(int upstreamPort, long rate) throws IOException {
+    public ThrottlingRelay(int upstreamPort, long rate) throws IOException {
         this.upstreamPort = upstreamPort;
         this.rate = rate;
         listener = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
         Thread.ofPlatform().daemon().name("relay-accept").start(this::accept);
     }
 
-    int port() {
+    public int port() {
         return listener.getLocalPort();
     }
 
@@ -98,7 +98,7 @@ final class ThrottlingRelay implements AutoCloseable {
     }
 
     /** The Range headers asked for, in order ("none" for a request without one), of requests for {@code path}. */
-    List<String> rangesFor(String path) {
+    public List<String> rangesFor(String path) {
         return requests.stream().filter(r -> r.startsWith("GET " + path + " "))
                 .map(r -> r.lines().filter(l -> l.regionMatches(true, 0, "Range:", 0, 6)).findFirst()
                         .map(l -> l.substring(6).strip()).orElse("none"))
