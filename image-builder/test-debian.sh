@@ -9,15 +9,25 @@
 #    GRUB → kernel from the ESP, no -kernel);
 #  - guest-shutdown powers it off; the built image's sha256 is unchanged.
 # Prints the times: QEMU start → first agent answer, → SSH login, → runcmd's file.
-# Usage: test-debian.sh [OUT]   (default image-builder/target/images; needs qemu-system-x86,
+# Usage: [SECURE_BOOT=1] test-debian.sh [OUT]   (default image-builder/target/images; needs qemu-system-x86,
 # ovmf, dosfstools, mtools, socat, openssh-client)
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 OUT=${1:-$HERE/target/images}
 IMAGE=$OUT/debian/debian-12.qcow2
 TIMEOUT=${DEBIAN_BOOT_TIMEOUT:-600}	# seconds; TCG on a busy 2-core host is slow
-OVMF_CODE=/usr/share/OVMF/OVMF_CODE_4M.fd
-OVMF_VARS=/usr/share/OVMF/OVMF_VARS_4M.fd
+# SECURE_BOOT=1: OVMF with Secure Boot enforced and Microsoft's keys enrolled (shim is signed by
+# Microsoft's UEFI CA), which needs SMM and a secure flash; the guest must then report Secure Boot on.
+SECURE_BOOT=${SECURE_BOOT:-0}
+if [ "$SECURE_BOOT" = 1 ]; then
+	OVMF_CODE=/usr/share/OVMF/OVMF_CODE_4M.secboot.fd
+	OVMF_VARS=/usr/share/OVMF/OVMF_VARS_4M.ms.fd
+	MACHINE=(-machine q35,accel=tcg,smm=on -global driver=cfi.pflash01,property=secure,value=on)
+else
+	OVMF_CODE=/usr/share/OVMF/OVMF_CODE_4M.fd
+	OVMF_VARS=/usr/share/OVMF/OVMF_VARS_4M.fd
+	MACHINE=(-machine q35,accel=tcg)
+fi
 HOSTNAME=deb-test
 [ -f "$IMAGE" ] || { echo "no $IMAGE: make guest-debian" >&2; exit 1; }
 TMP=$(mktemp -d)
@@ -64,7 +74,7 @@ port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0));
 echo "host load before boot: $(cut -d' ' -f1-3 /proc/loadavg)"
 start=$(date +%s.%N)
 elapsed() { awk -v s="$start" -v n="$(date +%s.%N)" 'BEGIN { printf "%.1f", n - s }'; }
-qemu-system-x86_64 -machine q35,accel=tcg -cpu max -smp 1 -m 1024 -nodefaults -display none \
+qemu-system-x86_64 "${MACHINE[@]}" -cpu max -smp 1 -m 1024 -nodefaults -display none \
 	-drive "if=pflash,format=raw,unit=0,readonly=on,file=$OVMF_CODE" \
 	-drive "if=pflash,format=raw,unit=1,file=$TMP/vars.fd" \
 	-blockdev "driver=file,filename=$TMP/disk.qcow2,node-name=file-root" \
@@ -139,7 +149,7 @@ echo "runcmd's file read over SSH: '$runcmd' (${t_runcmd}s)"
 
 # Password logins: the server must offer public keys only.
 pw=$(ssh -p "$port" -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o BatchMode=yes \
-	-o PubkeyAuthentication=no -o ConnectTimeout=20 celadon@127.0.0.1 true 2>&1 || true)
+	-o PubkeyAuthentication=no -o ConnectTimeout=20 -o LogLevel=ERROR celadon@127.0.0.1 true 2>&1 || true)
 case "$pw" in *"Permission denied (publickey)"*) echo "password logins refused: $pw" ;;
 	*) fail "password login not refused as expected: $pw" ;; esac
 
@@ -165,12 +175,14 @@ fact() { echo "$facts" | awk -v k="$1" '$1 == k {sub(/^[^ ]* /, ""); print}'; }
 [ "$(fact root-mib)" -gt 3500 ] || fail "root did not grow to the 4 GiB disk: $(fact root-mib) MiB"
 case "$(fact root-shadow)" in '*'|'!'*) ;; *) fail "root has a password: $(fact root-shadow)" ;; esac
 [ "$(fact efi)" = yes ] || fail "not booted by UEFI"
+[ "$(fact secureboot)" = "$SECURE_BOOT" ] || fail "Secure Boot is '$(fact secureboot)', expected $SECURE_BOOT"
 [ "$(fact agent)" = active ] || fail "qemu-guest-agent is $(fact agent)"
 case "$(fact cmdline)" in *console=ttyS0*) ;; *) fail "no console=ttyS0 in $(fact cmdline)" ;; esac
 case "$(fact datasource)" in nocloud*) ;; *) fail "cloud-init's datasource is '$(fact datasource)', expected NoCloud" ;; esac
 
 grep -q 'Linux version' "$TMP/console.log" || fail "the kernel's boot messages are not on the serial console"
 grep -q 'EFI stub\|efi: EFI v' "$TMP/console.log" || fail "no sign of an EFI boot on the console"
+grep -q 'Welcome to GRUB' "$TMP/console.log" || fail "GRUB (started by shim from the ESP) did not run"
 echo "serial console: $(grep -c . "$TMP/console.log") lines, first kernel line: $(grep -m1 -a -o 'Linux version [^ ]*' "$TMP/console.log")"
 
 printf '{"execute":"guest-shutdown"}\n' >&"${AGENT[1]}"	# no answer: the guest powers off
@@ -180,4 +192,4 @@ wait "$qemu_pid" || true
 qemu_pid=
 echo "guest-shutdown: powered off ($(elapsed)s after start)"
 (cd "$OUT/debian" && sha256sum -c --quiet debian-12.qcow2.sha256) || fail "the built image changed"
-echo "PASS (agent ${t_agent}s, SSH ${t_ssh}s, runcmd ${t_runcmd}s after QEMU start, TCG)"
+echo "PASS (Secure Boot $SECURE_BOOT; agent ${t_agent}s, SSH ${t_ssh}s, runcmd ${t_runcmd}s after QEMU start, TCG)"
