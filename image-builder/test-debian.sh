@@ -183,6 +183,7 @@ case "$(fact datasource)" in nocloud*) ;; *) fail "cloud-init's datasource is '$
 grep -q 'Linux version' "$TMP/console.log" || fail "the kernel's boot messages are not on the serial console"
 grep -q 'EFI stub\|efi: EFI v' "$TMP/console.log" || fail "no sign of an EFI boot on the console"
 grep -q 'Welcome to GRUB' "$TMP/console.log" || fail "GRUB (started by shim from the ESP) did not run"
+! grep -q 'Invalid cloud-config' "$TMP/console.log" || fail "cloud-init's schema check failed (the image's cloud.cfg.d or the seed)"
 echo "serial console: $(grep -c . "$TMP/console.log") lines, first kernel line: $(grep -m1 -a -o 'Linux version [^ ]*' "$TMP/console.log")"
 
 printf '{"execute":"guest-shutdown"}\n' >&"${AGENT[1]}"	# no answer: the guest powers off
