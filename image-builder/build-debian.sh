@@ -11,9 +11,9 @@
 #     keeps) from the root partition found by UUID. No -kernel: the firmware boots it, and the
 #     whole chain (shim, GRUB, kernel) is signed, so it can boot under Secure Boot.
 #  2. root (ext4): mmdebstrap's tree of Debian packages (systemd, cloud-init, qemu-guest-agent,
-#     openssh-server, the cloud kernel, tpm2-tools, ...), plus the few files in ../debian/.
+#     openssh-server, the cloud kernel, tpm2-tools, ...), plus the few files in debian/ beside this script.
 # Made without loop devices or mounts of the image: mmdebstrap --mode=root builds the tree in a
-# directory (it mounts /proc, /sys and /dev/pts inside that directory while packages install),
+# directory (it mounts /proc, /sys and device nodes inside that directory while packages install),
 # mke2fs -d copies it into a file, mkfs.vfat + mtools make the ESP, sgdisk partitions a plain
 # file and dd assembles it. The packages come from this machine's own apt sources.
 # Reproducible where the tools allow (see README.md); nothing is rebuilt when MANIFEST records
