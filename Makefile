@@ -18,12 +18,12 @@ AOT_RUN := -XX:+UnlockDiagnosticVMOptions -XX:-AOTAdapterCaching -XX:-AOTStubCac
 # Debian packages the build, the tests and the demo use.
 DEB_PACKAGES := qemu-system-x86 qemu-utils ovmf busybox-static qemu-guest-agent \
 	mtools dosfstools gdisk systemd-boot-efi cpio zstd xz-utils git curl chromium python3 openssh-server openssh-client \
-	binutils e2fsprogs seabios ipxe-qemu socat zip unzip
+	binutils e2fsprogs seabios ipxe-qemu socat zip unzip mmdebstrap
 
 # Only the benchmarks use these: wrk for status throughput, libvirt for the side-by-side rows.
 BENCH_PACKAGES := wrk libvirt-daemon-system libvirt-clients
 
-.PHONY: deps bench-deps guest build image test unit run validate bench clean
+.PHONY: deps bench-deps guest guest-debian build image test unit run validate bench clean
 
 ## Install what a fresh machine lacks (idempotent; a no-op when everything is there).
 deps:
@@ -48,6 +48,11 @@ install-packages:
 ## The tiny guest (Debian cloud kernel + busybox initramfs + qemu-guest-agent) under $(IMAGES)/tiny.
 guest: deps
 	bash image-builder/build-guest.sh $(IMAGES)
+
+## The Debian 12 guest (UEFI: shim + GRUB from its own ESP; cloud-init, qemu-guest-agent, sshd) under
+## $(IMAGES)/debian, from this machine's apt sources; see image-builder/README.md. Not part of `make test` yet.
+guest-debian: deps
+	bash image-builder/build-debian.sh $(IMAGES)
 
 ## Packages the reconciler, then trains its AOT cache (JDK 25: faster start; ignored by older JDKs).
 build: deps
