@@ -50,7 +50,7 @@ guest: deps
 	bash image-builder/build-guest.sh $(IMAGES)
 
 ## The Debian 12 guest (UEFI: shim + GRUB from its own ESP; cloud-init, qemu-guest-agent, sshd) under
-## $(IMAGES)/debian, from this machine's apt sources; see image-builder/README.md. Not part of `make test` yet.
+## $(IMAGES)/debian, from this machine's apt sources; see image-builder/README.md. RealGuestIT and DemoIT boot it.
 guest-debian: deps
 	bash image-builder/build-debian.sh $(IMAGES)
 
@@ -70,8 +70,8 @@ unit: deps
 
 ## Every tier: unit tests, 60 s of fuzzing the spec reader (reconciler's `fuzz` profile: Jazzer on
 ## SpecReaderFuzzTest, about 90 s in all), then integration tests against real QEMU (TCG) and a real
-## git daemon, the appliance image booted under OVMF among them.
-test: deps guest image
+## git daemon, the appliance image booted under OVMF and the Debian guest provisioned by cloud-init among them.
+test: deps guest guest-debian image
 	$(MVN) verify -Pfuzz -Dceladon-test.images=$(IMAGES) -Dceladon-test.appliance=$(APPLIANCE)
 
 ## The reconciler on the embedded demo repository; status on http://localhost:8080.

@@ -36,11 +36,17 @@ class RepositorySpecsTest {
         SpecSet demo = SpecLoader.load(ROOT.resolve("partitions.d"), SpecRules.DEFAULT);
 
         assertThat(demo.errors()).map(SpecError::toString).isEmpty();
-        assertThat(demo.partitions()).extracting(p -> p.name().value()).containsExactly("demo-legacy", "demo-web", "demo-worker");
-        assertThat(demo.partitions()).allSatisfy(partition -> {
-            assertThat(partition.vm().cpus()).isEqualTo(1);
-            assertThat(partition.vm().maxMemoryBytes()).isLessThanOrEqualTo(256L << 20);
-        });
+        assertThat(demo.partitions()).extracting(p -> p.name().value())
+                .containsExactly("demo-debian", "demo-legacy", "demo-web", "demo-worker");
+        assertThat(demo.partitions()).allSatisfy(partition -> assertThat(partition.vm().cpus()).isEqualTo(1));
+        // The tiny guests run at once; the Debian guest is the one heavy machine, and stays Stopped until asked for.
+        assertThat(demo.partitions()).filteredOn(p -> !p.name().value().equals("demo-debian"))
+                .allSatisfy(partition -> assertThat(partition.vm().maxMemoryBytes()).isLessThanOrEqualTo(256L << 20));
+        assertThat(demo.partitions()).filteredOn(p -> p.name().value().equals("demo-debian"))
+                .singleElement().satisfies(debian -> {
+                    assertThat(debian.runState()).isEqualTo(RunState.STOPPED);
+                    assertThat(debian.vm().maxMemoryBytes()).isLessThanOrEqualTo(1L << 30);
+                });
     }
 
     @ParameterizedTest(name = "{0}")
@@ -61,8 +67,8 @@ class RepositorySpecsTest {
     }
 
     @Test
-    void theExamplesAreTheFourPromised() throws IOException {
+    void theExamplesAreTheFivePromised() throws IOException {
         assertThat(examples().map(p -> p.getFileName().toString()))
-                .containsExactly("fleet", "homelab", "legacy-guest", "windows-enlightened");
+                .containsExactly("cloud-init", "fleet", "homelab", "legacy-guest", "windows-enlightened");
     }
 }
