@@ -19,6 +19,7 @@ import org.junit.jupiter.api.io.TempDir;
 import dev.celadon.reconciler.spec.RepositoryRoot;
 import dev.celadon.reconciler.testing.ReconcilerProcess;
 import dev.celadon.reconciler.testing.StatusClient;
+import dev.celadon.reconciler.testing.Workers;
 
 /**
  * {@code make run} as a newcomer meets it: the packaged reconciler on the embedded demo, configured as the
@@ -39,11 +40,7 @@ class DemoIT {
 
     @AfterEach
     void stopWorkers() {
-        // Workers outlive the reconciler by design; the test must not leave them behind.
-        String marker = stateDir.toString();
-        ProcessHandle.allProcesses()
-                .filter(p -> p.info().commandLine().map(c -> c.contains("qemu-system") && c.contains(marker)).orElse(false))
-                .forEach(ProcessHandle::destroyForcibly);
+        Workers.destroyUnder(stateDir);
     }
 
     @Test

@@ -6,6 +6,7 @@ import dev.celadon.reconciler.testing.GitDaemon;
 import dev.celadon.reconciler.testing.ReconcilerProcess;
 import dev.celadon.reconciler.testing.StatusClient;
 import dev.celadon.reconciler.testing.TestRepo;
+import dev.celadon.reconciler.testing.Workers;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -82,14 +83,8 @@ class GitOpsEndToEndIT {
             daemon.close();
         }
         // Workers outlive the reconciler by design; the test must not leave them behind.
-        List<ProcessHandle> leftovers = workersUnder(stateDir).toList();
+        List<ProcessHandle> leftovers = Workers.under(stateDir).toList();
         leftovers.forEach(ProcessHandle::destroyForcibly);
-    }
-
-    private static Stream<ProcessHandle> workersUnder(Path stateDir) {
-        String marker = stateDir.toString();
-        return ProcessHandle.allProcesses()
-                .filter(p -> p.info().commandLine().map(c -> c.contains("qemu-system") && c.contains(marker)).orElse(false));
     }
 
     private static String partition(String name, String extra) {
@@ -433,7 +428,7 @@ class GitOpsEndToEndIT {
 
     private List<Long> workersOf(String partition) {
         String marker = "/workers/" + partition + "/qemu.pid";
-        return workersUnder(stateDir).filter(p -> p.info().commandLine().orElse("").contains(marker))
+        return Workers.under(stateDir).filter(p -> p.info().commandLine().orElse("").contains(marker))
                 .map(ProcessHandle::pid).toList();
     }
 
@@ -518,7 +513,7 @@ class GitOpsEndToEndIT {
             assertThat(status.condition("huge", "InsufficientResources"))
                     .hasValueSatisfying(c -> assertThat(c.path("message").asText()).contains("needs 1Ti of memory"));
         });
-        assertThat(workersUnder(stateDir).filter(p -> p.info().commandLine().orElse("").contains("huge"))).isEmpty();
+        assertThat(Workers.under(stateDir).filter(p -> p.info().commandLine().orElse("").contains("huge"))).isEmpty();
     }
 
     /** Firmware boot of a blank disk: QEMU runs, no guest ever comes up; status must not call that healthy. */

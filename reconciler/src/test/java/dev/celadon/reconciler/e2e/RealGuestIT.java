@@ -26,6 +26,7 @@ import dev.celadon.reconciler.testing.ReconcilerProcess;
 import dev.celadon.reconciler.testing.StatusClient;
 import dev.celadon.reconciler.testing.TestRepo;
 import dev.celadon.reconciler.testing.ThrottlingRelay;
+import dev.celadon.reconciler.testing.Workers;
 
 /**
  * A real operating system, declared entirely in Git: the Debian 12 guest {@code make guest-debian} builds, served
@@ -47,11 +48,9 @@ class RealGuestIT {
 
     @AfterEach
     void stopWorkers() {
-        // Workers outlive the reconciler by design; the test must not leave them behind.
-        String marker = String.valueOf(stateDir);
-        ProcessHandle.allProcesses()
-                .filter(p -> p.info().commandLine().map(c -> c.contains("qemu-system") && c.contains(marker)).orElse(false))
-                .forEach(ProcessHandle::destroyForcibly);
+        if (stateDir != null) {
+            Workers.destroyUnder(stateDir);
+        }
     }
 
     @Test

@@ -7,6 +7,7 @@ import dev.celadon.reconciler.testing.ReconcilerProcess;
 import dev.celadon.reconciler.testing.ThrottlingRelay;
 import dev.celadon.reconciler.testing.StatusClient;
 import dev.celadon.reconciler.testing.TestRepo;
+import dev.celadon.reconciler.testing.Workers;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -97,10 +98,7 @@ class ImagesByUrlIT {
         if (reconciler != null) {
             reconciler.close();
         }
-        String marker = stateDir.toString();
-        ProcessHandle.allProcesses()
-                .filter(p -> p.info().commandLine().map(c -> c.contains("qemu-system") && c.contains(marker)).orElse(false))
-                .forEach(ProcessHandle::destroyForcibly);
+        Workers.destroyUnder(stateDir);
         if (relay != null) {
             relay.close();
         }

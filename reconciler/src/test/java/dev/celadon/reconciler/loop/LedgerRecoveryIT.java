@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.celadon.reconciler.testing.ReconcilerProcess;
 import dev.celadon.reconciler.testing.StatusClient;
 import dev.celadon.reconciler.testing.TestRepo;
+import dev.celadon.reconciler.testing.Workers;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -82,11 +83,7 @@ class LedgerRecoveryIT {
         if (reconciler != null) {
             reconciler.close();
         }
-        // Workers outlive the reconciler by design; the test must not leave them behind.
-        String marker = stateDir.toString();
-        ProcessHandle.allProcesses()
-                .filter(p -> p.info().commandLine().map(c -> c.contains("qemu-system") && c.contains(marker)).orElse(false))
-                .forEach(ProcessHandle::destroyForcibly);
+        Workers.destroyUnder(stateDir);
     }
 
     @Test
