@@ -30,7 +30,7 @@ class ValidateCommandIT {
                     "validate", repositoryRoot().resolve("partitions.d").toString());
 
             assertThat(result.stderr()).isEmpty();
-            assertThat(result.stdout()).isEqualTo("3 partitions valid\n");
+            assertThat(result.stdout()).isEqualTo("4 partitions valid\n");
             assertThat(result.exit()).isZero();
         }
     }
