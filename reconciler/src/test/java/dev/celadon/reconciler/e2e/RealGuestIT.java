@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -22,6 +21,7 @@ import org.junit.jupiter.api.io.TempDir;
 import com.fasterxml.jackson.databind.JsonNode;
 
 import dev.celadon.reconciler.testing.BusyboxHttpd;
+import dev.celadon.reconciler.testing.Cli;
 import dev.celadon.reconciler.testing.ReconcilerProcess;
 import dev.celadon.reconciler.testing.StatusClient;
 import dev.celadon.reconciler.testing.TestRepo;
@@ -61,7 +61,7 @@ class RealGuestIT {
         String sha = Files.readString(debian.resolve("debian-12.qcow2.sha256")).split("\\s+")[0];
         stateDir = root.resolve("state");
         Path key = sshKey();
-        int sshPort = freePort();
+        int sshPort = Cli.freePort();
 
         try (BusyboxHttpd httpd = BusyboxHttpd.start(debian, Optional.empty(), root.resolve("httpd.log"));
              // 171 MiB in some seconds: long enough to see the progress, short against the boot.
@@ -165,11 +165,5 @@ class RealGuestIT {
             return "";
         }
         return process.exitValue() == 0 ? output : "";
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
     }
 }

@@ -1,11 +1,9 @@
 package dev.celadon.reconciler.testing;
 
-import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -35,7 +33,7 @@ public final class BusyboxHttpd implements AutoCloseable {
 
     /** Serves {@code www} on a free loopback port; its output goes to {@code log}. */
     public static BusyboxHttpd start(Path www, Optional<Path> config, Path log) {
-        BusyboxHttpd httpd = new BusyboxHttpd(www, config, log, freePort());
+        BusyboxHttpd httpd = new BusyboxHttpd(www, config, log, Cli.freePort());
         httpd.start();
         return httpd;
     }
@@ -58,10 +56,7 @@ public final class BusyboxHttpd implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot start busybox httpd", e);
         }
-        await("httpd listening").atMost(Duration.ofSeconds(10)).until(() -> {
-            assertThat(process.isAlive()).as("busybox httpd running (see " + log + ")").isTrue();
-            return listening();
-        });
+        Cli.awaitListening(process, port, Duration.ofSeconds(10));
     }
 
     /**
@@ -86,14 +81,6 @@ public final class BusyboxHttpd implements AutoCloseable {
             return true;
         } catch (IOException e) {
             return false;
-        }
-    }
-
-    private static int freePort() {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
         }
     }
 }

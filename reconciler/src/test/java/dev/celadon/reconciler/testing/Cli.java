@@ -17,7 +17,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /** Runs the real command-line tools the fixtures drive, with an environment fixed for reproducibility. */
-final class Cli {
+public final class Cli {
 
     /** Fixed identity, and no system or user git config, so results do not depend on the machine. */
     static final Map<String, String> GIT_ENV = Map.of(
@@ -90,7 +90,8 @@ final class Cli {
         });
     }
 
-    static int freePort() {
+    /** A loopback port nothing listens on now, for a server a test starts. */
+    public static int freePort() {
         try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             return socket.getLocalPort();
         } catch (IOException e) {
