@@ -105,6 +105,9 @@ class CredentialSweepIT {
                 StatusClient status = new StatusClient(() -> reconciler.url(""));
                 await("the reconciler says why the wrong password failed").atMost(Duration.ofSeconds(30))
                         .until(() -> reconciler.log().contains("sync failed"));
+                // The log says so at once; status shows it from the loop's next pass (the lag noted on issue 15).
+                await("status shows the failed sync").atMost(Duration.ofSeconds(30))
+                        .until(() -> !status.status().path("source").path("lastError").isNull());
                 JsonNode source = status.status().path("source");
                 softly.assertThat(source.path("lastError").asText()).as("lastError")
                         .contains(plain, "refused the credentials");
