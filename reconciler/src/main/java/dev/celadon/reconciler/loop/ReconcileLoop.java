@@ -201,7 +201,6 @@ public final class ReconcileLoop implements AutoCloseable {
                     LOG.warnf("revision %s rejected, %s stays in force: %s", fetched.revision(),
                             before.desired().revision(), specs.errors());
                 }
-                wake();
             }
             failedSyncs = 0;
             nextSyncAt = now;
@@ -216,6 +215,10 @@ public final class ReconcileLoop implements AutoCloseable {
             LOG.warnf("sync failed, keeping revision %s: %s", sourceState.get().desired().revision(), message);
         }
         store.markSynced(clock.instant());
+        // A pass now, not at the next tick: it applies a new revision and publishes what the sync found.
+        if (before.shownDiffers(sourceState.get())) {
+            wake();
+        }
     }
 
     /**
@@ -251,7 +254,6 @@ public final class ReconcileLoop implements AutoCloseable {
                 return failed;
             }
             LOG.warnf("Git cannot be reached: following revision %s from the last checkout", disk.get().revision());
-            wake();
             return failed.followingLastCheckout(disk.get().revision(), specs);
         } catch (RuntimeException e) {
             LOG.warnf("the last checkout cannot be read: %s", e.getMessage());
@@ -294,6 +296,9 @@ public final class ReconcileLoop implements AutoCloseable {
                 .collect(Collectors.toMap(Incident::partition, i -> i));
         store.publish(statusBuilder.build(src, plan, workersNow, inFlightActions(), failures, ledger.entries(), incidents,
                 ledger.problem(), images::state, started));
+        if (src.synced()) {
+            store.markReflectsGit();
+        }
         listener.reconciled(Duration.between(started, clock.instant()));
         store.markPass(clock.instant());
         return plan;

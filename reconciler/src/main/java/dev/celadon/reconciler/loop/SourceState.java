@@ -6,6 +6,7 @@ import dev.celadon.reconciler.spec.SpecSet;
 
 import java.time.Instant;
 import java.util.List;
+import java.util.Objects;
 
 /**
  * What the loop knows of Git: the last good revision (in force), the newest fetched revision with its
@@ -19,6 +20,19 @@ record SourceState(Desired desired, String fetchedRevision, List<SpecError> reje
 
     static SourceState initial() {
         return new SourceState(Desired.NOTHING, null, List.of(), null, null, false);
+    }
+
+    /** A sync completed, good or bad: there is a revision or an error to show. */
+    boolean synced() {
+        return lastSyncAt != null || lastError != null;
+    }
+
+    /** Whether a status built from {@code next} differs from one built from this, beyond the sync's time. */
+    boolean shownDiffers(SourceState next) {
+        return !Objects.equals(desired.revision(), next.desired.revision())
+                || !Objects.equals(fetchedRevision, next.fetchedRevision)
+                || !Objects.equals(lastError, next.lastError)
+                || stale != next.stale || synced() != next.synced();
     }
 
     SourceState withRevision(String revision, SpecSet specs, Instant now) {

@@ -97,10 +97,18 @@ public class StatusStore {
         return serialize(invalid);
     }
 
-    /** A sync with Git completed, good or bad: readiness means "status reflects Git". */
+    /** A sync with Git completed, good or bad: the sync thread is alive. */
     public void markSynced(Instant at) {
-        synced = true;
         lastSync = at;
+    }
+
+    /**
+     * A published document shows a completed sync, good or bad: readiness means "status reflects Git".
+     * Marked by whoever published that document, after publishing it, so a reader that saw readiness UP
+     * reads the revision or the error in {@code /status}, never the empty document of before.
+     */
+    public void markReflectsGit() {
+        synced = true;
     }
 
     public boolean synced() {

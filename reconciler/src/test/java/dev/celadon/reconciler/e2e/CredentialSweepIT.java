@@ -87,11 +87,10 @@ class CredentialSweepIT {
             String plain = server.url(repo);
 
             try (ReconcilerProcess reconciler = start(plain, RIGHT, stateDir, "right.log")) {
-                StatusClient status = new StatusClient(() -> reconciler.url(""));
-                // Ready comes with the first sync; the loop's next pass publishes its revision (a lag noted on issue 15).
-                await("cloned with the right password").atMost(Duration.ofSeconds(30))
-                        .until(() -> head.equals(status.status().path("source").path("revision").asText()));
-                JsonNode source = status.status().path("source");
+                // Ready means /status shows the first sync: its revision, at once.
+                JsonNode source = new StatusClient(() -> reconciler.url("")).status().path("source");
+                softly.assertThat(source.path("revision").asText()).as("cloned with the right password")
+                        .isEqualTo(head);
                 softly.assertThat(source.path("url").asText()).isEqualTo(plain);
                 leaks.addAll(sweep("right password", reconciler, stateDir));
             }

@@ -315,6 +315,32 @@ class ReconcileLoopTest {
     }
 
     @Test
+    void readyOnlyOnceAPublishedDocumentShowsTheSync() {
+        commit("r1", Specs.partition("web"));
+        // Holding the loop's monitor keeps the pass the sync wakes from running before the assertions.
+        synchronized (loop) {
+            loop.syncOnce();
+            assertThat(store.synced()).as("synced, but /status still shows no revision").isFalse();
+            assertThat(store.document().source().revision()).isNull();
+        }
+        loop.tick();
+        assertThat(store.document().source().revision()).isEqualTo("r1");
+        assertThat(store.synced()).isTrue();
+    }
+
+    @Test
+    void readyAfterAFailedFirstSyncOnceStatusShowsTheError() {
+        reachable = false;
+        synchronized (loop) {
+            loop.syncOnce();
+            assertThat(store.synced()).isFalse();
+        }
+        loop.tick();
+        assertThat(store.document().source().lastError()).contains("fetch failed");
+        assertThat(store.synced()).isTrue();
+    }
+
+    @Test
     void invalidRevisionChangesNothingAndShowsErrors() {
         commit("r1", Specs.partition("web"));
         converge();

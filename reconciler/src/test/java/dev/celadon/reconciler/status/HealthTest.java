@@ -24,7 +24,7 @@ class HealthTest {
                 .body("checks.find { it.name == 'git-first-sync' }.status", equalTo("DOWN"));
         when().get("/q/health").then().statusCode(503).body("status", equalTo("DOWN"));
 
-        store.markSynced(java.time.Instant.now());
+        store.markReflectsGit();
 
         when().get("/q/health/ready").then().statusCode(200)
                 .body("status", equalTo("UP"))

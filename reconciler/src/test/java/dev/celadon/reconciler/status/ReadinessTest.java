@@ -20,6 +20,8 @@ class ReadinessTest {
         assertThat(store.readiness(T0)).isEqualTo(new StatusStore.Readiness(false, true, true));
 
         store.markSynced(T0.plusSeconds(1));
+        assertThat(store.readiness(T0.plusSeconds(1)).ready()).as("synced, but no document shows it yet").isFalse();
+        store.markReflectsGit();
         store.markPass(T0.plusSeconds(1));
         assertThat(store.readiness(T0.plusSeconds(2)).ready()).isTrue();
 
@@ -39,7 +41,7 @@ class ReadinessTest {
     @Test
     void withoutALoopOnlyTheFirstSyncCounts() {
         assertThat(store.readiness(T0).ready()).isFalse();
-        store.markSynced(T0);
+        store.markReflectsGit();
         assertThat(store.readiness(T0.plus(Duration.ofDays(1))).ready()).isTrue();
     }
 
