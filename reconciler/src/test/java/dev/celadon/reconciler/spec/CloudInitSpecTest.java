@@ -166,14 +166,44 @@ class CloudInitSpecTest {
         assertThat(errors(Map.of("web.yaml", specs.toString()))).filteredOn(e -> e.startsWith("web.yaml:")).map(e -> e.replaceFirst("web.yaml:\\d+:\\d+: spec.cloudInit.userDataFile: ", ""))
                 .containsExactly(
                         "invalid path \"/etc/passwd\": it is absolute; use a path relative to the spec's own folder",
-                        "invalid path \"../secret\": it leaves the spec folder",
-                        "invalid path \"a/../../secret\": it leaves the spec folder",
+                        "invalid path \"../secret\": it leaves the repository",
+                        "invalid path \"a/../../secret\": it leaves the repository",
                         "\"link\" goes through a symbolic link (link); commit the file itself",
                         "\"linked/dir/secret\" goes through a symbolic link (dir); commit the file itself",
                         "invalid path \".git/config\": it names a hidden file or folder (.git), which specs never read",
-                        "no such file \"missing\" in the spec folder (the path is relative to the spec's own folder)",
+                        "no such file \"missing\" (the path is relative to the spec's own folder)",
                         "\"folder\" is not a file",
                         "invalid path \"\": it is empty");
+    }
+
+    @Test
+    void aUserDataFileMayLieAnywhereInTheRepositoryButNowhereElse() throws IOException {
+        Path repo = dir.resolve("repo");
+        Path specs = repo.resolve("partitions");
+        Files.createDirectories(repo.resolve(".git"));
+        Files.createDirectories(repo.resolve("cloud-init"));
+        Files.createDirectories(repo.resolve(".secrets"));
+        Files.createDirectories(specs);
+        Files.writeString(repo.resolve("cloud-init/web.yaml"), USER_DATA);
+        Files.writeString(repo.resolve("cloud-init/broken.user-data"), "#cloud-config\nusers: [\n");
+        Files.writeString(repo.resolve(".secrets/key"), USER_DATA);
+        Files.writeString(dir.resolve("outside.user-data"), USER_DATA);
+        String spec = "---\n" + HEAD.replace("name: web", "name: %s") + "    userDataFile: %s\n";
+        Files.writeString(specs.resolve("web.yaml"), spec.formatted("web", "../cloud-init/web.yaml")
+                + spec.formatted("broken", "../cloud-init/broken.user-data")
+                + spec.formatted("hidden", "../.secrets/key")
+                + spec.formatted("outside", "../../outside.user-data"));
+
+        SpecSet set = SpecLoader.load(specs, SpecRules.DEFAULT);
+
+        assertThat(set.partitions()).singleElement().satisfies(web -> assertThat(web.vm().cloudInit().orElseThrow().userData())
+                .as("outside the spec folder, a .yaml name is no spec file").isEqualTo(USER_DATA));
+        assertThat(set.errors().stream().map(SpecError::toString)).containsExactly(
+                "../cloud-init/broken.user-data:2:1: spec.cloudInit.userDataFile: a #cloud-config user-data is not valid YAML:"
+                        + " expected the node content, but found '<stream end>'",
+                "web.yaml:30:19: spec.cloudInit.userDataFile: invalid path \"../.secrets/key\": it names a hidden file or"
+                        + " folder (.secrets), which specs never read",
+                "web.yaml:40:19: spec.cloudInit.userDataFile: invalid path \"../../outside.user-data\": it leaves the repository");
     }
 
     @Test
@@ -186,7 +216,7 @@ class CloudInitSpecTest {
     @Test
     void aMissingUserDataFileIsAnErrorAtItsLine() throws IOException {
         assertThat(errors(Map.of("web.yaml", HEAD + "    userDataFile: web.cfg\n"))).containsExactly(
-                "web.yaml:9:19: spec.cloudInit.userDataFile: no such file \"web.cfg\" in the spec folder (the path is relative to the spec's own folder)");
+                "web.yaml:9:19: spec.cloudInit.userDataFile: no such file \"web.cfg\" (the path is relative to the spec's own folder)");
     }
 
     @Test
