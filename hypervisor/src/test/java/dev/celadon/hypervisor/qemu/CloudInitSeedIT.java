@@ -28,7 +28,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 /**
  * A partition with a cloud-init seed on real QEMU: the seed file in the worker's folder is exactly the seed
  * of its config, QEMU accepted the drive for each kind of guest, and holds the file open read-only, so no
- * guest can change what its next boot reads; the guest sees a read-only disk holding exactly the seed.
+ * guest can change what its next boot reads; the guest mounts the seed from the device each profile gets (the
+ * legacy profile's IDE CD-ROM too) and sees a read-only disk holding exactly the seed.
  * (Whether cloud-init acts on it is the Debian guest's test.)
  */
 class CloudInitSeedIT {
@@ -74,6 +75,15 @@ class CloudInitSeedIT {
                         .allSatisfy(flags -> assertThat(flags & O_ACCMODE).as("access mode of %s", seed).isZero());
                 assertThat(cmdline(pid)).contains((profile == GuestProfile.LEGACY ? "ide-cd" : "virtio-blk-pci")
                         + (profile == GuestProfile.LEGACY ? ",bus=ide.1,unit=1" : "") + ",drive=drive_cidata,id=disk_cidata");
+                // The guest mounts the seed as cloud-init would (vfat, label CIDATA) from the device it got.
+                String device = profile == GuestProfile.LEGACY ? "sr0" : "vda";
+                String firstLine = config.cloudInit().orElseThrow().metaData().lines().findFirst().orElseThrow();
+                Path console = hypervisor.consoleLog(config.name());
+                await("the %s guest mounts its seed".formatted(profile)).atMost(BOOT).pollInterval(Duration.ofSeconds(1))
+                        .until(() -> Files.exists(console) && Files.readString(console).lines()
+                                .anyMatch(line -> line.contains("celadon-tiny: seed on ")));
+                assertThat(Files.readString(console).lines().filter(line -> line.contains("celadon-tiny: seed on ")))
+                        .singleElement().asString().endsWith("celadon-tiny: seed on " + device + ": " + firstLine);
 
                 worker.stop(Duration.ofSeconds(5));
                 assertThat(worker.status().state()).isEqualTo(VmState.STOPPED);
