@@ -101,6 +101,8 @@ final class StatusBuilder {
         conditions.add(workerCondition(worker, since, now));
         if (worker != null && worker.config().hasAgentChannel() && worker.config().integration().heartbeat()) {
             conditions.add(guestCondition(worker, since, now));
+        } else if (worker != null && worker.state().isAlive()) {
+            conditions.add(unknownGuest(since, now));
         }
         switch (action) {
             case Action.Restart restart -> conditions.add(condition(Condition.RESTART_REQUIRED, true, "SpecChanged",
@@ -249,6 +251,16 @@ final class StatusBuilder {
                 "last heartbeat at " + heartbeat, since, now);
     }
 
+    /**
+     * A guest nothing asks (no agent channel, or heartbeats off): Celadon cannot tell a booted guest from one
+     * stuck in its firmware, so it does not claim either; its console can.
+     */
+    private static Condition unknownGuest(Map<String, Condition> since, Instant now) {
+        return condition(Condition.GUEST_READY, "Unknown", "NoAgent", "no guest agent is asked for heartbeats"
+                + " (integration.heartbeat off, or no agent channel): whether the guest booted shows only on its console",
+                since, now);
+    }
+
     private static boolean heartbeatFresh(WorkerStatus worker, Instant now) {
         return worker.state() == VmState.RUNNING
                 && worker.guest().heartbeatAt().filter(at -> at.plus(HEARTBEAT_STALE).isAfter(now)).isPresent();
@@ -295,7 +307,12 @@ final class StatusBuilder {
     /** A condition that keeps its {@code since} while its status does not change. */
     private static Condition condition(String type, boolean status, String reason, String message,
                                        Map<String, Condition> previous, Instant now) {
-        String value = status ? "True" : "False";
+        return condition(type, status ? "True" : "False", reason, message, previous, now);
+    }
+
+    /** {@code value}: True, False or Unknown; {@code since} stays while the value does. */
+    private static Condition condition(String type, String value, String reason, String message,
+                                       Map<String, Condition> previous, Instant now) {
         Condition before = previous.get(type);
         Instant since = before != null && before.status().equals(value) ? before.since() : now;
         return new Condition(type, value, reason, message, since);

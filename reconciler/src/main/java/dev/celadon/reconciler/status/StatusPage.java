@@ -153,7 +153,7 @@ final class StatusPage {
         String phase = partition.phase() == null ? "Unknown" : partition.phase().name();
         Condition notReady = guestNotReady(partition);
         html.open("tr", "data-partition", partition.name(), "class", "phase-" + phase
-                + (notReady == null ? "" : " guest-not-ready"));
+                + (notReady == null ? "" : unknown(notReady) ? " guest-unknown" : " guest-not-ready"));
         name(html, partition.name());
         phase(html, phase, notReady);
         html.element("td", orNone(partition.runState()), "class", "desired");
@@ -182,21 +182,27 @@ final class StatusPage {
 
     /**
      * The phase; a worker that runs while its guest is not up (booting, stuck in its firmware, no longer
-     * answering) is not shown as a healthy Running: "Running, guest not ready", with why.
+     * answering) is not shown as a healthy Running: "Running, guest not ready", with why; nor one whose
+     * guest nothing asks: "Running, guest unknown".
      */
     private static void phase(HtmlWriter html, String phase, Condition notReady) {
         html.open("td");
         if (notReady == null) {
             html.element("span", phase, "class", "phase");
         } else {
-            html.element("span", phase + ", guest not ready", "class", "phase")
+            html.element("span", phase + (unknown(notReady) ? ", guest unknown" : ", guest not ready"), "class", "phase")
                     .markup("<br>").element("span", orNone(notReady.reason()) + ": " + orNone(notReady.message()),
                             "class", "guest-reason");
         }
         html.close("td");
     }
 
-    /** The GuestReady condition of a Running partition whose guest is not ready, else null. */
+    /** A GuestReady that Celadon cannot know: no agent is asked. */
+    private static boolean unknown(Condition guestReady) {
+        return "Unknown".equals(guestReady.status());
+    }
+
+    /** The GuestReady condition of a Running partition whose guest is not known to be ready, else null. */
     static Condition guestNotReady(PartitionStatus partition) {
         if (partition.phase() != Phase.Running) {
             return null;

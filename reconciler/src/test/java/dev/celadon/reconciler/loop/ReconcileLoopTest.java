@@ -1,5 +1,9 @@
 package dev.celadon.reconciler.loop;
 
+import dev.celadon.hypervisor.IntegrationServices;
+
+import dev.celadon.hypervisor.VmConfig;
+
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.celadon.hypervisor.DiskConfig;
 import dev.celadon.hypervisor.Incident;
@@ -373,6 +377,22 @@ class ReconcileLoopTest {
         doc = converge();
         assertThat(doc.source().stale()).isFalse();
         assertThat(doc.source().lastError()).isNull();
+    }
+
+    @Test
+    void aGuestNothingAsksIsUnknownNotReady() {
+        Partition quiet = Specs.partition("web");
+        VmConfig v = quiet.vm();
+        commit("r1", Specs.withVm(quiet, new VmConfig(v.name(), v.profile(), v.cpus(), v.memoryBytes(), v.maxMemoryBytes(),
+                v.boot(), v.disks(), v.networks(), v.devices(), IntegrationServices.NONE, v.shutdownGracePeriod())));
+        PartitionStatus web = web(converge());
+        assertThat(web.phase()).isEqualTo(Phase.Running);
+        assertThat(web.conditions()).filteredOn(c -> c.type().equals(Condition.GUEST_READY)).singleElement()
+                .satisfies(c -> {
+                    assertThat(c.status()).isEqualTo("Unknown");
+                    assertThat(c.reason()).isEqualTo("NoAgent");
+                    assertThat(c.message()).contains("shows only on its console");
+                });
     }
 
     @Test

@@ -67,6 +67,16 @@ final class StatusFixtures {
                 new Summary(3, 2, 1));
     }
 
+    /** A worker that runs whose guest no agent is asked about. */
+    static PartitionStatus unasked(String name) {
+        return new PartitionStatus(name, Phase.Running, "Running", GOOD_REVISION,
+                new WorkerView(4344, "tcg", 1, 256L << 20, null), GuestView.UNKNOWN,
+                List.of(new Condition(Condition.WORKER_RUNNING, "True", "Running", "pid 4344", SYNCED_AT),
+                        new Condition(Condition.GUEST_READY, "Unknown", "NoAgent",
+                                "no guest agent is asked for heartbeats", SYNCED_AT)),
+                0, null);
+    }
+
     /** A worker that runs whose guest never answered: stuck in its firmware, the balloon still the whole machine. */
     static PartitionStatus notReady(String name) {
         return new PartitionStatus(name, Phase.Running, "Running", GOOD_REVISION,

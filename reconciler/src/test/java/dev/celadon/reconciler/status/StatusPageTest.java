@@ -57,6 +57,10 @@ class StatusPageTest {
         assertThat(row(page, "web-01")).contains("class=\"phase-Running\"", "<span class=\"phase\">Running</span>")
                 .doesNotContain("guest not ready");
         assertThat(StatusPage.guestNotReady(StatusFixtures.notReady("boot-01"))).isNotNull();
+        assertThat(row(StatusPage.render(new StatusDocument(StatusFixtures.appliance(),
+                StatusFixtures.healthy().source(), List.of(), List.of(StatusFixtures.unasked("quiet-01")), new Summary(1, 1, 0)), NOW), "quiet-01"))
+                .as("a guest nothing asks: neither green nor not ready").contains("class=\"phase-Running guest-unknown\"",
+                        "<span class=\"phase\">Running, guest unknown</span>", "<span class=\"guest-reason\">NoAgent: ");
         assertThat(StatusPage.guestNotReady(StatusFixtures.running("web-01", "r"))).isNull();
         assertThat(StatusPage.guestNotReady(StatusFixtures.stopped("db-01"))).isNull();
     }
