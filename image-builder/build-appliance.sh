@@ -64,19 +64,21 @@ kernel_package_lookup "$KERNEL_META" build-appliance
 
 BUSYBOX=/bin/busybox
 QEMU_TCG=/usr/lib/x86_64-linux-gnu/qemu/accel-tcg-x86_64.so	# Debian builds TCG as a module
-# sgdisk and resize2fs: /init grows the data partition on a disk bigger than the image.
+# sgdisk and resize2fs: /init grows the data partition on a disk bigger than the image. iproute2's
+# ip and bridge: VLAN-aware bridges and ports' VLANs (busybox ip has no `bridge vlan`); its ip
+# replaces busybox's applet.
 BINARIES=(/usr/bin/qemu-system-x86_64 /usr/bin/qemu-img /usr/lib/qemu/qemu-bridge-helper "$QEMU_TCG"
-	/usr/sbin/sgdisk /usr/sbin/resize2fs)
+	/usr/sbin/sgdisk /usr/sbin/resize2fs /bin/ip /sbin/bridge)
 OVMF=(/usr/share/OVMF/OVMF_CODE_4M.fd /usr/share/OVMF/OVMF_VARS_4M.fd)	# for `firmware: uefi` partitions
 for f in "$BUSYBOX" "${BINARIES[@]}" "${OVMF[@]}"; do
-	[ -e "$f" ] || { echo "build-appliance: $f missing (apt-get install qemu-system-x86 qemu-utils ovmf busybox-static gdisk e2fsprogs)" >&2; exit 1; }
+	[ -e "$f" ] || { echo "build-appliance: $f missing (apt-get install qemu-system-x86 qemu-utils ovmf busybox-static gdisk e2fsprogs iproute2)" >&2; exit 1; }
 done
 
 manifest() {
 	echo "# Celadon appliance: inputs (a change rebuilds)"
 	echo "kernel $deb_file $deb_hash"
 	dpkg-query -W -f='package ${Package} ${Version}\n' busybox-static qemu-system-x86 qemu-utils ovmf seabios ipxe-qemu systemd-boot-efi \
-		binutils mtools dosfstools gdisk e2fsprogs cpio zstd
+		binutils mtools dosfstools gdisk e2fsprogs cpio zstd iproute2
 	echo "jdk $("$JAVA_HOME/bin/java" -XshowSettings:properties -version 2>&1 | awk '/java.runtime.version/ {print $3}') $JDK_MODULES"
 	echo "source-date-epoch $SOURCE_DATE_EPOCH data-mib $DATA_SIZE_MIB aot-cache ${AOT_CACHE:-0}"
 	echo "modules $(echo $MODULES)"
@@ -109,9 +111,12 @@ for applet in $("$BUSYBOX" --list-full); do
 	[ "$applet" = bin/busybox ] || ln -s /bin/busybox "$root/$applet"
 done
 
+rm "$root/sbin/ip"	# iproute2's /bin/ip (BINARIES) instead
+
 A=$TOP/appliance
 install -m 0755 "$A/init" "$root/init"
 install -m 0755 "$A/celadon-run" "$root/sbin/celadon-run"
+install -m 0755 "$A/celadon-network" "$root/sbin/celadon-network"
 install -D -m 0644 "$A/jvm.options" "$root/usr/lib/celadon/jvm.options"
 install -m 0755 "$A/etc/udhcpc.script" "$root/etc/udhcpc.script"
 install -m 0644 "$A/etc/inittab" "$A/etc/os-release" "$A/etc/passwd" "$A/etc/group" "$A/etc/hosts" "$root/etc/"

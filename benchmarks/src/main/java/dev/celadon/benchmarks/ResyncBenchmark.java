@@ -31,6 +31,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
@@ -61,7 +62,7 @@ public class ResyncBenchmark {
         ObjectMapper mapper = new ObjectMapper().findAndRegisterModules()
                 .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS);
         LoopSettings settings = new LoopSettings("bench", Map.of(), 512L << 20, Duration.ofSeconds(5),
-                Duration.ofSeconds(1), "bench", "file:///bench", "main");
+                Duration.ofSeconds(1), "bench", "file:///bench", "main", List.of(), "dhcp");
         ImageSettings images = new ImageSettings(stateDir.resolve("hypervisor"), java.util.List.of(), 1L << 30,
                 Duration.ofHours(24), java.util.List.of(), java.util.Optional.empty(), ImageSettings.CONNECT_TIMEOUT,
                 ImageSettings.STALL_TIMEOUT, 1);

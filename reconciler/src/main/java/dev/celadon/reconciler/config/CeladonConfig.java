@@ -29,6 +29,8 @@ public interface CeladonConfig {
 
     Appliance appliance();
 
+    Network network();
+
     Hypervisor hypervisor();
 
     Loop loop();
@@ -100,6 +102,36 @@ public interface CeladonConfig {
 
         /** For placement selectors. */
         Map<String, String> labels();
+    }
+
+    /**
+     * The appliance's own network (DESIGN.md §4 "The appliance's network"), applied at boot by the appliance's
+     * {@code /sbin/celadon-network}, which reads these same keys; the reconciler only reports what came of
+     * them. Free text here: a bad value is that script's line on the console, never a reason for the
+     * reconciler not to start and serve {@code /status}.
+     */
+    interface Network {
+        /** {@code auto} (the first NIC with a carrier), {@code none}, or an interface name. */
+        @WithDefault("auto")
+        String uplink();
+
+        /** The appliance's static address, CIDR; absent: DHCP on the bridge. */
+        Optional<String> address();
+
+        /** The default route with a static address. */
+        Optional<String> gateway();
+
+        /** Name servers with a static address, comma-separated. */
+        Optional<String> dns();
+
+        /** More bridges partitions may use, by name. */
+        Map<String, Bridge> bridges();
+
+        interface Bridge {
+            /** An interface name, or {@code none}: partitions on the bridge reach each other only. */
+            @WithDefault("none")
+            String uplink();
+        }
     }
 
     interface Hypervisor {

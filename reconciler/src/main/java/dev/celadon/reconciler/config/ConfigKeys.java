@@ -24,6 +24,8 @@ public final class ConfigKeys {
             "celadon.images.credentials." + ANY + ".token-file", "celadon.images.credentials." + ANY + ".password-file",
             "celadon.passthrough.allowed",
             "celadon.appliance.name", "celadon.appliance.labels." + ANY,
+            "celadon.network.uplink", "celadon.network.address", "celadon.network.gateway", "celadon.network.dns",
+            "celadon.network.bridges." + ANY + ".uplink",
             "celadon.hypervisor.qemu-binary", "celadon.hypervisor.accel", "celadon.hypervisor.reserved-memory",
             "celadon.loop.enabled");
     private static final String ENV_PREFIX = "CELADON_";

@@ -1,6 +1,7 @@
 package dev.celadon.reconciler.loop;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -9,10 +10,14 @@ import java.util.Map;
  * @param tick          how often the loop observes and plans, Git or no Git: drift and crashes are
  *                      seen this soon
  * @param sourceUrl     the repository URL as status shows it, credentials removed
+ * @param bridges       the bridges {@code celadon.network.bridges.*} declares besides celadon0, for status
+ * @param addressing    how the appliance gets its address ({@code dhcp} or {@code static}), for status
  */
 public record LoopSettings(String applianceName, Map<String, String> applianceLabels, long reservedMemoryBytes,
-                           Duration pollInterval, Duration tick, String version, String sourceUrl, String branch) {
+                           Duration pollInterval, Duration tick, String version, String sourceUrl, String branch,
+                           List<String> bridges, String addressing) {
     public LoopSettings {
         applianceLabels = Map.copyOf(applianceLabels);
+        bridges = List.copyOf(bridges);
     }
 }

@@ -106,6 +106,7 @@ public final class ReconcileLoop implements AutoCloseable {
     private final Map<PartitionName, ApplyFailure> failures = new HashMap<>();
     private final StatusBuilder statusBuilder;
     private final GuestProber prober;
+    private final NetworkObserver network;
     /** Its own download threads; the loop thread only asks it for images and reads where they stand. */
     private final ImageFetcher images;
 
@@ -128,6 +129,7 @@ public final class ReconcileLoop implements AutoCloseable {
         this.statusBuilder = new StatusBuilder(settings, hypervisor.accel().qemuName());
         this.prober = new GuestProber(hypervisor, workers, handles);
         this.images = new ImageFetcher(imageSettings, this::wake, clock);
+        this.network = NetworkObserver.ofHost(settings);
     }
 
     /** Starts syncing and reconciling in the background. */
@@ -295,7 +297,7 @@ public final class ReconcileLoop implements AutoCloseable {
         Map<PartitionName, Incident> incidents = hypervisor.incidents().stream()
                 .collect(Collectors.toMap(Incident::partition, i -> i));
         store.publish(statusBuilder.build(src, plan, workersNow, inFlightActions(), failures, ledger.entries(), incidents,
-                ledger.problem(), images::state, started));
+                ledger.problem(), images::state, network.observe(started), started));
         if (src.synced()) {
             store.markReflectsGit();
         }

@@ -89,7 +89,8 @@ public class ReconcilerService {
         SpecRules rules = new SpecRules(config.passthrough().allowed().orElse(List.of()));
         LoopSettings settings = new LoopSettings(applianceName(), config.appliance().labels(),
                 Quantities.parse(config.hypervisor().reservedMemory()), config.git().pollInterval(), TICK, version,
-                git.redactedUrl(), git.target());
+                git.redactedUrl(), git.target(), List.copyOf(config.network().bridges().keySet()),
+                config.network().address().isPresent() ? "static" : "dhcp");
         loop = new ReconcileLoop(settings, imageSettings(dirs), gitRevisions(source), dir -> load(dir, rules), hypervisor.get(),
                 new Ledger(dirs.ledger(), mapper::get), store, metricsListener(), Clock.systemUTC());
         loop.start();

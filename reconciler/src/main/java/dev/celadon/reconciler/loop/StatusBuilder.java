@@ -17,6 +17,7 @@ import dev.celadon.reconciler.images.ImageState;
 import dev.celadon.reconciler.spec.Partition;
 import dev.celadon.reconciler.spec.RunState;
 import dev.celadon.reconciler.status.ApplianceInfo;
+import dev.celadon.reconciler.status.ApplianceNetwork;
 import dev.celadon.reconciler.status.Condition;
 import dev.celadon.reconciler.status.ErrorView;
 import dev.celadon.reconciler.status.GuestView;
@@ -63,7 +64,8 @@ final class StatusBuilder {
     StatusDocument build(SourceState src, Plan plan, Map<PartitionName, WorkerStatus> workers,
                          Map<PartitionName, Action> inFlight, Map<PartitionName, ApplyFailure> failures,
                          Map<PartitionName, LedgerEntry> ledger, Map<PartitionName, Incident> incidents,
-                         Optional<Ledger.Problem> ledgerProblem, Function<String, ImageState> images, Instant now) {
+                         Optional<Ledger.Problem> ledgerProblem, Function<String, ImageState> images,
+                         ApplianceNetwork network, Instant now) {
         Map<PartitionName, Partition> desired = src.desired().partitions().stream()
                 .collect(Collectors.toMap(Partition::name, Function.identity()));
         List<PartitionStatus> partitions = new ArrayList<>();
@@ -79,7 +81,7 @@ final class StatusBuilder {
                 p -> p.conditions().stream().collect(Collectors.toMap(Condition::type, Function.identity()))));
         Summary summary = summary(partitions, failures);
         return new StatusDocument(
-                new ApplianceInfo(settings.applianceName(), settings.version(), accel, settings.applianceLabels()),
+                new ApplianceInfo(settings.applianceName(), settings.version(), accel, settings.applianceLabels(), network),
                 new SourceStatus(settings.sourceUrl(), settings.branch(), src.desired().revision(), src.lastSyncAt(),
                         src.lastError(), src.stale()),
                 src.rejected().stream().map(e -> new ErrorView(e.file(), e.line(), e.column(), e.field(), e.message(),

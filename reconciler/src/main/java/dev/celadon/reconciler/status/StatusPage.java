@@ -76,12 +76,35 @@ final class StatusPage {
                     "class", "label"));
         }
         html.close("p");
+        network(html, appliance.network());
         html.open("p", "class", "summary", "id", "summary")
                 .element("span", summary.desired() + " desired")
                 .element("span", summary.running() + " running", "class", "running")
                 .element("span", summary.failed() + " failed", "class", summary.failed() > 0 ? "failed" : null)
                 .close("p");
         html.close("header");
+    }
+
+    /** Each bridge: what uplinks it and the appliance's address on it, e.g. {@code celadon0 ← eth0 · 192.168.1.20/24 (DHCP)}. */
+    private static void network(HtmlWriter html, ApplianceNetwork network) {
+        if (network.bridges().isEmpty()) {
+            return;
+        }
+        html.open("p", "class", "facts", "id", "network").text("network");
+        for (ApplianceNetwork.Bridge bridge : network.bridges()) {
+            html.text(" · ").element("code", bridge.name(), "class", "bridge").text(" " + bridge(bridge, network.addressing()));
+        }
+        html.close("p");
+    }
+
+    static String bridge(ApplianceNetwork.Bridge bridge, String addressing) {
+        if (!bridge.present()) {
+            return "not present";
+        }
+        String uplink = bridge.uplink() == null ? "no uplink" : "← " + bridge.uplink();
+        String addresses = bridge.addresses().isEmpty() ? "" : " · " + String.join(", ", bridge.addresses())
+                + (ApplianceNetwork.MAIN_BRIDGE.equals(bridge.name()) ? " (" + ("static".equals(addressing) ? "static" : "DHCP") + ")" : "");
+        return uplink + addresses + (bridge.vlanFiltering() ? "" : " · no VLANs");
     }
 
     /** Staleness and the last error go first, where nobody can miss them. */

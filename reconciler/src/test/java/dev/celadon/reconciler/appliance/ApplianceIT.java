@@ -1,5 +1,7 @@
 package dev.celadon.reconciler.appliance;
 
+import com.fasterxml.jackson.databind.JsonNode;
+
 import dev.celadon.reconciler.testing.GitDaemon;
 import dev.celadon.reconciler.testing.StatusClient;
 import dev.celadon.reconciler.testing.TestRepo;
@@ -113,6 +115,7 @@ class ApplianceIT {
                 celadon.git.poll-interval=2s
                 celadon.hypervisor.accel=tcg
                 celadon.appliance.name=appliance-it
+                celadon.network.bridges.lab.uplink=eth9
                 """.formatted(gitUrl()), 256);
         status = new StatusClient(appliance::statusUrl);
         await("/status shows the revision").atMost(BOOT).pollInterval(Duration.ofSeconds(1)).ignoreExceptions()
@@ -130,9 +133,37 @@ class ApplianceIT {
         assertThat(Integer.parseInt(grown.group(1))).isGreaterThan(256);
     }
 
-    /** The slow tier: the appliance boots a tiny guest of its own, TCG inside TCG. */
+    /**
+     * The appliance's NIC is the uplink of the VLAN-aware bridge celadon0, which got the address by DHCP (QEMU's
+     * user network); a declared bridge whose uplink does not exist is one line on the console and no uplink.
+     */
     @Test
     @Order(2)
+    void itsNetworkIsOnTheBridgeAndShownInStatus() {
+        assertThat(appliance.console())
+                .contains("celadon: network: bridge celadon0, uplink eth0, address on celadon0 by DHCP")
+                .contains("celadon: celadon.network.bridges.lab.uplink=eth9: no such network interface (the machine's: eth0);"
+                        + " using none");
+        await("the lease on celadon0 in status").atMost(BOOT).pollInterval(Duration.ofSeconds(1)).ignoreExceptions()
+                .untilAsserted(() -> assertThat(status.status().path("appliance").path("network").path("bridges").get(0)
+                        .path("addresses").toString()).contains("10.0.2.15/24"));
+        JsonNode network = status.status().path("appliance").path("network");
+        assertThat(network.path("addressing").asText()).isEqualTo("dhcp");
+        JsonNode main = network.path("bridges").get(0);
+        assertThat(main.path("name").asText()).isEqualTo("celadon0");
+        assertThat(main.path("present").asBoolean()).isTrue();
+        assertThat(main.path("vlanFiltering").asBoolean()).as("VLAN-aware").isTrue();
+        assertThat(main.path("uplink").asText()).isEqualTo("eth0");
+        JsonNode lab = network.path("bridges").get(1);
+        assertThat(lab.path("name").asText()).isEqualTo("lab");
+        assertThat(lab.path("present").asBoolean()).isTrue();
+        assertThat(lab.path("uplink").isNull()).as("no uplink").isTrue();
+        assertThat(appliance.console()).contains("celadon: celadon0 10.0.2.15/24");
+    }
+
+    /** The slow tier: the appliance boots a tiny guest of its own, TCG inside TCG. */
+    @Test
+    @Order(3)
     void convergesATinyPartition() {
         repo.write("partitions.d/tiny.yaml", """
                 apiVersion: celadon.dev/v1alpha1
@@ -159,7 +190,7 @@ class ApplianceIT {
     }
 
     @Test
-    @Order(3)
+    @Order(4)
     void aLineThatIsNotAPropertyIsNamedOnTheConsole() throws IOException {
         ApplianceVm vm = boot("bad-line", """
                 celadon.git.url=%s
@@ -171,7 +202,7 @@ class ApplianceIT {
     }
 
     @Test
-    @Order(4)
+    @Order(5)
     void aBadValueIsNamedOnTheConsole() throws IOException {
         ApplianceVm vm = boot("bad-value", """
                 celadon.git.url=%s
@@ -185,7 +216,7 @@ class ApplianceIT {
 
     /** Two builds from the same inputs (this checkout, the tiny guest) give the same bytes. */
     @Test
-    @Order(5)
+    @Order(6)
     void buildingTwiceGivesTheSameChecksum() throws Exception {
         Path guest = image.toAbsolutePath().getParent().getParent().resolve("tiny");
         List<String> sums = new ArrayList<>();

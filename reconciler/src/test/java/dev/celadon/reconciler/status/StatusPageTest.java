@@ -27,7 +27,7 @@ class StatusPageTest {
 
     @Test
     void rendersTheEmptyDocumentTheStoreStartsWith() {
-        StatusDocument empty = new StatusDocument(new ApplianceInfo("", "", "", Map.of()),
+        StatusDocument empty = new StatusDocument(new ApplianceInfo("", "", "", Map.of(), ApplianceNetwork.UNKNOWN),
                 new SourceStatus("", "", null, null, null, false), List.of(), List.of(), new Summary(0, 0, 0));
 
         assertThat(StatusPage.render(empty, NOW))
@@ -63,6 +63,15 @@ class StatusPageTest {
                         "<span class=\"phase\">Running, guest unknown</span>", "<span class=\"guest-reason\">NoAgent: ");
         assertThat(StatusPage.guestNotReady(StatusFixtures.running("web-01", "r"))).isNull();
         assertThat(StatusPage.guestNotReady(StatusFixtures.stopped("db-01"))).isNull();
+    }
+
+    @Test
+    void theHeaderShowsTheAppliancesNetwork() {
+        String page = StatusPage.render(StatusFixtures.healthy(), NOW);
+        assertThat(page).contains("<p class=\"facts\" id=\"network\">network · <code class=\"bridge\">celadon0</code>"
+                + " ← eth0 · 192.168.1.20/24 (DHCP) · <code class=\"bridge\">lab</code> not present</p>");
+        assertThat(StatusPage.bridge(new ApplianceNetwork.Bridge("celadon0", true, false, null, List.of()), "static"))
+                .isEqualTo("no uplink · no VLANs");
     }
 
     @Test

@@ -47,7 +47,10 @@ class StatusRoutesTest {
         assertFields(status, Map.of("appliance", OBJECT, "source", OBJECT, "errors", ARRAY, "partitions", ARRAY,
                 "summary", OBJECT));
         assertFields(status.get("appliance"), Map.of("name", STRING, "version", STRING, "accel", STRING,
-                "labels", OBJECT));
+                "labels", OBJECT, "network", OBJECT));
+        assertFields(status.get("appliance").get("network"), Map.of("addressing", STRING, "bridges", ARRAY));
+        assertFields(status.get("appliance").get("network").get("bridges").get(0), Map.of("name", STRING,
+                "present", BOOLEAN, "vlanFiltering", BOOLEAN, "uplink", STRING, "addresses", ARRAY));
         // Nulls are written, not dropped: a reader can rely on every key.
         assertFields(status.get("source"), Map.of("url", STRING, "branch", STRING, "revision", STRING,
                 "lastSyncAt", STRING, "lastError", NULL, "stale", BOOLEAN));
