@@ -23,6 +23,7 @@ import dev.celadon.reconciler.spec.SourceLocation;
 import dev.celadon.reconciler.source.RevisionRefusedException;
 import dev.celadon.reconciler.source.SourceException;
 import dev.celadon.reconciler.spec.SpecSet;
+import dev.celadon.reconciler.status.ReconcileMetrics;
 import dev.celadon.reconciler.status.StatusStore;
 import org.jboss.logging.Logger;
 
@@ -209,7 +210,7 @@ public final class ReconcileLoop implements AutoCloseable {
         } catch (RevisionRefusedException e) {
             // Not a failed fetch: the remote answered, with a revision that is not to be applied.
             sourceState.set(before.refused(e.verification(), now));
-            listener.synced("refused");
+            listener.synced(ReconcileMetrics.SYNC_REFUSED);
             failedSyncs = 0;
             nextSyncAt = now;
         } catch (Exception | Error e) {
