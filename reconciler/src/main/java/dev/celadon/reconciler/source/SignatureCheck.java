@@ -26,11 +26,11 @@ import org.eclipse.jgit.revwalk.RevWalk;
  * or, for a tag, the tag object itself (its signature covers the commit it names, so a tag moved to another
  * commit, or a signature pasted onto another tag object, fails).
  */
-final class SignatureCheck {
+public final class SignatureCheck {
 
     private final TrustedKeys keys;
 
-    SignatureCheck(TrustedKeys keys) {
+    public SignatureCheck(TrustedKeys keys) {
         this.keys = keys;
     }
 
@@ -47,7 +47,7 @@ final class SignatureCheck {
      * @param object the object the ref points at (a commit, or a tag object)
      * @param tag    the tag {@code celadon.git.ref} names, if it names one: the object must be that tag
      */
-    Verification verify(Repository repository, ObjectId object, Optional<String> tag) throws IOException {
+    public Verification verify(Repository repository, ObjectId object, Optional<String> tag) throws IOException {
         keys.refresh();
         String id = object.name();
         try (RevWalk walk = new RevWalk(repository)) {
