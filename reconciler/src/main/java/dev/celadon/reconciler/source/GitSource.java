@@ -161,7 +161,7 @@ public final class GitSource {
     }
 
     /**
-     * Between steps 4 and 5: the signature of what the ref points at ({@code celadon.git.verify}), checked
+     * Step 5: the signature of what the ref points at ({@code celadon.git.verify}), checked
      * again only when that object or the trusted keys changed. A refusal leaves the checkout as it is.
      */
     private void requireSignature(Repository repository, ObjectId target) throws SourceException {
@@ -189,7 +189,7 @@ public final class GitSource {
         }
     }
 
-    /** Steps 1 to 7 of the protocol, against the clone in place. */
+    /** Steps 1 to 8 of the protocol, against the clone in place. */
     private ObjectId update(Repository repository) throws SourceException {
         try {
             ObjectId target = fetchTarget(repository);
@@ -305,7 +305,7 @@ public final class GitSource {
         return false;
     }
 
-    /** Step 5: refuse a commit without the spec folder before anything on disk changes. */
+    /** Step 6: refuse a commit without the spec folder before anything on disk changes. */
     private void requireSpecDir(Repository repository, ObjectId commit) throws SourceException {
         if (settings.path().equals(".")) {
             return;
@@ -322,7 +322,7 @@ public final class GitSource {
         }
     }
 
-    /** Step 6: detached HEAD at the commit, index and work tree reset to it, everything else removed. */
+    /** Step 7: detached HEAD at the commit, index and work tree reset to it, everything else removed. */
     private void checkout(Repository repository, ObjectId commit) throws SourceException {
         try (Git git = Git.wrap(repository)) {
             RefUpdate head = repository.updateRef(Constants.HEAD, true);

@@ -97,7 +97,9 @@ public final class SignatureCheck {
         }
         String key = result.keyFingerprint();
         // The verifier looks keys up only where OpenPgpHome put the trusted ones; this holds it to that.
-        boolean trustedKey = key != null && trusted.value().fingerprints().stream().anyMatch(f -> f.endsWith(key));
+        // A signature without an issuer fingerprint names its key by the 16-digit key ID: the fingerprint's tail.
+        boolean trustedKey = key != null && key.length() >= 16
+                && trusted.value().fingerprints().stream().anyMatch(f -> f.endsWith(key));
         if (!trustedKey) {
             return Verification.refused(id, "openpgp", key, result.signer(), "signed by key " + key + ", which is not in "
                     + TrustedKeys.OPENPGP_KEY);
