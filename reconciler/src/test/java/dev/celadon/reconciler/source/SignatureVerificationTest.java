@@ -241,6 +241,24 @@ class SignatureVerificationTest {
     }
 
     @Test
+    void anUnsignedCheckoutLeftOnDiskIsNotFollowedOnceSignaturesAreRequired() throws Exception {
+        String unsigned = repo.write("partitions.d/web.yaml", WEB).commitAndPush("unsigned");
+        GitSource before = new GitSource(GitSettings.of(repo.fileUrl()), dir.resolve("clone"));
+        assertThat(before.sync().revision()).isEqualTo(unsigned);
+        assertThat(before.lastCheckout()).isPresent();
+
+        assertThat(source(VerifyMode.OPENPGP).lastCheckout()).isEmpty();
+    }
+
+    @Test
+    void aKeyFileLargerThanAnyKeyListIsRefused() throws IOException {
+        Path huge = Files.write(dir.resolve("huge.asc"), new byte[(int) TrustedKeys.MAX_BYTES + 1]);
+
+        assertThatThrownBy(() -> new TrustedKeys(VerifyMode.OPENPGP, Optional.of(huge), Optional.empty()))
+                .hasMessage("celadon.git.trusted-keys-file=" + huge + ": larger than 1024 KiB: not a key list");
+    }
+
+    @Test
     void aKeyFileThatTurnsBadRefusesEverySignatureUntilMended() throws Exception {
         repo.write("partitions.d/web.yaml", WEB).commitSigned("web", trustedPgp);
         repo.push();
