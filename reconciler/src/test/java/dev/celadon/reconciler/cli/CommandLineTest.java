@@ -57,7 +57,8 @@ class CommandLineTest {
                 "celadon: CELADON_GIT_URLL: no such key (an environment variable); did you mean CELADON_GIT_URL?",
                 "celadon: CELADON_TOKEN: no such key (an environment variable); the keys are CELADON_GIT_URL, "
                         + "CELADON_GIT_BRANCH, CELADON_GIT_REF, CELADON_GIT_PATH, CELADON_GIT_POLL_INTERVAL, "
-                        + "CELADON_GIT_SSH_KEY_FILE, CELADON_GIT_KNOWN_HOSTS_FILE, CELADON_GIT_TOKEN_FILE, CELADON_STATE_DIR, "
+                        + "CELADON_GIT_SSH_KEY_FILE, CELADON_GIT_KNOWN_HOSTS_FILE, CELADON_GIT_TOKEN_FILE, "
+                        + "CELADON_GIT_VERIFY, CELADON_GIT_TRUSTED_KEYS_FILE, CELADON_GIT_ALLOWED_SIGNERS_FILE, CELADON_STATE_DIR, "
                         + "CELADON_IMAGES_DIRS, CELADON_IMAGES_MAX_BYTES, CELADON_IMAGES_CACHE_RETENTION, "
                         + "CELADON_IMAGES_CA_FILE, CELADON_IMAGES_CREDENTIALS_*_URL_PREFIX, "
                         + "CELADON_IMAGES_CREDENTIALS_*_TOKEN_FILE, CELADON_IMAGES_CREDENTIALS_*_PASSWORD_FILE, "
