@@ -51,6 +51,10 @@ final class OpenPgpHome {
             return;
         }
         try {
+            // A temp cleaner may have removed the folder of a long-running process; JGit keeps its path.
+            if (!Files.isDirectory(HOME)) {
+                Files.createDirectories(HOME, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+            }
             Path next = HOME.resolve("pubring.gpg.new");
             Files.write(next, keys.rings().getEncoded());
             Files.move(next, PUBRING, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
