@@ -18,7 +18,7 @@ AOT_RUN := -XX:+UnlockDiagnosticVMOptions -XX:-AOTAdapterCaching -XX:-AOTStubCac
 # Debian packages the build, the tests and the demo use.
 DEB_PACKAGES := qemu-system-x86 qemu-utils ovmf busybox-static qemu-guest-agent \
 	mtools dosfstools gdisk systemd-boot-efi cpio zstd xz-utils git curl chromium python3 openssh-server openssh-client \
-	binutils e2fsprogs seabios ipxe-qemu socat zip unzip mmdebstrap
+	binutils e2fsprogs seabios ipxe-qemu socat zip unzip mmdebstrap gnupg
 
 # Only the benchmarks use these: wrk for status throughput, libvirt for the side-by-side rows.
 BENCH_PACKAGES := wrk libvirt-daemon-system libvirt-clients

@@ -1,6 +1,7 @@
 package dev.celadon.reconciler.config;
 
 import dev.celadon.hypervisor.qemu.AccelChoice;
+import dev.celadon.reconciler.source.VerifyMode;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithConverter;
 import io.smallrye.config.WithDefault;
@@ -57,6 +58,17 @@ public interface CeladonConfig {
         Optional<Path> knownHostsFile();
 
         Optional<Path> tokenFile();
+
+        /** none, openpgp, ssh or any: the signature a revision needs before it is applied. */
+        @WithDefault("none")
+        @WithConverter(Converters.Verify.class)
+        VerifyMode verify();
+
+        /** ASCII-armored OpenPGP public keys whose signatures count (celadon.git.verify=openpgp or any). */
+        Optional<Path> trustedKeysFile();
+
+        /** OpenSSH allowed_signers: the SSH keys whose signatures count (celadon.git.verify=ssh or any). */
+        Optional<Path> allowedSignersFile();
     }
 
     interface Images {

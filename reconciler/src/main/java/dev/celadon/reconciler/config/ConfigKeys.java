@@ -19,6 +19,7 @@ public final class ConfigKeys {
     static final List<String> ALL = List.of(
             "celadon.git.url", "celadon.git.branch", "celadon.git.ref", "celadon.git.path", "celadon.git.poll-interval",
             "celadon.git.ssh-key-file", "celadon.git.known-hosts-file", "celadon.git.token-file",
+            "celadon.git.verify", "celadon.git.trusted-keys-file", "celadon.git.allowed-signers-file",
             "celadon.state-dir", "celadon.images.dirs", "celadon.images.max-bytes", "celadon.images.cache-retention",
             "celadon.images.ca-file", "celadon.images.credentials." + ANY + ".url-prefix",
             "celadon.images.credentials." + ANY + ".token-file", "celadon.images.credentials." + ANY + ".password-file",

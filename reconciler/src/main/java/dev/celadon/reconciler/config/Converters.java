@@ -1,6 +1,7 @@
 package dev.celadon.reconciler.config;
 
 import dev.celadon.hypervisor.qemu.AccelChoice;
+import dev.celadon.reconciler.source.VerifyMode;
 import dev.celadon.reconciler.spec.Quantities;
 import io.quarkus.runtime.configuration.DurationConverter;
 import org.eclipse.microprofile.config.spi.Converter;
@@ -59,6 +60,18 @@ public final class Converters {
                 throw new IllegalArgumentException("must be a duration of more than zero, e.g. 5s, 500ms or 2m");
             }
             return duration;
+        }
+    }
+
+    /** {@code none}, {@code openpgp}, {@code ssh} or {@code any}, in any case. */
+    public static final class Verify implements Converter<VerifyMode> {
+        @Override
+        public VerifyMode convert(String value) {
+            try {
+                return VerifyMode.parse(value);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("must be none, openpgp, ssh or any");
+            }
         }
     }
 

@@ -20,8 +20,10 @@ import dev.celadon.reconciler.plan.PlanContext;
 import dev.celadon.reconciler.plan.Planner;
 import dev.celadon.reconciler.spec.Partition;
 import dev.celadon.reconciler.spec.SourceLocation;
+import dev.celadon.reconciler.source.RevisionRefusedException;
 import dev.celadon.reconciler.source.SourceException;
 import dev.celadon.reconciler.spec.SpecSet;
+import dev.celadon.reconciler.status.ReconcileMetrics;
 import dev.celadon.reconciler.status.StatusStore;
 import org.jboss.logging.Logger;
 
@@ -193,17 +195,23 @@ public final class ReconcileLoop implements AutoCloseable {
         try {
             RevisionSource.Fetched fetched = source.fetch();
             if (fetched.revision().equals(before.fetchedRevision())) {
-                sourceState.set(before.fetchedAgain(now));
+                sourceState.set(before.fetchedAgain(fetched.verification(), now));
                 listener.synced("unchanged");
             } else {
                 SpecSet specs = load(fetched);
-                sourceState.set(before.withRevision(fetched.revision(), specs, now));
+                sourceState.set(before.withRevision(fetched.revision(), specs, fetched.verification(), now));
                 listener.synced(specs.isValid() ? "ok" : "invalid");
                 if (!specs.isValid()) {
                     LOG.warnf("revision %s rejected, %s stays in force: %s", fetched.revision(),
                             before.desired().revision(), specs.errors());
                 }
             }
+            failedSyncs = 0;
+            nextSyncAt = now;
+        } catch (RevisionRefusedException e) {
+            // Not a failed fetch: the remote answered, with a revision that is not to be applied.
+            sourceState.set(before.refused(e.verification(), now));
+            listener.synced(ReconcileMetrics.SYNC_REFUSED);
             failedSyncs = 0;
             nextSyncAt = now;
         } catch (Exception | Error e) {
@@ -256,7 +264,7 @@ public final class ReconcileLoop implements AutoCloseable {
                 return failed;
             }
             LOG.warnf("Git cannot be reached: following revision %s from the last checkout", disk.get().revision());
-            return failed.followingLastCheckout(disk.get().revision(), specs);
+            return failed.followingLastCheckout(disk.get().revision(), specs, disk.get().verification());
         } catch (RuntimeException e) {
             LOG.warnf("the last checkout cannot be read: %s", e.getMessage());
             return failed;

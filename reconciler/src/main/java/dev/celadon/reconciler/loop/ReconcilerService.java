@@ -12,6 +12,7 @@ import dev.celadon.reconciler.images.ImageSettings;
 import dev.celadon.reconciler.source.GitSettings;
 import dev.celadon.reconciler.source.GitSource;
 import dev.celadon.reconciler.source.Snapshot;
+import dev.celadon.reconciler.source.TrustedKeys;
 import dev.celadon.reconciler.spec.Durations;
 import dev.celadon.reconciler.spec.Quantities;
 import dev.celadon.reconciler.spec.SpecLoader;
@@ -79,13 +80,16 @@ public class ReconcilerService {
         // Before anything touches the workers: a second reconciler on this state dir stops here.
         lock = StateDirLock.acquire(dirs);
         GitSettings git;
+        TrustedKeys trustedKeys;
         try {
             git = gitSettings(dirs);
+            trustedKeys = new TrustedKeys(config.git().verify(), config.git().trustedKeysFile(),
+                    config.git().allowedSignersFile());
         } catch (IllegalArgumentException e) {
             // Its messages name the key, and a URL in them is without its userinfo: one line, exit 2.
             throw new ConfigException(e.getMessage(), e);
         }
-        GitSource source = new GitSource(git, dirs.clone());
+        GitSource source = new GitSource(git, dirs.clone(), trustedKeys, Clock.systemUTC());
         SpecRules rules = new SpecRules(config.passthrough().allowed().orElse(List.of()));
         LoopSettings settings = new LoopSettings(applianceName(), config.appliance().labels(),
                 Quantities.parse(config.hypervisor().reservedMemory()), config.git().pollInterval(), TICK, version,
@@ -94,8 +98,9 @@ public class ReconcilerService {
         loop = new ReconcileLoop(settings, imageSettings(dirs), gitRevisions(source), dir -> load(dir, rules), hypervisor.get(),
                 new Ledger(dirs.ledger(), mapper::get), store, metricsListener(), Clock.systemUTC());
         loop.start();
-        LOG.infof("reconciling %s (%s) every %s; state in %s; images from %s", git.redactedUrl(), settings.branch(),
-                Durations.format(config.git().pollInterval()), dirs.root(), dirs.images(config));
+        LOG.infof("reconciling %s (%s) every %s; state in %s; images from %s; signatures required: %s",
+                git.redactedUrl(), settings.branch(), Durations.format(config.git().pollInterval()), dirs.root(),
+                dirs.images(config), trustedKeys.mode().value());
     }
 
     void onStop(@Observes ShutdownEvent event) {
@@ -168,7 +173,7 @@ public class ReconcilerService {
     }
 
     private static RevisionSource.Fetched fetched(Snapshot snapshot) {
-        return new RevisionSource.Fetched(snapshot.revision(), snapshot.specDir());
+        return new RevisionSource.Fetched(snapshot.revision(), snapshot.specDir(), snapshot.verification());
     }
 
     private static SpecSet load(Path dir, SpecRules rules) {

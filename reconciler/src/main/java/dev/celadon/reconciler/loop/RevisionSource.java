@@ -1,5 +1,7 @@
 package dev.celadon.reconciler.loop;
 
+import dev.celadon.reconciler.source.Verification;
+
 import java.nio.file.Path;
 import java.util.Optional;
 
@@ -15,6 +17,11 @@ public interface RevisionSource {
         return Optional.empty();
     }
 
-    record Fetched(String revision, Path specDir) {
+    /** @param verification the signature check it passed ({@code celadon.git.verify}); null while that is off */
+    record Fetched(String revision, Path specDir, Verification verification) {
+
+        public Fetched(String revision, Path specDir) {
+            this(revision, specDir, null);
+        }
     }
 }

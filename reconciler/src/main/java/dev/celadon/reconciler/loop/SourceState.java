@@ -1,6 +1,7 @@
 package dev.celadon.reconciler.loop;
 
 import dev.celadon.reconciler.plan.Desired;
+import dev.celadon.reconciler.source.Verification;
 import dev.celadon.reconciler.spec.SpecError;
 import dev.celadon.reconciler.spec.SpecSet;
 
@@ -14,12 +15,14 @@ import java.util.Objects;
  *
  * @param fetchedRevision the newest revision fetched, good or bad; null before the first fetch
  * @param rejected        the errors of the fetched revision when it was rejected, else empty
+ * @param verification    the last signature check ({@code celadon.git.verify}), passed or refused; null while
+ *                        that is off or before the first
  */
 record SourceState(Desired desired, String fetchedRevision, List<SpecError> rejected,
-                   Instant lastSyncAt, String lastError, boolean stale) {
+                   Instant lastSyncAt, String lastError, boolean stale, Verification verification) {
 
     static SourceState initial() {
-        return new SourceState(Desired.NOTHING, null, List.of(), null, null, false);
+        return new SourceState(Desired.NOTHING, null, List.of(), null, null, false, null);
     }
 
     /** A sync completed, good or bad: there is a revision or an error to show. */
@@ -32,37 +35,52 @@ record SourceState(Desired desired, String fetchedRevision, List<SpecError> reje
         return !Objects.equals(desired.revision(), next.desired.revision())
                 || !Objects.equals(fetchedRevision, next.fetchedRevision)
                 || !Objects.equals(lastError, next.lastError)
-                || stale != next.stale || synced() != next.synced();
+                || stale != next.stale || synced() != next.synced()
+                || !Objects.equals(verification, next.verification);
     }
 
-    SourceState withRevision(String revision, SpecSet specs, Instant now) {
+    SourceState withRevision(String revision, SpecSet specs, Verification checked, Instant now) {
         if (specs.isValid()) {
             return new SourceState(new Desired(revision, specs.partitions()), revision, List.of(), now,
-                    null, false);
+                    null, false, checked);
         }
         String error = "revision " + revision + " rejected: " + specs.errors().size() + " error"
                 + (specs.errors().size() == 1 ? "" : "s") + " in the specs; revision "
-                + (desired.revision() == null ? "(none)" : desired.revision()) + " stays in force";
-        return new SourceState(desired, revision, specs.errors(), now, error, false);
+                + inForce() + " stays in force";
+        return new SourceState(desired, revision, specs.errors(), now, error, false, checked);
     }
 
     /** The same revision again: a rejected one stays rejected, and fetching works again. */
-    SourceState fetchedAgain(Instant now) {
+    SourceState fetchedAgain(Verification checked, Instant now) {
         String error = rejected.isEmpty() ? null : lastError;
-        return new SourceState(desired, fetchedRevision, rejected, now, error, false);
+        return new SourceState(desired, fetchedRevision, rejected, now, error, false, checked);
+    }
+
+    /**
+     * The remote's newest revision has no valid signature by a trusted key: it was not even checked out.
+     * Fetching works, so nothing is stale; the revision in force stays.
+     */
+    SourceState refused(Verification checked, Instant now) {
+        String error = "revision " + checked.object() + " refused: " + checked.reason() + "; revision " + inForce()
+                + " stays in force";
+        return new SourceState(desired, fetchedRevision, List.of(), now, error, false, checked);
     }
 
     /**
      * Follows a revision an earlier run checked out, because the source cannot be reached and no
      * revision is known yet. Still stale: Git may hold newer commits.
      */
-    SourceState followingLastCheckout(String revision, SpecSet specs) {
+    SourceState followingLastCheckout(String revision, SpecSet specs, Verification checked) {
         return new SourceState(new Desired(revision, specs.partitions()), null, List.of(), lastSyncAt,
-                lastError + "; following revision " + revision + " from the last checkout on disk", true);
+                lastError + "; following revision " + revision + " from the last checkout on disk", true, checked);
     }
 
     SourceState failed(String message, Instant now) {
         return new SourceState(desired, fetchedRevision, rejected, lastSyncAt,
-                "fetch failed at " + now + ": " + message, true);
+                "fetch failed at " + now + ": " + message, true, verification);
+    }
+
+    private String inForce() {
+        return desired.revision() == null ? "(none)" : desired.revision();
     }
 }

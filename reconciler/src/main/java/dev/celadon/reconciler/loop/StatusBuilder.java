@@ -24,6 +24,8 @@ import dev.celadon.reconciler.status.GuestView;
 import dev.celadon.reconciler.status.PartitionStatus;
 import dev.celadon.reconciler.status.Phase;
 import dev.celadon.reconciler.status.SourceStatus;
+import dev.celadon.reconciler.status.VerificationView;
+import dev.celadon.reconciler.source.Verification;
 import dev.celadon.reconciler.status.StatusDocument;
 import dev.celadon.reconciler.status.Summary;
 import dev.celadon.reconciler.status.WorkerView;
@@ -83,10 +85,19 @@ final class StatusBuilder {
         return new StatusDocument(
                 new ApplianceInfo(settings.applianceName(), settings.version(), accel, settings.applianceLabels(), network),
                 new SourceStatus(settings.sourceUrl(), settings.branch(), src.desired().revision(), src.lastSyncAt(),
-                        src.lastError(), src.stale()),
+                        src.lastError(), src.stale(), verification(src.verification())),
                 src.rejected().stream().map(e -> new ErrorView(e.file(), e.line(), e.column(), e.field(), e.message(),
                         src.fetchedRevision())).toList(),
                 partitions, summary);
+    }
+
+    /** {@code source.verification}: the last signature check, as the status API shows it. */
+    private static VerificationView verification(Verification checked) {
+        if (checked == null) {
+            return null;
+        }
+        return new VerificationView(checked.verified() ? VerificationView.VERIFIED : VerificationView.REFUSED,
+                checked.object(), checked.format(), checked.key(), checked.signer(), checked.reason());
     }
 
     private PartitionStatus partition(PartitionName name, Partition spec, Action action, WorkerStatus worker,

@@ -45,6 +45,7 @@ public final class GitSource {
     private final GitSettings settings;
     private final CloneDir cloneDir;
     private final RemoteAccess remote;
+    private final SignatureCheck signatures;
     private final Clock clock;
 
     /** Open while the clone is usable; null before the first sync and after a local failure. */
@@ -53,6 +54,9 @@ public final class GitSource {
     private ObjectId checkedOut;
     /** Set after a local failure: the clone on disk is not to be trusted, build a fresh one. */
     private boolean forceFresh;
+    /** The ref's object whose signature was checked last, and the outcome; null while verification is off. */
+    private ObjectId verifiedTarget;
+    private Verification verification;
 
     /** @param cloneDir where the clone lives, under the state dir; created, reused or replaced as needed */
     public GitSource(GitSettings settings, Path cloneDir) {
@@ -60,7 +64,13 @@ public final class GitSource {
     }
 
     public GitSource(GitSettings settings, Path cloneDir, Clock clock) {
+        this(settings, cloneDir, TrustedKeys.none(), clock);
+    }
+
+    /** @param trustedKeys what {@code celadon.git.verify} asks of every new revision before it is checked out */
+    public GitSource(GitSettings settings, Path cloneDir, TrustedKeys trustedKeys, Clock clock) {
         this.settings = settings;
+        this.signatures = new SignatureCheck(trustedKeys);
         Path absolute = cloneDir.toAbsolutePath().normalize();
         this.remote = new RemoteAccess(settings, absolute.resolveSibling(absolute.getFileName() + ".no-ssh-home"));
         this.cloneDir = new CloneDir(absolute, settings.redactedUrl());
@@ -86,7 +96,7 @@ public final class GitSource {
         } else {
             revision = cloneAfresh();
         }
-        return new Snapshot(revision.name(), specDir(), clock.instant());
+        return new Snapshot(revision.name(), specDir(), clock.instant(), verification);
     }
 
     /**
@@ -107,18 +117,84 @@ public final class GitSource {
             if (head == null || !clean || !Files.isDirectory(specDir())) {
                 return Optional.empty();
             }
+            Verification onDisk = verifyCheckout(repo, head);
+            if (onDisk != null && !onDisk.verified()) {
+                LOG.warnf("the last checkout %s is not followed: %s", head.name(), onDisk.reason());
+                return Optional.empty();
+            }
             checkedOut = head;
-            return Optional.of(new Snapshot(head.name(), specDir(), clock.instant()));
+            return Optional.of(new Snapshot(head.name(), specDir(), clock.instant(), onDisk));
         } catch (IOException | GitAPIException e) {
             LOG.warnf("the last checkout in %s is not usable: %s", cloneDir.path(), e.getMessage());
             return Optional.empty();
         }
     }
 
-    /** Steps 1 to 7 of the protocol, against the clone in place. */
+    /**
+     * The signature check of what an earlier run checked out (the setting may have been off then), or null
+     * while verification is off. A tag's own signature is checked only if the local tag still names HEAD.
+     */
+    private Verification verifyCheckout(Repository repository, ObjectId head) throws IOException {
+        if (!signatures.enabled()) {
+            return null;
+        }
+        Optional<String> tag = tagName();
+        ObjectId object = head;
+        if (tag.isPresent()) {
+            Ref local = repository.exactRef(Constants.R_TAGS + tag.get());
+            boolean namesHead;
+            try (RevWalk walk = new RevWalk(repository)) {
+                namesHead = local != null && walk.parseCommit(local.getObjectId()).equals(head);
+            }
+            if (!namesHead) {
+                return Verification.refused(head.name(), null, null, null, "tag " + tag.get()
+                        + " no longer names the checked-out commit");
+            }
+            object = local.getObjectId();
+        }
+        return signatures.verify(repository, object, tag);
+    }
+
+    /** The tag {@code celadon.git.ref} names, if it names one (and not a commit). */
+    private Optional<String> tagName() {
+        return settings.refIsCommit() ? Optional.empty() : settings.ref();
+    }
+
+    /**
+     * Step 5: the signature of what the ref points at ({@code celadon.git.verify}), checked
+     * again only when that object or the trusted keys changed. A refusal leaves the checkout as it is.
+     */
+    private void requireSignature(Repository repository, ObjectId target) throws SourceException {
+        if (!signatures.enabled()) {
+            return;
+        }
+        boolean keysChanged = signatures.keysChanged();
+        if (keysChanged || !target.equals(verifiedTarget)) {
+            try {
+                verification = signatures.verify(repository, target, tagName());
+            } catch (IOException e) {
+                throw corrupt("cannot read " + target.name() + " to check its signature: " + e.getMessage(), e);
+            }
+            verifiedTarget = target.copy();
+            if (verification.verified()) {
+                LOG.infof("%s of %s %s: good %s signature by %s (%s)", target.name(), settings.redactedUrl(),
+                        settings.target(), verification.format(), verification.key(), verification.signer());
+            } else {
+                LOG.warnf("%s of %s %s refused: %s", target.name(), settings.redactedUrl(), settings.target(),
+                        verification.reason());
+            }
+        }
+        if (!verification.verified()) {
+            throw new RevisionRefusedException(settings.redactedUrl(), settings.target(), verification);
+        }
+    }
+
+    /** Steps 1 to 8 of the protocol, against the clone in place. */
     private ObjectId update(Repository repository) throws SourceException {
         try {
-            ObjectId commit = fetchTarget(repository);
+            ObjectId target = fetchTarget(repository);
+            requireSignature(repository, target);
+            ObjectId commit = peelToCommit(repository, target);
             // The stat guards against someone having removed the checkout under us.
             if (commit.equals(checkedOut) && Files.isDirectory(specDir())) {
                 return commit;
@@ -138,7 +214,9 @@ public final class GitSource {
     private ObjectId cloneAfresh() throws SourceException {
         ObjectId commit;
         try (Repository fresh = cloneDir.initFresh()) {
-            commit = fetchTarget(fresh);
+            ObjectId target = fetchTarget(fresh);
+            requireSignature(fresh, target);
+            commit = peelToCommit(fresh, target);
             requireSpecDir(fresh, commit);
             checkout(fresh, commit);
         } catch (IOException e) {
@@ -156,7 +234,7 @@ public final class GitSource {
         return commit;
     }
 
-    /** Steps 2 to 4: the commit the remote's ref points at, fetched if not yet local. */
+    /** Steps 2 to 4: what the remote's ref points at (a commit, or a tag object), fetched if not yet local. */
     private ObjectId fetchTarget(Repository repository) throws SourceException {
         if (settings.refIsCommit()) {
             ObjectId pinned = ObjectId.fromString(settings.ref().orElseThrow());
@@ -181,7 +259,7 @@ public final class GitSource {
                 throw new UnknownRefException(settings.redactedUrl(), settings.target());
             }
         }
-        return peelToCommit(repository, local);
+        return local;
     }
 
     /** Step 2: one round trip that only lists the one ref, so an unchanged poll costs no more. */
@@ -227,7 +305,7 @@ public final class GitSource {
         return false;
     }
 
-    /** Step 5: refuse a commit without the spec folder before anything on disk changes. */
+    /** Step 6: refuse a commit without the spec folder before anything on disk changes. */
     private void requireSpecDir(Repository repository, ObjectId commit) throws SourceException {
         if (settings.path().equals(".")) {
             return;
@@ -244,7 +322,7 @@ public final class GitSource {
         }
     }
 
-    /** Step 6: detached HEAD at the commit, index and work tree reset to it, everything else removed. */
+    /** Step 7: detached HEAD at the commit, index and work tree reset to it, everything else removed. */
     private void checkout(Repository repository, ObjectId commit) throws SourceException {
         try (Git git = Git.wrap(repository)) {
             RefUpdate head = repository.updateRef(Constants.HEAD, true);

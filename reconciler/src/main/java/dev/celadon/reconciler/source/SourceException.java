@@ -14,7 +14,7 @@ import dev.celadon.hypervisor.Retry;
  */
 public abstract sealed class SourceException extends Exception
         permits RemoteUnreachableException, AuthenticationFailedException, UnknownRefException,
-        SpecPathMissingException, CorruptCloneException {
+        SpecPathMissingException, CorruptCloneException, RevisionRefusedException {
 
     private final String url;
 

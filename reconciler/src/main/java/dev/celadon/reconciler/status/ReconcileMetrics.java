@@ -27,8 +27,11 @@ public class ReconcileMetrics {
     public static final String SYNC_ERROR = "error";
     /** The fetch brought a revision with spec errors: the last good revision stays in force. */
     public static final String SYNC_INVALID = "invalid";
+    /** The fetch brought a revision without a valid signature by a trusted key (celadon.git.verify): not applied. */
+    public static final String SYNC_REFUSED = "refused";
 
-    private static final List<String> SYNC_RESULTS = List.of(SYNC_OK, SYNC_UNCHANGED, SYNC_ERROR, SYNC_INVALID);
+    private static final List<String> SYNC_RESULTS = List.of(SYNC_OK, SYNC_UNCHANGED, SYNC_ERROR, SYNC_INVALID,
+            SYNC_REFUSED);
     private static final String DURATION = "celadon_reconcile_duration_seconds";
     private static final String SYNCS = "celadon_git_sync_total";
     private static final String PARTITIONS = "celadon_partitions";
@@ -42,7 +45,8 @@ public class ReconcileMetrics {
     }
 
     /**
-     * @param result one of {@link #SYNC_OK}, {@link #SYNC_UNCHANGED}, {@link #SYNC_ERROR}, {@link #SYNC_INVALID}
+     * @param result one of {@link #SYNC_OK}, {@link #SYNC_UNCHANGED}, {@link #SYNC_ERROR}, {@link #SYNC_INVALID},
+     *               {@link #SYNC_REFUSED}
      * @throws IllegalArgumentException for any other value: a free-form label would grow series without bound
      */
     public void recordSync(String result) {

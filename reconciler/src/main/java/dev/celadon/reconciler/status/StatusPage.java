@@ -132,7 +132,18 @@ final class StatusPage {
                 .element("code", source.revision() == null ? "none applied yet" : source.revision(), "id", "revision")
                 .close("dd");
         html.element("dt", "Last sync").element("dd", when(source.lastSyncAt(), now), "id", "last-sync");
+        signature(html, source.verification());
         html.close("dl").close("section");
+    }
+
+    /** The newest revision's signature check, when celadon.git.verify asks for one. */
+    private static void signature(HtmlWriter html, VerificationView check) {
+        if (check == null) {
+            return;
+        }
+        String who = check.key() == null ? "" : " by " + check.key() + (check.signer() == null ? "" : " (" + check.signer() + ")");
+        html.element("dt", "Signature").element("dd", check.result() + who + (check.reason() == null ? ""
+                : ": " + check.reason()), "id", "signature", "class", check.reason() == null ? "running" : "failed");
     }
 
     private static void errors(HtmlWriter html, List<ErrorView> errors) {

@@ -63,6 +63,14 @@ class ConfigErrorIT {
                         "CELADON_IMAGES_CREDENTIALS_MIRROR_URL_PREFIX", "https://images.example.org/",
                         "CELADON_IMAGES_CREDENTIALS_MIRROR_TOKEN_FILE", dir + "/absent-token"), List.of(),
                         "celadon.images.credentials.mirror.token-file=" + dir + "/absent-token: not a readable file"),
+                arguments("a signature mode that is none", Map.of("CELADON_GIT_VERIFY", "gpg"), List.of(),
+                        "celadon.git.verify=gpg: must be none, openpgp, ssh or any"),
+                arguments("signatures asked for without keys", Map.of("CELADON_GIT_VERIFY", "openpgp"), List.of(),
+                        "celadon.git.verify=openpgp: needs celadon.git.trusted-keys-file"),
+                arguments("a trusted keys file that holds no key", Map.of("CELADON_GIT_VERIFY", "openpgp",
+                        "CELADON_GIT_TRUSTED_KEYS_FILE", dir + "/a-file"), List.of(),
+                        "celadon.git.trusted-keys-file=" + dir + "/a-file: holds no ASCII-armored OpenPGP public key"
+                                + " (gpg --armor --export)"),
                 arguments("a Git URL of no scheme Git speaks", Map.of("CELADON_GIT_URL", "ftp://carol:Se#cr?et@host/fleet.git"),
                         List.of(), "celadon.git.url has an unsupported scheme"));
     }

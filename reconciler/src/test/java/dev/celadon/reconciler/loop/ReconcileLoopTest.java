@@ -58,11 +58,14 @@ class ReconcileLoopTest {
     /** Revisions whose parse runs the heap out, as a hostile one did before the reader's limits. */
     private final java.util.Set<String> explosive = new java.util.HashSet<>();
     private final Map<String, Integer> loads = new HashMap<>();
+    private final dev.celadon.reconciler.status.ReconcileMetrics metrics = new dev.celadon.reconciler.status.ReconcileMetrics();
     private final List<String> syncResults = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final java.util.concurrent.atomic.AtomicInteger passes = new java.util.concurrent.atomic.AtomicInteger();
     /** Makes fetch() wait until counted down, as a hung Git server would. */
     private volatile java.util.concurrent.CountDownLatch fetchGate;
     private boolean reachable = true;
+    /** The signature check GitSource would refuse the head with, if any. */
+    private dev.celadon.reconciler.source.Verification refusal;
     /** What an earlier run left checked out on disk, if anything. */
     private String onDisk;
     private ReconcileLoop loop;
@@ -90,6 +93,9 @@ class ReconcileLoopTest {
                 if (!reachable) {
                     throw new java.io.IOException("connection refused");
                 }
+                if (refusal != null) {
+                    throw new dev.celadon.reconciler.source.RevisionRefusedException("file:///repo", "main", refusal);
+                }
                 return new Fetched(head, stateDir.resolve(head));
             }
 
@@ -109,6 +115,8 @@ class ReconcileLoopTest {
         LoopListener listener = new LoopListener() {
             @Override
             public void synced(String result) {
+                // The real metrics refuse a result they have no series for: the loop must only report known ones.
+                metrics.recordSync(result);
                 syncResults.add(result);
             }
 
@@ -361,6 +369,32 @@ class ReconcileLoopTest {
             assertThat(e.revision()).isEqualTo("r2");
         });
         assertThat(web(doc).phase()).isEqualTo(Phase.Running);
+    }
+
+    @Test
+    void aRefusedRevisionChangesNothingAndShowsWhy() {
+        commit("r1", Specs.partition("web"));
+        converge();
+        commit("r2");
+        refusal = new dev.celadon.reconciler.source.Verification(false, "r2", "openpgp", "abcd", null,
+                "signed by key abcd, which is not in celadon.git.trusted-keys-file");
+        StatusDocument doc = converge();
+
+        assertThat(hypervisor.calls()).containsExactly("start web");
+        assertThat(loads).doesNotContainKey("r2");
+        assertThat(doc.source().revision()).isEqualTo("r1");
+        assertThat(doc.source().stale()).as("the remote answered").isFalse();
+        assertThat(doc.source().lastError()).isEqualTo("revision r2 refused: signed by key abcd, which is not in "
+                + "celadon.git.trusted-keys-file; revision r1 stays in force");
+        assertThat(doc.source().verification()).isEqualTo(new dev.celadon.reconciler.status.VerificationView(
+                "Refused", "r2", "openpgp", "abcd", null, refusal.reason()));
+        assertThat(web(doc).phase()).isEqualTo(Phase.Running);
+        assertThat(syncResults).endsWith("refused");
+
+        refusal = null;
+        doc = converge();
+        assertThat(doc.source().revision()).isEqualTo("r2");
+        assertThat(doc.source().lastError()).isNull();
     }
 
     @Test

@@ -53,7 +53,7 @@ class MetricsTest {
         assertThat(value(after, "celadon_reconcile_duration_seconds_count")).isEqualTo(passesBefore + 1);
         assertThat(after).contains("celadon_reconcile_duration_seconds_sum", "celadon_reconcile_duration_seconds_max",
                 "celadon_git_sync_total{result=\"unchanged\"}", "celadon_git_sync_total{result=\"error\"}",
-                "celadon_git_sync_total{result=\"invalid\"}");
+                "celadon_git_sync_total{result=\"invalid\"}", "celadon_git_sync_total{result=\"refused\"}");
     }
 
     @Test

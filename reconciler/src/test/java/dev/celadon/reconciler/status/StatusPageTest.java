@@ -35,6 +35,18 @@ class StatusPageTest {
     }
 
     @Test
+    void showsTheSignatureCheckOnlyWhenOneIsAskedFor() {
+        VerificationView refused = new VerificationView(VerificationView.REFUSED, "abc", "ssh", "SHA256:xyz", null,
+                "signed by key SHA256:xyz, which is not in celadon.git.allowed-signers-file");
+        StatusDocument doc = new StatusDocument(new ApplianceInfo("", "", "", Map.of(), ApplianceNetwork.UNKNOWN),
+                new SourceStatus("", "", null, null, null, false, refused), List.of(), List.of(), new Summary(0, 0, 0));
+
+        assertThat(StatusPage.render(doc, NOW)).contains("<dt>Signature</dt>", "Refused by SHA256:xyz: signed by key "
+                + "SHA256:xyz, which is not in celadon.git.allowed-signers-file");
+        assertThat(StatusPage.render(StatusFixtures.healthy(), NOW)).doesNotContain("Signature");
+    }
+
+    @Test
     void showsOnlyConditionsThatNeedAttention() {
         PartitionStatus wantsToRun = StatusFixtures.running("web-01", "r");
         PartitionStatus wantsToStop = StatusFixtures.stopped("db-01");

@@ -53,7 +53,7 @@ class StatusRoutesTest {
                 "present", BOOLEAN, "vlanFiltering", BOOLEAN, "uplink", STRING, "addresses", ARRAY));
         // Nulls are written, not dropped: a reader can rely on every key.
         assertFields(status.get("source"), Map.of("url", STRING, "branch", STRING, "revision", STRING,
-                "lastSyncAt", STRING, "lastError", NULL, "stale", BOOLEAN));
+                "lastSyncAt", STRING, "lastError", NULL, "stale", BOOLEAN, "verification", NULL));
         assertFields(status.get("summary"), Map.of("desired", NUMBER, "running", NUMBER, "failed", NUMBER));
 
         JsonNode running = status.get("partitions").get(0);

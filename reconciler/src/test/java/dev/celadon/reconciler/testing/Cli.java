@@ -30,8 +30,14 @@ public final class Cli {
 
     /** Runs to completion and returns stdout, trimmed; fails with stderr on a non-zero exit. */
     static String run(Path dir, List<String> command) {
+        return run(dir, command, Map.of());
+    }
+
+    /** As {@link #run(Path, List)}, with more variables in the environment (GNUPGHOME for a signer's gpg). */
+    static String run(Path dir, List<String> command, Map<String, String> environment) {
         ProcessBuilder builder = new ProcessBuilder(command).directory(dir.toFile());
         builder.environment().putAll(GIT_ENV);
+        builder.environment().putAll(environment);
         try {
             Process process = builder.start();
             process.getOutputStream().close();

@@ -125,6 +125,39 @@ public final class TestRepo {
         return head();
     }
 
+    /** Commits everything in the work clone, signed by {@code signer} through git's own signing. */
+    public String commitSigned(String message, Signers.Signer signer) {
+        Cli.git(workDir, "add", "--all");
+        Cli.run(workDir, signer.git("commit", "--quiet", "--allow-empty", "-S", "-m", message), signer.environment());
+        return head();
+    }
+
+    /** Creates (or moves) a signed tag at HEAD and pushes it; returns the tag object's SHA. */
+    public String signedTagAndPush(String name, Signers.Signer signer) {
+        Cli.run(workDir, signer.git("tag", "--force", "-s", name, "-m", name), signer.environment());
+        Cli.git(workDir, "push", "--quiet", "--force", "origin", "refs/tags/" + name);
+        return Cli.git(workDir, "rev-parse", "refs/tags/" + name);
+    }
+
+    /**
+     * Forges the tag: the same tag object, signature and all, but naming {@code commit}, pushed over the
+     * real one (what someone who can push but not sign would try). Returns the forged tag object's SHA.
+     */
+    public String retargetTagAndPush(String name, String commit) {
+        String original = Cli.git(workDir, "cat-file", "tag", "refs/tags/" + name);
+        String forged = original.replaceFirst("(?m)^object [0-9a-f]{40}$", "object " + commit) + "\n";
+        Path file = workDir.resolveSibling(workDir.getFileName() + ".forged-tag");
+        try {
+            Files.writeString(file, forged, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        String id = Cli.git(workDir, "hash-object", "-t", "tag", "-w", file.toString());
+        Cli.git(workDir, "update-ref", "refs/tags/" + name, id);
+        Cli.git(workDir, "push", "--quiet", "--force", "origin", "refs/tags/" + name);
+        return id;
+    }
+
     public String head() {
         return Cli.git(workDir, "rev-parse", "HEAD");
     }
