@@ -25,7 +25,7 @@ public final class ConfigKeys {
             "celadon.passthrough.allowed",
             "celadon.appliance.name", "celadon.appliance.labels." + ANY,
             "celadon.hypervisor.qemu-binary", "celadon.hypervisor.accel", "celadon.hypervisor.reserved-memory",
-            "celadon.loop.enabled");
+            "celadon.loop.enabled", "celadon.events.retained");
     private static final String ENV_PREFIX = "CELADON_";
     /** More edits than this and a key is not a typo of another. */
     private static final int MAX_TYPOS = 3;

@@ -22,6 +22,7 @@ import dev.celadon.reconciler.spec.Partition;
 import dev.celadon.reconciler.spec.SourceLocation;
 import dev.celadon.reconciler.source.SourceException;
 import dev.celadon.reconciler.spec.SpecSet;
+import dev.celadon.reconciler.status.Event;
 import dev.celadon.reconciler.status.StatusStore;
 import org.jboss.logging.Logger;
 
@@ -70,6 +71,8 @@ public final class ReconcileLoop implements AutoCloseable {
     static final Duration SYNC_BACKOFF_CAP = Duration.ofMinutes(1);
     /** The failure reason of an apply that failed with anything but a hypervisor's own failure: a bug. */
     static final String INTERNAL_FAILURE = "InternalError";
+    /** The reason a revision is refused for errors in its specs. */
+    static final String SPEC_ERRORS = "SpecErrors";
 
     private final LoopSettings settings;
     private final RevisionSource source;
@@ -108,8 +111,11 @@ public final class ReconcileLoop implements AutoCloseable {
     private final GuestProber prober;
     /** Its own download threads; the loop thread only asks it for images and reads where they stand. */
     private final ImageFetcher images;
+    private final ActionEvents actionEvents = new ActionEvents();
 
-    private record InFlight(Action action, CompletableFuture<Void> done) {
+    /** An apply for {@code revision}, dispatched at {@code since}; {@code ended} is set when it returns. */
+    private record InFlight(Action action, CompletableFuture<Void> done, String revision, Instant since,
+                            AtomicReference<Instant> ended) {
     }
 
     public ReconcileLoop(LoopSettings settings, ImageSettings imageSettings, RevisionSource source,
@@ -197,9 +203,12 @@ public final class ReconcileLoop implements AutoCloseable {
                 SpecSet specs = load(fetched);
                 sourceState.set(before.withRevision(fetched.revision(), specs, now));
                 listener.synced(specs.isValid() ? "ok" : "invalid");
+                listener.recorded(Event.revisionFetched(now, fetched.revision(), Duration.between(now, clock.instant())));
                 if (!specs.isValid()) {
                     LOG.warnf("revision %s rejected, %s stays in force: %s", fetched.revision(),
                             before.desired().revision(), specs.errors());
+                    listener.recorded(Event.revisionRefused(clock.instant(), fetched.revision(), SPEC_ERRORS,
+                            sourceState.get().lastError() + "; the first: " + specs.errors().getFirst()));
                 }
                 wake();
             }
@@ -311,6 +320,7 @@ public final class ReconcileLoop implements AutoCloseable {
                 return false;
             }
             finished(entry.getKey(), entry.getValue(), src.desired().revision(), now);
+            recordOutcome(entry.getValue(), now);
             return true;
         });
     }
@@ -341,6 +351,16 @@ public final class ReconcileLoop implements AutoCloseable {
         failures.put(name, next);
         LOG.warnf("%s failed (%s, attempt %d): %s", flight.action().describe(), retry, next.attempts(),
                 failure.getMessage());
+    }
+
+    /** The history's event for a finished apply: applied, or failed as {@link #finished} recorded it. */
+    private void recordOutcome(InFlight flight, Instant now) {
+        Instant ended = flight.ended().get() == null ? now : flight.ended().get();
+        Duration took = Duration.between(flight.since(), ended);
+        ApplyFailure failure = flight.done().isCompletedExceptionally() ? failures.get(flight.action().name()) : null;
+        (failure == null ? actionEvents.applied(flight.action(), flight.revision(), now, took)
+                : actionEvents.failed(flight.action(), flight.revision(), now, took, failure.reason(), failure.message()))
+                .ifPresent(listener::recorded);
     }
 
     /**
@@ -384,15 +404,19 @@ public final class ReconcileLoop implements AutoCloseable {
             return;
         }
         LOG.infof("%s: %s", action.name(), action.describe());
+        actionEvents.dispatched(action, revision, now).ifPresent(listener::recorded);
+        AtomicReference<Instant> ended = new AtomicReference<>();
         CompletableFuture<Void> done = CompletableFuture.runAsync(() -> {
             try (PartitionLocks.Held held = handles.hold(action.name())) {
                 applier.apply(action);
             } catch (HypervisorException e) {
                 throw new java.util.concurrent.CompletionException(e);
+            } finally {
+                ended.set(clock.instant());
             }
         }, workers);
         done.whenComplete((ok, error) -> wake());
-        inFlight.put(action.name(), new InFlight(action, done));
+        inFlight.put(action.name(), new InFlight(action, done, revision, now, ended));
     }
 
     /**
