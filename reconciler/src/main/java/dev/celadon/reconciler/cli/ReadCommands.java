@@ -19,7 +19,6 @@ import java.net.http.HttpConnectTimeoutException;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -38,8 +37,11 @@ final class ReadCommands {
     static final String DEFAULT_URL = "http://localhost:8080";
     /** A whole answer in this long, or the reconciler is taken for hung. */
     static final Duration TIMEOUT = Duration.ofSeconds(10);
-    /** An answer bigger than any status of 10,000 partitions is no reconciler's. */
-    private static final long MAX_ANSWER = 256L << 20;
+    /**
+     * An answer bigger than the status of 10,000 partitions (about 10 MiB) is no reconciler's; the command runs
+     * in the reconciler's small heap (appliance/jvm.options), so the answer is held once, as bytes.
+     */
+    private static final int MAX_ANSWER = 16 << 20;
 
     private enum Output { TABLE, JSON }
 
@@ -73,9 +75,9 @@ final class ReadCommands {
     int status(List<String> args) throws UsageException {
         Arguments arguments = Arguments.parse(args, false);
         try {
-            String body = get(arguments.base(), "/status");
+            byte[] body = get(arguments.base(), "/status");
             StatusDocument status = read(body, StatusDocument.class, "/status");
-            out.print(arguments.output() == Output.JSON ? body + "\n" : TextTables.status(status, Instant.now()));
+            print(arguments.output() == Output.JSON ? body : null, () -> TextTables.status(status, Instant.now()));
             return TextTables.troubled(status) ? CommandLine.EXIT_INVALID : CommandLine.EXIT_OK;
         } catch (Unreachable e) {
             err.println("celadon: " + e.getMessage());
@@ -88,9 +90,9 @@ final class ReadCommands {
         Arguments arguments = Arguments.parse(args, true);
         try {
             String path = "/status/events" + arguments.limit().map(n -> "?limit=" + n).orElse("");
-            String body = get(arguments.base(), path);
+            byte[] body = get(arguments.base(), path);
             EventsDocument events = read(body, EventsDocument.class, path);
-            out.print(arguments.output() == Output.JSON ? body + "\n" : TextTables.events(events));
+            print(arguments.output() == Output.JSON ? body : null, () -> TextTables.events(events));
             return CommandLine.EXIT_OK;
         } catch (Unreachable e) {
             err.println("celadon: " + e.getMessage());
@@ -98,7 +100,18 @@ final class ReadCommands {
         }
     }
 
-    private String get(URI base, String path) throws Unreachable {
+    /** The API's JSON as it came, with a newline, or else the tables. */
+    private void print(byte[] json, java.util.function.Supplier<String> tables) {
+        if (json != null) {
+            out.write(json, 0, json.length);
+            out.println();
+        } else {
+            out.print(tables.get());
+        }
+        out.flush();
+    }
+
+    private byte[] get(URI base, String path) throws Unreachable {
         String shown = Redaction.redactUrl(base + path);
         HttpRequest request = HttpRequest.newBuilder(URI.create(base + path)).timeout(timeout)
                 .header("Accept", "application/json").GET().build();
@@ -107,16 +120,15 @@ final class ReadCommands {
             HttpResponse<InputStream> response = http.send(request, HttpResponse.BodyHandlers.ofInputStream());
             byte[] body;
             try (InputStream in = response.body()) {
-                body = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, MAX_ANSWER + 1));
+                body = in.readNBytes(MAX_ANSWER + 1);
             }
             if (body.length > MAX_ANSWER) {
                 throw new Unreachable(shown + ": the answer is bigger than " + (MAX_ANSWER >> 20) + " MiB: not a Celadon reconciler");
             }
-            String text = new String(body, StandardCharsets.UTF_8);
             if (response.statusCode() != 200) {
-                throw new Unreachable(shown + " answered " + response.statusCode() + problem(text));
+                throw new Unreachable(shown + " answered " + response.statusCode() + problem(body));
             }
-            return text;
+            return body;
         } catch (HttpConnectTimeoutException e) {
             throw new Unreachable("cannot reach " + shown + ": no connection within " + timeout.toSeconds() + " s");
         } catch (HttpTimeoutException e) {
@@ -133,7 +145,7 @@ final class ReadCommands {
     }
 
     /** The {@code message} of a Celadon error body (a 400's InvalidParameter), else nothing. */
-    private String problem(String body) {
+    private String problem(byte[] body) {
         try {
             String message = mapper.readTree(body).path("message").asText("");
             return message.isEmpty() ? "" : ": " + TextTables.printable(message);
@@ -142,7 +154,7 @@ final class ReadCommands {
         }
     }
 
-    private <T> T read(String body, Class<T> type, String path) throws Unreachable {
+    private <T> T read(byte[] body, Class<T> type, String path) throws Unreachable {
         try {
             T value = mapper.readValue(body, type);
             if (value == null) {

@@ -9,19 +9,24 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 
 /**
  * The history's events for the actions the loop dispatches: planned when dispatched, then applied or failed.
  * A failing action is retried for as long as it fails (every second for a busy worker, with backoff else):
- * its retries are not planned again, and a failure like the one before (same action, same reason) is not
+ * its retries in the same revision are not planned again, and a failure like the one before (same action and
+ * revision, same reason) is not
  * recorded again, so one stuck partition cannot push everything else out of the history; the applied event
  * says after how many attempts. Loop thread only.
  */
 final class ActionEvents {
 
-    /** The action a partition is failing at, and how. */
-    private record Failing(String action, String reason, int attempts) {
+    /** The action a partition is failing at, for which revision, and how. */
+    private record Failing(String action, String revision, String reason, int attempts) {
+        boolean retries(Action next, String nextRevision) {
+            return Objects.equals(action, next.describe()) && Objects.equals(revision, nextRevision);
+        }
     }
 
     private final Map<PartitionName, Failing> failing = new HashMap<>();
@@ -45,7 +50,7 @@ final class ActionEvents {
 
     Optional<Event> dispatched(Action action, String revision, Instant at) {
         Failing before = failing.get(action.name());
-        if (before != null && before.action().equals(action.describe())) {
+        if (before != null && before.retries(action, revision)) {
             return Optional.empty();
         }
         return Optional.of(Event.action(EventType.ActionPlanned, at, action.name().value(), revision, name(action),
@@ -54,7 +59,7 @@ final class ActionEvents {
 
     Optional<Event> applied(Action action, String revision, Instant at, Duration took) {
         Failing before = failing.remove(action.name());
-        String attempts = before != null && before.action().equals(action.describe())
+        String attempts = before != null && before.retries(action, revision)
                 ? " (after " + (before.attempts() + 1) + " attempts)" : "";
         return Optional.of(Event.action(EventType.ActionApplied, at, action.name().value(), revision, name(action),
                 null, action.describe() + attempts, took));
@@ -62,9 +67,9 @@ final class ActionEvents {
 
     Optional<Event> failed(Action action, String revision, Instant at, Duration took, String reason, String message) {
         Failing before = failing.get(action.name());
-        boolean again = before != null && before.action().equals(action.describe()) && before.reason().equals(reason);
-        failing.put(action.name(), new Failing(action.describe(), reason,
-                before != null && before.action().equals(action.describe()) ? before.attempts() + 1 : 1));
+        boolean retry = before != null && before.retries(action, revision);
+        failing.put(action.name(), new Failing(action.describe(), revision, reason, retry ? before.attempts() + 1 : 1));
+        boolean again = retry && Objects.equals(before.reason(), reason);
         if (again) {
             return Optional.empty();
         }
