@@ -358,8 +358,8 @@ public final class ReconcileLoop implements AutoCloseable {
         Instant ended = flight.ended().get() == null ? now : flight.ended().get();
         Duration took = Duration.between(flight.since(), ended);
         ApplyFailure failure = flight.done().isCompletedExceptionally() ? failures.get(flight.action().name()) : null;
-        (failure == null ? actionEvents.applied(flight.action(), flight.revision(), now, took)
-                : actionEvents.failed(flight.action(), flight.revision(), now, took, failure.reason(), failure.message()))
+        (failure == null ? actionEvents.applied(flight.action(), flight.revision(), ended, took)
+                : actionEvents.failed(flight.action(), flight.revision(), ended, took, failure.reason(), failure.message()))
                 .ifPresent(listener::recorded);
     }
 
