@@ -27,7 +27,8 @@ import java.util.Properties;
  * The command line, parsed by hand before anything else starts: {@code run} (the default) hands over
  * to Quarkus, while {@code validate DIR} runs here in plain Java, so checking a spec folder opens no
  * port, reads no configuration file and touches no Git repository or worker (with {@code --images-dir},
- * the hypervisor's host checks read the files the specs name, and create nothing).
+ * the hypervisor's host checks read the files the specs name, and create nothing). {@code status} and
+ * {@code events} are clients of a running reconciler's read API ({@link ReadCommands}).
  */
 public final class CommandLine {
 
@@ -47,6 +48,15 @@ public final class CommandLine {
                                                            per error on stderr), 2 usage error; with
                                                            --images-dir, also every file a spec names
                                                            (present, inside IMAGES, backing chains)
+                   java -jar quarkus-run.jar status [-o table|json] [URL]
+                                                           the reconciler's status as tables (the page's
+                                                           source, partitions and spec errors), or its JSON;
+                                                           exit 1 when a partition failed or the newest
+                                                           revision was refused or could not be fetched
+                   java -jar quarkus-run.jar events [-o table|json] [--limit N] [URL]
+                                                           its newest events (all kept, or N), oldest first
+            URL: the status API, default http://localhost:8080. status and events exit 2 on a usage error
+            or a reconciler that cannot be reached.
             validate honours celadon.passthrough.allowed (system property) or CELADON_PASSTHROUGH_ALLOWED
             (comma-separated device paths), as the reconciler does.""";
 
@@ -69,12 +79,20 @@ public final class CommandLine {
     private final Properties systemProperties;
     private final PrintStream out;
     private final PrintStream err;
+    private final ReadCommands read;
 
     public CommandLine(Map<String, String> environment, Properties systemProperties, PrintStream out, PrintStream err) {
+        this(environment, systemProperties, out, err, ReadCommands.TIMEOUT);
+    }
+
+    /** @param readTimeout how long {@code status} and {@code events} wait for the reconciler's whole answer */
+    CommandLine(Map<String, String> environment, Properties systemProperties, PrintStream out, PrintStream err,
+                java.time.Duration readTimeout) {
         this.environment = environment;
         this.systemProperties = systemProperties;
         this.out = out;
         this.err = err;
+        this.read = new ReadCommands(out, err, readTimeout);
     }
 
     public Outcome execute(List<String> args) {
@@ -83,6 +101,7 @@ public final class CommandLine {
         }
         return switch (args.getFirst()) {
             case "validate" -> validate(args.subList(1, args.size()));
+            case "status", "events" -> read(args.getFirst(), args.subList(1, args.size()));
             case "help", "-h", "--help" -> {
                 out.println(USAGE);
                 yield new Exit(EXIT_OK);
@@ -90,6 +109,15 @@ public final class CommandLine {
             case "run" -> usageError("run takes no arguments");
             default -> usageError("unknown command \"" + args.getFirst() + "\"");
         };
+    }
+
+    /** {@code status} or {@code events}: a usage error is said like any other command's. */
+    private Outcome read(String command, List<String> args) {
+        try {
+            return new Exit(command.equals("status") ? read.status(args) : read.events(args));
+        } catch (ReadCommands.UsageException e) {
+            return usageError(command + ": " + e.getMessage());
+        }
     }
 
     /** The reconciler, unless a {@code CELADON_*} variable names no key: SmallRye alone would ignore it. */

@@ -36,6 +36,8 @@ public interface CeladonConfig {
 
     Loop loop();
 
+    Events events();
+
     interface Git {
         /** file://, git://, http(s)://, ssh://. Absent: the embedded demo repository. */
         Optional<String> url();
@@ -158,6 +160,13 @@ public interface CeladonConfig {
         @WithDefault("512Mi")
         @WithConverter(Converters.Size.class)
         String reservedMemory();
+    }
+
+    interface Events {
+        /** How many events the history keeps (GET /status/events, in the state dir across restarts). */
+        @WithDefault("500")
+        @WithConverter(Converters.EventCount.class)
+        int retained();
     }
 
     interface Loop {

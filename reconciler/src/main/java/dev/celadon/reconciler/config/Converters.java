@@ -3,6 +3,7 @@ package dev.celadon.reconciler.config;
 import dev.celadon.hypervisor.qemu.AccelChoice;
 import dev.celadon.reconciler.source.VerifyMode;
 import dev.celadon.reconciler.spec.Quantities;
+import dev.celadon.reconciler.status.EventHistory;
 import io.quarkus.runtime.configuration.DurationConverter;
 import org.eclipse.microprofile.config.spi.Converter;
 
@@ -84,6 +85,19 @@ public final class Converters {
                 case "false" -> false;
                 default -> throw new IllegalArgumentException("must be true or false");
             };
+        }
+    }
+
+    /** How many events the history keeps: a whole number from 1 to {@link EventHistory#MAX_RETAINED}. */
+    public static final class EventCount implements Converter<Integer> {
+        @Override
+        public Integer convert(String value) {
+            String digits = value.strip();
+            if (!digits.matches("[0-9]{1,6}") || Integer.parseInt(digits) < 1
+                    || Integer.parseInt(digits) > EventHistory.MAX_RETAINED) {
+                throw new IllegalArgumentException("must be a whole number from 1 to " + EventHistory.MAX_RETAINED);
+            }
+            return Integer.parseInt(digits);
         }
     }
 }

@@ -36,6 +36,11 @@ public record StateDirs(Path root) {
         return root.resolve("reconciler").resolve("ledger.json");
     }
 
+    /** The event history (GET /status/events), one JSON event per line. */
+    public Path events() {
+        return root.resolve("reconciler").resolve("events.jsonl");
+    }
+
     /** Held by the running reconciler, so a second one on the same state dir refuses to start. */
     public Path lockFile() {
         return root.resolve("reconciler").resolve("reconciler.lock");

@@ -1,8 +1,10 @@
 package dev.celadon.reconciler.loop;
 
+import dev.celadon.reconciler.status.Event;
+
 import java.time.Duration;
 
-/** What the loop reports besides status: the hooks metrics hang on. */
+/** What the loop reports besides status: the hooks metrics and the event history hang on. */
 public interface LoopListener {
 
     LoopListener NONE = new LoopListener() {
@@ -20,4 +22,8 @@ public interface LoopListener {
 
     /** A reconcile pass ended. */
     void reconciled(Duration took);
+
+    /** Something for the history (GET /status/events): a revision fetched or refused, an action and its outcome. */
+    default void recorded(Event event) {
+    }
 }

@@ -24,6 +24,7 @@ import dev.celadon.reconciler.source.RevisionRefusedException;
 import dev.celadon.reconciler.source.SourceException;
 import dev.celadon.reconciler.spec.SpecSet;
 import dev.celadon.reconciler.status.ReconcileMetrics;
+import dev.celadon.reconciler.status.Event;
 import dev.celadon.reconciler.status.StatusStore;
 import org.jboss.logging.Logger;
 
@@ -72,6 +73,10 @@ public final class ReconcileLoop implements AutoCloseable {
     static final Duration SYNC_BACKOFF_CAP = Duration.ofMinutes(1);
     /** The failure reason of an apply that failed with anything but a hypervisor's own failure: a bug. */
     static final String INTERNAL_FAILURE = "InternalError";
+    /** The reason a revision is refused for errors in its specs. */
+    static final String SPEC_ERRORS = "SpecErrors";
+    /** The reason a revision is refused for its signature ({@code celadon.git.verify}). */
+    static final String SIGNATURE_REFUSED = "SignatureRefused";
 
     private final LoopSettings settings;
     private final RevisionSource source;
@@ -111,8 +116,11 @@ public final class ReconcileLoop implements AutoCloseable {
     private final NetworkObserver network;
     /** Its own download threads; the loop thread only asks it for images and reads where they stand. */
     private final ImageFetcher images;
+    private final ActionEvents actionEvents = new ActionEvents();
 
-    private record InFlight(Action action, CompletableFuture<Void> done) {
+    /** An apply for {@code revision}, dispatched at {@code since}; {@code ended} is set when it returns. */
+    private record InFlight(Action action, CompletableFuture<Void> done, String revision, Instant since,
+                            AtomicReference<Instant> ended) {
     }
 
     public ReconcileLoop(LoopSettings settings, ImageSettings imageSettings, RevisionSource source,
@@ -201,9 +209,16 @@ public final class ReconcileLoop implements AutoCloseable {
                 SpecSet specs = load(fetched);
                 sourceState.set(before.withRevision(fetched.revision(), specs, fetched.verification(), now));
                 listener.synced(specs.isValid() ? "ok" : "invalid");
+                listener.recorded(Event.revisionFetched(now, fetched.revision(), Duration.between(now, clock.instant())));
+                if (fetched.verification() != null && fetched.verification().verified()) {
+                    listener.recorded(Event.revisionVerified(now, fetched.revision(), "signed with " + fetched.verification().format()
+                            + " key " + fetched.verification().key() + " (" + fetched.verification().signer() + ")"));
+                }
                 if (!specs.isValid()) {
                     LOG.warnf("revision %s rejected, %s stays in force: %s", fetched.revision(),
                             before.desired().revision(), specs.errors());
+                    listener.recorded(Event.revisionRefused(clock.instant(), fetched.revision(), SPEC_ERRORS,
+                            sourceState.get().lastError() + "; the first: " + specs.errors().getFirst()));
                 }
             }
             failedSyncs = 0;
@@ -212,6 +227,11 @@ public final class ReconcileLoop implements AutoCloseable {
             // Not a failed fetch: the remote answered, with a revision that is not to be applied.
             sourceState.set(before.refused(e.verification(), now));
             listener.synced(ReconcileMetrics.SYNC_REFUSED);
+            // Once per refusal, not at every poll that finds the same tip still refused.
+            if (!e.verification().equals(before.verification())) {
+                listener.recorded(Event.revisionRefused(now, e.verification().object(), SIGNATURE_REFUSED,
+                        e.verification().reason()));
+            }
             failedSyncs = 0;
             nextSyncAt = now;
         } catch (Exception | Error e) {
@@ -326,6 +346,7 @@ public final class ReconcileLoop implements AutoCloseable {
                 return false;
             }
             finished(entry.getKey(), entry.getValue(), src.desired().revision(), now);
+            recordOutcome(entry.getValue(), now);
             return true;
         });
     }
@@ -356,6 +377,16 @@ public final class ReconcileLoop implements AutoCloseable {
         failures.put(name, next);
         LOG.warnf("%s failed (%s, attempt %d): %s", flight.action().describe(), retry, next.attempts(),
                 failure.getMessage());
+    }
+
+    /** The history's event for a finished apply: applied, or failed as {@link #finished} recorded it. */
+    private void recordOutcome(InFlight flight, Instant now) {
+        Instant ended = flight.ended().get() == null ? now : flight.ended().get();
+        Duration took = Duration.between(flight.since(), ended);
+        ApplyFailure failure = flight.done().isCompletedExceptionally() ? failures.get(flight.action().name()) : null;
+        (failure == null ? actionEvents.applied(flight.action(), flight.revision(), ended, took)
+                : actionEvents.failed(flight.action(), flight.revision(), ended, took, failure.reason(), failure.message()))
+                .ifPresent(listener::recorded);
     }
 
     /**
@@ -399,15 +430,19 @@ public final class ReconcileLoop implements AutoCloseable {
             return;
         }
         LOG.infof("%s: %s", action.name(), action.describe());
+        actionEvents.dispatched(action, revision, now).ifPresent(listener::recorded);
+        AtomicReference<Instant> ended = new AtomicReference<>();
         CompletableFuture<Void> done = CompletableFuture.runAsync(() -> {
             try (PartitionLocks.Held held = handles.hold(action.name())) {
                 applier.apply(action);
             } catch (HypervisorException e) {
                 throw new java.util.concurrent.CompletionException(e);
+            } finally {
+                ended.set(clock.instant());
             }
         }, workers);
         done.whenComplete((ok, error) -> wake());
-        inFlight.put(action.name(), new InFlight(action, done));
+        inFlight.put(action.name(), new InFlight(action, done, revision, now, ended));
     }
 
     /**

@@ -18,6 +18,8 @@ import dev.celadon.reconciler.spec.Quantities;
 import dev.celadon.reconciler.spec.SpecLoader;
 import dev.celadon.reconciler.spec.SpecRules;
 import dev.celadon.reconciler.spec.SpecSet;
+import dev.celadon.reconciler.status.Event;
+import dev.celadon.reconciler.status.EventHistory;
 import dev.celadon.reconciler.status.ReconcileMetrics;
 import dev.celadon.reconciler.status.StatusStore;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -52,6 +54,7 @@ public class ReconcilerService {
     private final CeladonConfig config;
     private final StatusStore store;
     private final ReconcileMetrics metrics;
+    private final EventHistory events;
     private final Instance<Hypervisor> hypervisor;
     private final Instance<ObjectMapper> mapper;
     private final boolean enabled;
@@ -59,12 +62,13 @@ public class ReconcilerService {
     private StateDirLock lock;
     private ReconcileLoop loop;
 
-    public ReconcilerService(CeladonConfig config, StatusStore store, ReconcileMetrics metrics,
+    public ReconcilerService(CeladonConfig config, StatusStore store, ReconcileMetrics metrics, EventHistory events,
                              Instance<Hypervisor> hypervisor, Instance<ObjectMapper> mapper,
                              @ConfigProperty(name = "quarkus.application.version", defaultValue = "dev") String version) {
         this.config = config;
         this.store = store;
         this.metrics = metrics;
+        this.events = events;
         this.hypervisor = hypervisor;
         this.mapper = mapper;
         this.enabled = config.loop().enabled();
@@ -79,6 +83,8 @@ public class ReconcilerService {
         StateDirs dirs = StateDirs.from(config);
         // Before anything touches the workers: a second reconciler on this state dir stops here.
         lock = StateDirLock.acquire(dirs);
+        // The history of earlier runs, before this one records anything.
+        events.persistIn(dirs.events());
         GitSettings git;
         TrustedKeys trustedKeys;
         try {
@@ -123,6 +129,11 @@ public class ReconcilerService {
             @Override
             public void reconciled(Duration took) {
                 metrics.recordReconcile(took);
+            }
+
+            @Override
+            public void recorded(Event event) {
+                events.record(event);
             }
         };
     }

@@ -4,7 +4,7 @@ import java.nio.charset.StandardCharsets;
 
 /**
  * Prometheus' text exposition format (version 0.0.4), what {@code /q/metrics} answers with: a family's
- * HELP and TYPE lines, then its samples. Label values are the callers' constants (phases, sync results),
+ * HELP and TYPE lines, then its samples. Label values are the callers' constants (phases, sync results, actions and outcomes),
  * never input, so they need no escaping.
  */
 final class PrometheusText {
@@ -27,6 +27,13 @@ final class PrometheusText {
     PrometheusText sample(String name, String label, String labelValue, double value) {
         out.append(name).append('{').append(label).append("=\"").append(labelValue).append("\"} ").append(value)
                 .append('\n');
+        return this;
+    }
+
+    PrometheusText sample(String name, String label, String labelValue, String label2, String label2Value,
+                          double value) {
+        out.append(name).append('{').append(label).append("=\"").append(labelValue).append("\",").append(label2)
+                .append("=\"").append(label2Value).append("\"} ").append(value).append('\n');
         return this;
     }
 

@@ -13,7 +13,8 @@ import java.util.stream.Collectors;
  * What {@code /q/metrics} exports: how long each reconcile pass took ({@code celadon_reconcile_duration_seconds}),
  * how each Git sync ended ({@code celadon_git_sync_total{result=...}}), and how many partitions are in each
  * phase ({@code celadon_partitions{phase=...}}), read from the current status document at scrape time so the
- * metric and {@code /status} never disagree. Every series exists, at zero, from the start, so a query for
+ * metric and {@code /status} never disagree, and how actions on partitions ended
+ * ({@code celadon_actions_total{action=...,outcome=...}}, counted as {@link EventHistory} records them). Every series exists, at zero, from the start, so a query for
  * {@code phase="Failed"} has one before anything failed. Names and shapes are those Micrometer wrote before.
  */
 @ApplicationScoped
@@ -36,9 +37,23 @@ public class ReconcileMetrics {
     private static final String SYNCS = "celadon_git_sync_total";
     private static final String PARTITIONS = "celadon_partitions";
 
+    /** What the loop does to a partition, as events and {@code celadon_actions_total} name it. */
+    public static final List<String> ACTIONS = List.of("create", "start", "stop", "restart", "update-memory",
+            "grow-disks", "delete");
+    private static final String ACTIONS_TOTAL = "celadon_actions_total";
+    /** How an action ended, by the event that says so. */
+    private static final Map<EventType, String> OUTCOMES = Map.of(EventType.ActionApplied, "applied",
+            EventType.ActionFailed, "failed", EventType.ActionRolledBack, "rolled-back");
+    private static final List<String> OUTCOME_NAMES = List.of("applied", "failed", "rolled-back");
+
     private final PassDurations reconcile = new PassDurations(System::nanoTime);
     private final Map<String, LongAdder> syncs = SYNC_RESULTS.stream()
             .collect(Collectors.toUnmodifiableMap(Function.identity(), result -> new LongAdder()));
+
+    /** One counter per action and outcome, all there from the start. */
+    private final Map<String, LongAdder> actions = ACTIONS.stream()
+            .flatMap(action -> OUTCOME_NAMES.stream().map(outcome -> action + " " + outcome))
+            .collect(Collectors.toUnmodifiableMap(Function.identity(), key -> new LongAdder()));
 
     public void recordReconcile(Duration took) {
         reconcile.record(took);
@@ -53,6 +68,24 @@ public class ReconcileMetrics {
         LongAdder counter = syncs.get(result);
         if (counter == null) {
             throw new IllegalArgumentException("unknown sync result '" + result + "', expected one of " + SYNC_RESULTS);
+        }
+        counter.increment();
+    }
+
+    /**
+     * Counts an action's outcome ({@code ActionApplied}, {@code ActionFailed}, {@code ActionRolledBack}); other
+     * events are not counted here.
+     *
+     * @throws IllegalArgumentException for an action not in {@link #ACTIONS}: a free-form label would grow series
+     */
+    void recordEvent(Event event) {
+        String outcome = OUTCOMES.get(event.type());
+        if (outcome == null) {
+            return;
+        }
+        LongAdder counter = actions.get(event.action() + " " + outcome);
+        if (counter == null) {
+            throw new IllegalArgumentException("unknown action '" + event.action() + "', expected one of " + ACTIONS);
         }
         counter.increment();
     }
@@ -72,6 +105,12 @@ public class ReconcileMetrics {
         for (Phase phase : Phase.values()) {
             text.sample(PARTITIONS, "phase", phase.name(),
                     current.partitions().stream().filter(partition -> partition.phase() == phase).count());
+        }
+        text.family(ACTIONS_TOTAL, "counter", "Actions on partitions by how they ended (see GET /status/events)");
+        for (String action : ACTIONS) {
+            for (String outcome : OUTCOME_NAMES) {
+                text.sample(ACTIONS_TOTAL, "action", action, "outcome", outcome, actions.get(action + " " + outcome).sum());
+            }
         }
         return text.bytes();
     }

@@ -33,6 +33,11 @@ final class StatusPage {
     }
 
     static String render(StatusDocument status, Instant now) {
+        return render(status, List.of(), now);
+    }
+
+    /** The page, with the newest {@code events} in its own section below the partitions. */
+    static String render(StatusDocument status, List<Event> events, Instant now) {
         HtmlWriter html = new HtmlWriter();
         head(html, status.appliance());
         html.open("body");
@@ -44,6 +49,7 @@ final class StatusPage {
         source(html, status.source(), now);
         errors(html, status.errors());
         partitions(html, status.partitions(), now);
+        EventsSection.write(html, events, now);
         html.open("footer")
                 .text("Updated " + time(now) + " · refreshes every " + REFRESH_MILLIS / 1000 + " s · read-only: "
                         + "change the desired state in Git · ")
@@ -360,7 +366,7 @@ final class StatusPage {
         return at == null ? "never" : time(at) + " (" + age(Duration.between(at, now)) + ")";
     }
 
-    private static String ago(Instant at, Instant now) {
+    static String ago(Instant at, Instant now) {
         return at == null ? "never" : age(Duration.between(at, now));
     }
 
@@ -378,11 +384,11 @@ final class StatusPage {
         return seconds / 86_400 + " d ago";
     }
 
-    private static String time(Instant at) {
+    static String time(Instant at) {
         return DateTimeFormatter.ISO_INSTANT.format(at.truncatedTo(ChronoUnit.SECONDS));
     }
 
-    private static String orNone(String value) {
+    static String orNone(String value) {
         return value == null || value.isEmpty() ? NONE : value;
     }
 }

@@ -18,7 +18,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 
 /**
- * The whole read API (DESIGN.md §5): nine GETs, each answered on the event loop from what is already in
+ * The whole read API (DESIGN.md §5): ten GETs, each answered on the event loop from what is already in
  * memory but the console's, which reads the partition's console log on a worker thread. They are plain Vert.x routes on Quarkus' router: RESTEasy, SmallRye Health and Micrometer, which
  * served them before, loaded about 740 classes that every start paid for in time and RSS
  * (benchmarks/RESULTS.md). HEAD is answered like GET, and Vert.x leaves the body out; every other method was
@@ -34,13 +34,15 @@ public class StatusRoutes {
     private static final String TEXT = "text/plain; charset=utf-8";
 
     private final StatusStore store;
+    private final EventHistory events;
     private final ReconcileMetrics metrics;
     /** Asked for only by the console route: the status API's own tests run without a hypervisor. */
     private final Instance<Hypervisor> hypervisor;
     private final OpenApiDocument openApi = new OpenApiDocument();
 
-    public StatusRoutes(StatusStore store, ReconcileMetrics metrics, Instance<Hypervisor> hypervisor) {
+    public StatusRoutes(StatusStore store, EventHistory events, ReconcileMetrics metrics, Instance<Hypervisor> hypervisor) {
         this.store = store;
+        this.events = events;
         this.metrics = metrics;
         this.hypervisor = hypervisor;
     }
@@ -48,11 +50,13 @@ public class StatusRoutes {
     void install(@Observes Router router) {
         get(router, "/status", request -> send(request, 200, JSON, store.json()));
         get(router, "/status/partitions/:name", this::partition);
+        get(router, "/status/events", this::events);
         // A file read, up to 2 MiB: off the event loop, which serves everything else from memory.
         router.route("/status/partitions/:name/console").method(HttpMethod.GET).method(HttpMethod.HEAD)
                 .blockingHandler(this::console, false);
         get(router, "/", request -> send(request, 200, HTML,
-                StatusPage.render(store.document(), Instant.now()).getBytes(StandardCharsets.UTF_8)));
+                StatusPage.render(store.document(), events.last(EventsSection.SHOWN), Instant.now())
+                        .getBytes(StandardCharsets.UTF_8)));
         Handler<RoutingContext> readiness = request -> send(request, Health.ready(store.readiness(Instant.now())));
         get(router, "/q/health/live", request -> send(request, Health.live()));
         get(router, "/q/health/ready", readiness);
@@ -71,6 +75,18 @@ public class StatusRoutes {
         String name = request.pathParam("name");
         store.partitionJson(name).ifPresentOrElse(json -> send(request, 200, JSON, json),
                 () -> send(request, 404, JSON, store.json(PartitionNotFound.named(name))));
+    }
+
+    /** The newest events, as many as {@code ?limit} asks for (all kept by default), oldest first. */
+    private void events(RoutingContext request) {
+        int limit;
+        try {
+            limit = EventLimit.asked(request.queryParam(EventLimit.PARAMETER), events.retained());
+        } catch (EventLimit.BadLimit e) {
+            send(request, 400, JSON, store.json(e.body()));
+            return;
+        }
+        send(request, 200, JSON, store.json(new EventsDocument(events.retained(), events.last(limit))));
     }
 
     /** The tail of the partition's serial console, of a running or a stopped partition; 404 for one status does not know. */

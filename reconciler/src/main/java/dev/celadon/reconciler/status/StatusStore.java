@@ -97,6 +97,11 @@ public class StatusStore {
         return serialize(invalid);
     }
 
+    /** The body of {@code GET /status/events}, made at each request: events come one by one, documents whole. */
+    public byte[] json(EventsDocument events) {
+        return serialize(events);
+    }
+
     /** A sync with Git completed, good or bad: the sync thread is alive. */
     public void markSynced(Instant at) {
         lastSync = at;

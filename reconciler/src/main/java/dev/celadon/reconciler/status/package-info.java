@@ -11,6 +11,11 @@
  *       {@code celadon_partitions} is read from the current document at scrape time, and the loop reports
  *       reconcile durations and sync results through {@link dev.celadon.reconciler.status.ReconcileMetrics},
  *       which writes the Prometheus text itself.</li>
+ *   <li>The loop records what it fetched, refused and did in the {@link dev.celadon.reconciler.status.EventHistory}
+ *       (kept in the state dir by its {@link dev.celadon.reconciler.status.EventFile}), served as
+ *       {@code GET /status/events}, on the page ({@link dev.celadon.reconciler.status.EventsSection}) and counted in
+ *       {@code celadon_actions_total}; {@link dev.celadon.reconciler.status.TextTables} prints the status and the
+ *       history for the command line.</li>
  *   <li>{@link dev.celadon.reconciler.status.ReadOnlyHttp} answers 405 to every method but GET and HEAD on every
  *       path: Git is the only write path.</li>
  * </ol>

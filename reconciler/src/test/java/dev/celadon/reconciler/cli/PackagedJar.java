@@ -9,12 +9,12 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /** The packaged reconciler run as a command, to its end: what a person at a terminal sees of it. */
-final class PackagedJar {
+public final class PackagedJar {
 
     private static final Path JAR = Path.of("target/quarkus-app/quarkus-run.jar").toAbsolutePath();
     private static final Path JAVA = Path.of(System.getProperty("java.home"), "bin", "java");
 
-    record Result(int exit, String stdout, String stderr) {
+    public record Result(int exit, String stdout, String stderr) {
     }
 
     private PackagedJar() {
@@ -24,7 +24,7 @@ final class PackagedJar {
      * Runs {@code java JVM-OPTIONS -jar quarkus-run.jar ARGS} with no {@code CELADON_*} variable of this JVM's
      * environment but {@code environment}'s, and waits for it to exit (60 s at most).
      */
-    static Result run(List<String> jvmOptions, List<String> args, Map<String, String> environment)
+    public static Result run(List<String> jvmOptions, List<String> args, Map<String, String> environment)
             throws IOException, InterruptedException {
         List<String> command = new ArrayList<>(List.of(JAVA.toString()));
         command.addAll(jvmOptions);

@@ -37,6 +37,7 @@ class CeladonConfigTest {
         assertThat(config.hypervisor().qemuBinary()).isEqualTo("qemu-system-x86_64");
         assertThat(config.hypervisor().accel()).isEqualTo(AccelChoice.AUTO);
         assertThat(config.hypervisor().reservedMemory()).isEqualTo("512Mi");
+        assertThat(config.events().retained()).isEqualTo(500);
     }
 
     @Test

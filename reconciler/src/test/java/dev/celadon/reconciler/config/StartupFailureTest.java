@@ -53,6 +53,14 @@ class StartupFailureTest {
     }
 
     @Test
+    void theEventsKeptAreAWholeNumberWithinTheirRange() {
+        for (String count : List.of("0", "-1", "lots", "10001", "1e3", "99999999999")) {
+            assertThat(failure(reading(Map.of("celadon.events.retained", count))).lines()).containsExactly(
+                    "celadon.events.retained=" + count + ": must be a whole number from 1 to 10000");
+        }
+    }
+
+    @Test
     void theWaysQuarkusWritesDurationsStillRead() {
         assertThat(new Converters.PositiveDuration().convert("5")).hasSeconds(5);
         assertThat(new Converters.PositiveDuration().convert("500ms")).hasMillis(500);

@@ -2,6 +2,7 @@ package dev.celadon.reconciler.e2e;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.celadon.hypervisor.qemu.QemuImg;
+import dev.celadon.reconciler.cli.PackagedJar;
 import dev.celadon.reconciler.testing.GitDaemon;
 import dev.celadon.reconciler.testing.ReconcilerProcess;
 import dev.celadon.reconciler.testing.StatusClient;
@@ -24,6 +25,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Stream;
+import java.util.stream.StreamSupport;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -115,6 +117,36 @@ class GitOpsEndToEndIT {
                 .untilAsserted(() -> assertThat(status.phase(name)).isEqualTo(phase));
     }
 
+    /** The history as {@code GET /status/events} has it, oldest first. */
+    private List<JsonNode> events() {
+        return StreamSupport.stream(eventsDocument().path("events").spliterator(), false).toList();
+    }
+
+    private JsonNode eventsDocument() {
+        HttpResponse<String> response = status.get("/status/events");
+        assertThat(response.statusCode()).isEqualTo(200);
+        try {
+            return new com.fasterxml.jackson.databind.ObjectMapper().readTree(response.body());
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    /** The events about {@code partition}, as {@code TYPE action revision [reason]}. */
+    private List<String> eventsOf(String partition) {
+        return events().stream().filter(e -> partition.equals(e.path("partition").asText(null)))
+                .map(e -> e.path("type").asText() + " " + e.path("action").asText() + " " + e.path("revision").asText()
+                        + (e.path("reason").isNull() ? "" : " " + e.path("reason").asText()))
+                .toList();
+    }
+
+    /** The packaged reconciler's {@code status} or {@code events} command against the running one. */
+    private PackagedJar.Result command(String... args) throws IOException, InterruptedException {
+        List<String> all = new java.util.ArrayList<>(List.of(args));
+        all.add(reconciler.url(""));
+        return PackagedJar.run(List.of(), all, Map.of());
+    }
+
     private void awaitHeartbeat(String name) {
         await(name + " heartbeat").atMost(CONVERGE).pollInterval(Duration.ofMillis(500))
                 .untilAsserted(() -> assertThat(status.condition(name, "GuestReady"))
@@ -142,6 +174,15 @@ class GitOpsEndToEndIT {
         assertThat(console.statusCode()).isEqualTo(200);
         assertThat(console.headers().firstValue("Content-Type")).hasValue("text/plain; charset=utf-8");
         assertThat(console.body()).contains("Linux version", "celadon-tiny: ready");
+        // The history: the commit fetched, web's creation planned and applied from it, with how long each took.
+        String head = repo.head();
+        assertThat(events()).anySatisfy(e -> {
+            assertThat(e.path("type").asText()).isEqualTo("RevisionFetched");
+            assertThat(e.path("revision").asText()).isEqualTo(head);
+            assertThat(e.path("durationMillis").asLong(-1)).isNotNegative();
+        });
+        assertThat(eventsOf("web")).containsExactly("ActionPlanned create " + head, "ActionApplied create " + head);
+        assertThat(events().getLast().path("durationMillis").asLong(-1)).isPositive();
     }
 
     @Test
@@ -204,7 +245,7 @@ class GitOpsEndToEndIT {
 
     @Test
     @Order(5)
-    void invalidCommitChangesNothingAndReportsFileAndLine() {
+    void invalidCommitChangesNothingAndReportsFileAndLine() throws Exception {
         long pid = status.pid("web");
         String good = status.status().path("source").path("revision").asText();
         commit("broken.yaml", partition("broken", "cpus: lots"), "a bad commit");
@@ -221,10 +262,30 @@ class GitOpsEndToEndIT {
         assertThat(status.status().path("source").path("revision").asText()).isEqualTo(good);
         assertThat(status.partition("broken")).isEmpty();
         assertThat(status.pid("web")).isEqualTo(pid);
+        assertThat(events()).anySatisfy(e -> {
+            assertThat(e.path("type").asText()).isEqualTo("RevisionRefused");
+            assertThat(e.path("revision").asText()).isEqualTo(bad);
+            assertThat(e.path("reason").asText()).isEqualTo("SpecErrors");
+            assertThat(e.path("message").asText()).contains("broken.yaml:", "cpus");
+        });
+        // The command line gates on it: the packaged executable against the running reconciler.
+        PackagedJar.Result refused = command("status");
+        assertThat(refused.exit()).as(refused.stderr()).isEqualTo(1);
+        assertThat(refused.stdout()).contains("NOT APPLIED  revision " + bad + " rejected", "SPEC ERRORS: revision "
+                + bad.substring(0, 7)).containsPattern("(?m)^web +Running");
         repo.delete("partitions.d/broken.yaml");
         repo.commitAndPush("remove the bad file");
         await("errors cleared").atMost(CONVERGE).pollInterval(Duration.ofMillis(500))
                 .untilAsserted(() -> assertThat(status.status().path("errors")).isEmpty());
+        PackagedJar.Result fixed = command("status", "-o", "json");
+        assertThat(fixed.exit()).as(fixed.stdout() + fixed.stderr()).isZero();
+        assertThat(fixed.stdout()).contains("\"name\":\"web\"");
+        PackagedJar.Result history = command("events", "--limit", "5");
+        assertThat(history.exit()).isZero();
+        assertThat(history.stderr()).isEmpty();
+        assertThat(history.stdout().lines().findFirst().orElseThrow()).startsWith("WHEN ")
+                .contains(" EVENT ", " PARTITION ", " REVISION ", " MESSAGE");
+        assertThat(history.stdout()).contains("RevisionRefused", bad.substring(0, 7), "SpecErrors");
     }
 
     @Test
@@ -277,6 +338,7 @@ class GitOpsEndToEndIT {
     void reconcilerKilledAndRestartedAdoptsEveryWorker() {
         long pid = status.pid("web");
         int restarts = status.partition("web").orElseThrow().path("restarts").asInt();
+        List<JsonNode> before = events();
         reconciler.kill9();
         assertThat(ProcessHandle.of(pid)).hasValueSatisfying(p -> assertThat(p.isAlive()).isTrue());
         reconciler.restart();
@@ -286,6 +348,11 @@ class GitOpsEndToEndIT {
         });
         awaitHeartbeat("web");
         assertThat(status.partition("web").orElseThrow().path("restarts").asInt()).isEqualTo(restarts);
+        // The history outlived the crash, and goes on numbering after it.
+        List<JsonNode> after = events();
+        assertThat(after.subList(0, before.size())).isEqualTo(before);
+        assertThat(after.getLast().path("id").asLong()).isGreaterThan(before.getLast().path("id").asLong());
+        assertThat(stateDir.resolve("reconciler/events.jsonl")).isNotEmptyFile();
         reconciler.stop();
         assertThat(ProcessHandle.of(pid)).hasValueSatisfying(p -> assertThat(p.isAlive()).isTrue());
         reconciler.restart();
@@ -398,6 +465,18 @@ class GitOpsEndToEndIT {
                     assertThat(status.phase("web")).isEqualTo("Running");
                     assertThat(status.condition("web", "ReconcileFailed")).isEmpty();
                 });
+        // Each refused restart is one failure in the history, however often it was retried; then the restart applied.
+        String head = repo.head();
+        await("the restart in the history").atMost(CONVERGE).pollInterval(Duration.ofMillis(500)).untilAsserted(() ->
+                assertThat(eventsOf("web")).endsWith("ActionPlanned restart " + head,
+                        "ActionFailed restart " + head + " HostFileMissing", "ActionApplied restart " + head));
+        assertThat(eventsOf("web")).contains("ActionFailed restart %s InvalidVmConfig".formatted(
+                events().stream().filter(e -> "InvalidVmConfig".equals(e.path("reason").asText())).findFirst()
+                        .orElseThrow().path("revision").asText()));
+        assertThat(status.get("/q/metrics").body())
+                .containsPattern("celadon_actions_total\\{action=\"restart\",outcome=\"failed\"} [1-9]")
+                .containsPattern("celadon_actions_total\\{action=\"restart\",outcome=\"applied\"} [1-9]");
+        assertThat(status.get("/").body()).contains("id=\"events\"", "event-ActionFailed", "HostFileMissing");
     }
 
     /** A commit the hypervisor could never run is a FILE:LINE error like any spec error: nothing is stopped. */

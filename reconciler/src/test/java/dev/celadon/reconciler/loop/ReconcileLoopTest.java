@@ -20,6 +20,8 @@ import dev.celadon.reconciler.spec.RunState;
 import dev.celadon.reconciler.spec.SpecError;
 import dev.celadon.reconciler.spec.SpecSet;
 import dev.celadon.reconciler.status.Condition;
+import dev.celadon.reconciler.status.Event;
+import dev.celadon.reconciler.status.EventType;
 import dev.celadon.reconciler.status.PartitionStatus;
 import dev.celadon.reconciler.status.Phase;
 import dev.celadon.reconciler.status.StatusDocument;
@@ -60,6 +62,7 @@ class ReconcileLoopTest {
     private final Map<String, Integer> loads = new HashMap<>();
     private final dev.celadon.reconciler.status.ReconcileMetrics metrics = new dev.celadon.reconciler.status.ReconcileMetrics();
     private final List<String> syncResults = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final List<Event> events = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final java.util.concurrent.atomic.AtomicInteger passes = new java.util.concurrent.atomic.AtomicInteger();
     /** Makes fetch() wait until counted down, as a hung Git server would. */
     private volatile java.util.concurrent.CountDownLatch fetchGate;
@@ -123,6 +126,11 @@ class ReconcileLoopTest {
             @Override
             public void reconciled(Duration took) {
                 passes.incrementAndGet();
+            }
+
+            @Override
+            public void recorded(Event event) {
+                events.add(event);
             }
         };
         ImageSettings images = new ImageSettings(stateDir.resolve("hypervisor"), List.of(stateDir.resolve("images")),
@@ -390,6 +398,13 @@ class ReconcileLoopTest {
                 "Refused", "r2", "openpgp", "abcd", null, refusal.reason()));
         assertThat(web(doc).phase()).isEqualTo(Phase.Running);
         assertThat(syncResults).endsWith("refused");
+        converge();
+        assertThat(events).as("one event per refusal, not one per poll").filteredOn(e -> e.type() == EventType.RevisionRefused)
+                .singleElement().satisfies(e -> {
+                    assertThat(e.revision()).isEqualTo("r2");
+                    assertThat(e.reason()).isEqualTo("SignatureRefused");
+                    assertThat(e.message()).isEqualTo(refusal.reason());
+                });
 
         refusal = null;
         doc = converge();
@@ -642,5 +657,90 @@ class ReconcileLoopTest {
         loop.close();
         assertThat(hypervisor.observe()).singleElement()
                 .satisfies(w -> assertThat(w.state().isAlive()).isTrue());
+    }
+
+    /** The history's events, as {@code TYPE partition action revision reason}, nulls left out. */
+    private List<String> eventLines() {
+        return events.stream().map(e -> java.util.stream.Stream.of(e.type().name(), e.partition(), e.action(),
+                e.revision(), e.reason()).filter(java.util.Objects::nonNull)
+                .collect(java.util.stream.Collectors.joining(" "))).toList();
+    }
+
+    @Test
+    void theHistoryHasTheRevisionFetchedAndEachActionPlannedThenApplied() {
+        commit("r1", Specs.partition("web"));
+        converge();
+
+        assertThat(eventLines()).containsExactly("RevisionFetched r1", "ActionPlanned web create r1",
+                "ActionApplied web create r1");
+        assertThat(events.get(1).message()).isEqualTo("create: new partition");
+        assertThat(events.get(2).durationMillis()).isNotNull().isNotNegative();
+        assertThat(events.getFirst().durationMillis()).isNotNull();
+
+        converge();
+        assertThat(events).as("an unchanged revision and a partition in sync are no events").hasSize(3);
+    }
+
+    @Test
+    void anInvalidRevisionIsRefusedWithItsFirstError() {
+        commit("r1", Specs.partition("web"));
+        converge();
+        events.clear();
+        revisions.put("r2", new SpecSet(List.of(), List.of(new SpecError("web.yaml", 7, 10, "spec.cpus", "must be at least 1"))));
+        head = "r2";
+        converge();
+
+        assertThat(eventLines()).containsExactly("RevisionFetched r2", "RevisionRefused r2 SpecErrors");
+        assertThat(events.get(1).message()).contains("r2 rejected", "r1 stays in force", "web.yaml:7:10: spec.cpus: must be at least 1");
+    }
+
+    /** A retry is not planned again, the same failure is not recorded twice, and the success says after how many. */
+    @Test
+    void aFailingActionIsOneFailureInTheHistoryUntilItIsApplied() {
+        commit("r1", Specs.partition("web"));
+        for (int attempt = 0; attempt < 3; attempt++) {
+            hypervisor.failNextStart(WEB, new WorkerLaunchException(WEB, "qemu exited with 1", "boom", null));
+            converge();
+            clock.advance(Duration.ofMinutes(1));
+        }
+        hypervisor.failNextStart(WEB, new InvalidVmConfigException(WEB, "boot.kernel", "tiny/vmlinuz not found"));
+        converge();
+        commit("r2", Specs.withCpus(Specs.partition("web"), 2));
+        converge();
+
+        assertThat(eventLines()).containsExactly("RevisionFetched r1", "ActionPlanned web create r1",
+                "ActionFailed web create r1 WorkerLaunch", "ActionFailed web create r1 InvalidVmConfig",
+                "RevisionFetched r2", "ActionPlanned web create r2", "ActionApplied web create r2");
+        assertThat(hypervisor.calls()).hasSize(5);
+        assertThat(events.get(2).message()).contains("qemu exited with 1");
+    }
+
+    @Test
+    void aRetryThatSucceedsSaysAfterHowManyAttempts() {
+        commit("r1", Specs.partition("web"));
+        hypervisor.failNextStart(WEB, new WorkerLaunchException(WEB, "qemu exited with 1", "boom", null));
+        converge();
+        clock.advance(Duration.ofSeconds(3));
+        converge();
+
+        assertThat(eventLines()).containsExactly("RevisionFetched r1", "ActionPlanned web create r1",
+                "ActionFailed web create r1 WorkerLaunch", "ActionApplied web create r1");
+        assertThat(events.getLast().message()).isEqualTo("create: new partition (after 2 attempts)");
+    }
+
+    /** Every action the loop dispatches has a name the metrics count; the others have none. */
+    @Test
+    void everyDispatchedActionHasANameTheMetricsKnow() {
+        Partition web = Specs.partition("web");
+        List<dev.celadon.reconciler.plan.Action> dispatched = List.of(new dev.celadon.reconciler.plan.Action.Create(web),
+                new dev.celadon.reconciler.plan.Action.Start(web, "crashed", true, 1),
+                new dev.celadon.reconciler.plan.Action.Stop(WEB, Duration.ofSeconds(1), "runState Stopped"),
+                new dev.celadon.reconciler.plan.Action.Restart(web, List.of()),
+                new dev.celadon.reconciler.plan.Action.UpdateMemory(web, new dev.celadon.reconciler.plan.Change("memory", "1", "2")),
+                new dev.celadon.reconciler.plan.Action.GrowDisks(web, List.of()),
+                new dev.celadon.reconciler.plan.Action.Delete(WEB, false, Duration.ofSeconds(1), "gone"));
+        assertThat(dispatched).extracting(ActionEvents::name)
+                .containsExactlyElementsOf(dev.celadon.reconciler.status.ReconcileMetrics.ACTIONS);
+        assertThat(ActionEvents.name(new dev.celadon.reconciler.plan.Action.InSync(WEB))).isNull();
     }
 }

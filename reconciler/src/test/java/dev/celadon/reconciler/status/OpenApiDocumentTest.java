@@ -46,7 +46,8 @@ class OpenApiDocumentTest {
     @Test
     void describesTheReadOnlyEndpointsAndNothingElse() throws IOException, URISyntaxException {
         var paths = generate().model().getPaths().getPathItems();
-        assertThat(paths).containsOnlyKeys("/", "/status", "/status/partitions/{name}", "/status/partitions/{name}/console");
+        assertThat(paths).containsOnlyKeys("/", "/status", "/status/partitions/{name}", "/status/partitions/{name}/console",
+                "/status/events");
         paths.values().forEach(item -> assertThat(item.getOperations()).containsOnlyKeys(PathItem.HttpMethod.GET));
     }
 

@@ -15,7 +15,7 @@ import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 /**
- * {@code GET /status}, {@code GET /status/partitions/{name}} and its {@code /console} of {@link StatusRoutes}, in the JAX-RS terms
+ * {@code GET /status}, {@code GET /status/partitions/{name}} and its {@code /console}, {@code GET /status/events} of {@link StatusRoutes}, in the JAX-RS terms
  * SmallRye OpenAPI reads: {@link OpenApiDocumentTest} generates the served document from this, {@link StatusPageApi}
  * and the status records, and {@code OpenApiTest} checks that every path documented is served. Never
  * deployed: the methods only carry the types (a concrete class: SmallRye's scan skips abstract ones).
@@ -65,6 +65,23 @@ class StatusApi {
                            schema = @Schema(type = SchemaType.INTEGER, minimum = "1", maximum = "2097152",
                                    defaultValue = "65536"))
                    @QueryParam("bytes") Integer bytes) {
+        return null;
+    }
+
+    @GET
+    @Path("/events")
+    @Operation(summary = "The history: the newest events (revisions fetched, verified or refused; actions planned, "
+            + "applied, failed or rolled back), oldest first, kept across restarts")
+    @APIResponse(responseCode = "200", description = "The newest events, as many as asked for",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON,
+                    schema = @Schema(implementation = EventsDocument.class)))
+    @APIResponse(responseCode = "400", description = "limit is not a whole number from 1 to 10000",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON,
+                    schema = @Schema(implementation = InvalidParameter.class)))
+    EventsDocument events(@Parameter(description = "How many of the newest events; default all that are kept "
+                                  + "(celadon.events.retained)",
+                                  schema = @Schema(type = SchemaType.INTEGER, minimum = "1", maximum = "10000"))
+                          @QueryParam("limit") Integer limit) {
         return null;
     }
 }

@@ -27,12 +27,17 @@ class StatusPageIT {
     @Inject
     StatusStore store;
 
+    @Inject
+    EventHistory history;
+
     @TestHTTPResource("/")
     URI page;
 
     @Test
     void showsTheStatusAndFollowsItWithoutReloading() throws Exception {
         store.publish(StatusFixtures.troubled());
+        Event failed = history.record(Event.action(EventType.ActionFailed, java.time.Instant.now(), "web-02", GOOD_REVISION,
+                "start", "WorkerLaunch", "qemu exited: " + SCRIPT, Duration.ofMillis(1500)));
 
         try (HeadlessChromium chromium = HeadlessChromium.open(page, 1400, 900)) {
             await().atMost(Duration.ofSeconds(30))
@@ -58,6 +63,10 @@ class StatusPageIT {
             assertThat(chromium.text("tr[data-partition='web-02'] span.last-seen")).startsWith("last seen ");
             assertThat(chromium.evaluate("document.querySelector(\"tr[data-partition='web-02'] a.console\").href").asText())
                     .endsWith("/status/partitions/web-02/console");
+            String failedRow = "#events tr[data-event='" + failed.id() + "']";
+            assertThat(chromium.text(failedRow + " .type")).isEqualTo("ActionFailed");
+            assertThat(chromium.text(failedRow + " .reason")).isEqualTo("WorkerLaunch: qemu exited: " + SCRIPT);
+            assertThat(chromium.text(failedRow + " .took")).isEqualTo("1.5 s");
             // Hostile text is shown, never run: the only script is the page's own.
             assertThat(chromium.evaluate("document.scripts.length").asInt()).isEqualTo(1);
             assertThat(chromium.evaluate("window.pwned === undefined").asBoolean()).isTrue();
@@ -66,6 +75,8 @@ class StatusPageIT {
 
             chromium.evaluate("window.sameDocument = true");
             store.publish(StatusFixtures.healthy());
+            Event applied = history.record(Event.action(EventType.ActionApplied, java.time.Instant.now(), "web-02",
+                    GOOD_REVISION, "start", null, "start: new partition", Duration.ofMillis(800)));
 
             await().atMost(Duration.ofSeconds(10))
                     .until(() -> "Stopped".equals(chromium.text("tr[data-partition='db-01'] .phase")));
@@ -73,6 +84,8 @@ class StatusPageIT {
             assertThat(chromium.text("#errors")).isNull();
             assertThat(chromium.text("#summary")).isEqualTo("2 desired1 running0 failed");
             assertThat(chromium.text("#connection")).isEmpty();
+            await().atMost(Duration.ofSeconds(10)).until(() ->
+                    "ActionApplied".equals(chromium.text("#events tr[data-event='" + applied.id() + "'] .type")));
             assertThat(chromium.evaluate("window.sameDocument === true").asBoolean())
                     .as("refreshed in place, not reloaded").isTrue();
             Files.write(Path.of("target", "status-page-healthy.png"), chromium.screenshot());
