@@ -71,6 +71,11 @@ public final class QemuHypervisor implements Hypervisor {
 
     /** With the host's kernel interfaces somewhere else: for tests of detection and VFIO checks. */
     public QemuHypervisor(QemuSettings settings, HostPaths host) {
+        this(settings, host, new IpTapDevices(host));
+    }
+
+    /** With another view of the host's network interfaces: for unit tests of taps without root. */
+    QemuHypervisor(QemuSettings settings, HostPaths host, TapDevices tapDevices) {
         Path stateDir = settings.stateDir().toAbsolutePath().normalize();
         int length = stateDir.toString().getBytes(StandardCharsets.UTF_8).length;
         if (length > WorkerPaths.maxStateDirLength()) {
@@ -82,7 +87,7 @@ public final class QemuHypervisor implements Hypervisor {
         this.accel = AccelDecision.decide(settings.accel(), host);
         this.processes = new Processes(host.proc());
         this.store = new RecordStore(stateDir);
-        this.context = new WorkerContext(settings, processes, store);
+        this.context = new WorkerContext(settings, processes, store, new Taps(stateDir, tapDevices));
         this.launcher = new Launcher(context, new ConfigResolver(settings, host), new DiskPreparer(settings.qemuImgBinary()),
                 accel.accel());
         this.scan = new WorkerScan(host.proc(), stateDir, processes);
@@ -370,6 +375,7 @@ public final class QemuHypervisor implements Hypervisor {
                 }
                 worker.get().detach();
                 worker.get().deleteRunDir();
+                context.taps().tearDown(worker.get().config());
                 workers.remove(name);
             }
             WorkerPaths paths = store.paths(name);

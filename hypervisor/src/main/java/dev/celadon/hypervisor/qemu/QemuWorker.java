@@ -266,6 +266,9 @@ final class QemuWorker implements Worker, QmpListener, StopSequence.Target {
     private void recordExitLocked() {
         WorkerRecord.Stop stop = lastStopLocked();
         LOG.infof("%s: worker %d stopped: %s (%s)", name, record.pid(), stop.reason(), stop.detail());
+        // Before the record says EXITED: should this JVM die in between, the next one records the exit again
+        // and so removes what is left.
+        context.taps().tearDown(VmConfigJson.fromJson(record.config()));
         record = record.exited(stop);
         context.store().write(record);
         closeConnectionsLocked();
