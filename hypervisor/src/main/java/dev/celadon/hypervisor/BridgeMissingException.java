@@ -8,11 +8,17 @@ public final class BridgeMissingException extends HypervisorException {
 
     private final String field;
     private final String bridge;
+    private final String problem;
 
     public BridgeMissingException(PartitionName partition, String field, String bridge, String problem) {
         super(partition, partition + ": " + field + ": " + problem, null);
         this.field = field;
         this.bridge = bridge;
+        this.problem = problem;
+    }
+
+    public String problem() {
+        return problem;
     }
 
     /** The spec field, e.g. {@code networks[0].bridge}. */
