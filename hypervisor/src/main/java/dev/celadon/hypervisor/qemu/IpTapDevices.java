@@ -55,12 +55,22 @@ final class IpTapDevices implements TapDevices {
 
     @Override
     public void create(String tap, String alias, String bridge, OptionalInt vlan) throws IOException {
+        create(tap, alias, Optional.of(bridge), vlan);
+    }
+
+    /**
+     * {@link #create}, or without a bridge: a tap on its own, for the tests of a host whose kernel has no
+     * bridges (the project's development machines), which still show QEMU opening and leaving a real tap.
+     */
+    void create(String tap, String alias, Optional<String> bridge, OptionalInt vlan) throws IOException {
         String ip = tool("ip");
         String bridgeTool = vlan.isPresent() ? tool("bridge") : null;
         run(ip, "tuntap", "add", "dev", tap, "mode", "tap");
         try {
             run(ip, "link", "set", "dev", tap, "alias", alias);
-            run(ip, "link", "set", "dev", tap, "master", bridge);
+            if (bridge.isPresent()) {
+                run(ip, "link", "set", "dev", tap, "master", bridge.get());
+            }
             if (vlan.isPresent()) {
                 run(bridgeTool, "vlan", "add", "dev", tap, "vid", Integer.toString(vlan.getAsInt()), "pvid", "untagged");
                 // Only that VLAN: the bridge's default (vid 1) would otherwise stay a second, untagged VLAN of the port.

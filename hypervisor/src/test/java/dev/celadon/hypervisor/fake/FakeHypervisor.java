@@ -8,6 +8,7 @@ import dev.celadon.hypervisor.GuestInfo;
 import dev.celadon.hypervisor.GuestProfile;
 import dev.celadon.hypervisor.HostResources;
 import dev.celadon.hypervisor.Hypervisor;
+import dev.celadon.hypervisor.BridgeMissingException;
 import dev.celadon.hypervisor.HostFileMissingException;
 import dev.celadon.hypervisor.HypervisorException;
 import dev.celadon.hypervisor.Incident;
@@ -76,6 +77,8 @@ public final class FakeHypervisor implements Hypervisor {
         /** The files of the images dirs with their virtual sizes; null while every path names an image (of unknown size). */
         Map<String, Long> images;
         Set<String> passthrough = Set.of();
+        /** The host's bridges; null while every name is one. */
+        Set<String> bridges;
         /** Each partition's serial console: kept across its runs, as QEMU's console.log is, until deleted. */
         final Map<PartitionName, FakeConsole> consoles = new HashMap<>();
         HostResources host = new HostResources(2, 24L << 30);
@@ -194,6 +197,13 @@ public final class FakeHypervisor implements Hypervisor {
     public void setPassthrough(Set<String> devicesAndPciAddresses) {
         synchronized (state) {
             state.passthrough = Set.copyOf(devicesAndPciAddresses);
+        }
+    }
+
+    /** The host bridges that exist: a NIC on any other is {@code BridgeMissing}, as QEMU's taps find. Every name until called. */
+    public void setBridges(Set<String> bridges) {
+        synchronized (state) {
+            state.bridges = Set.copyOf(bridges);
         }
     }
 
@@ -429,7 +439,7 @@ public final class FakeHypervisor implements Hypervisor {
     // ---- the host's checks, as QEMU's ConfigResolver makes them ------------------------------------
 
     /** The same rules of form as QEMU's (the one source), then the host's facts as a test set them. */
-    private void validate(VmConfig config) throws InvalidVmConfigException, HostFileMissingException {
+    private void validate(VmConfig config) throws HypervisorException {
         VmConfigRules.check(config);
         PartitionName name = config.name();
         if (config.boot() instanceof BootConfig.Kernel kernel) {
@@ -451,6 +461,13 @@ public final class FakeHypervisor implements Hypervisor {
                                 + " is not allowed or does not exist on this host");
                     }
                 }
+            }
+        }
+        for (int i = 0; i < config.networks().size(); i++) {
+            if (config.networks().get(i).attachment() instanceof NetworkConfig.Bridge bridge && state.bridges != null
+                    && !state.bridges.contains(bridge.bridge())) {
+                throw new BridgeMissingException(name, "networks[" + i + "].bridge", bridge.bridge(),
+                        "there is no bridge " + bridge.bridge() + " on this host");
             }
         }
         for (int i = 0; i < config.devices().size(); i++) {
