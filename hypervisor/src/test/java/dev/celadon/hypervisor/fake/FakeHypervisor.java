@@ -15,6 +15,7 @@ import dev.celadon.hypervisor.Incident;
 import dev.celadon.hypervisor.InvalidVmConfigException;
 import dev.celadon.hypervisor.LiveResources;
 import dev.celadon.hypervisor.NetworkConfig;
+import dev.celadon.hypervisor.NicInfo;
 import dev.celadon.hypervisor.PartitionName;
 import dev.celadon.hypervisor.StopInfo;
 import dev.celadon.hypervisor.StopReason;
@@ -422,7 +423,21 @@ public final class FakeHypervisor implements Hypervisor {
         boolean alive = record.state.isAlive();
         return new WorkerStatus(record.config.name(), record.state, record.config,
                 alive ? OptionalLong.of(record.pid) : OptionalLong.empty(), Accel.TCG, record.startedAt,
-                alive ? Optional.empty() : record.lastStop, record.guest, live(record));
+                alive ? Optional.empty() : record.lastStop, record.guest, live(record), nics(record.config));
+    }
+
+    /** The NICs as QEMU's would be made: a MAC per partition and NIC, a tap for each on a bridge, the profile's model. */
+    static List<NicInfo> nics(VmConfig config) {
+        return config.networks().stream().map(n -> new NicInfo(n.name(), mac(config.name(), n.name()),
+                n.attachment() instanceof NetworkConfig.Bridge
+                        ? Optional.of("cd-" + String.format("%012x", (config.name().value() + "/" + n.name()).hashCode() & 0xffffffffL))
+                        : Optional.empty(),
+                n.effectiveModel(config.profile()))).toList();
+    }
+
+    static String mac(PartitionName partition, String nic) {
+        int hash = (partition.value() + "/" + nic).hashCode();
+        return String.format("02:fa:%02x:%02x:%02x:%02x", hash >>> 24, (hash >>> 16) & 0xff, (hash >>> 8) & 0xff, hash & 0xff);
     }
 
     /** As QEMU's machine: booted with maxMemory and ballooned to the target, or (legacy) with memory and no balloon. */
@@ -615,8 +630,15 @@ public final class FakeHypervisor implements Hypervisor {
                 if (record.state != VmState.RUNNING) {
                     throw new WorkerBusyException(name, record.state, "probe the guest");
                 }
+                // Each NIC has an address of its own: 10.0.N.15/24 for the N-th.
+                List<NicInfo> nics = nics(record.config);
+                List<GuestInfo.Interface> interfaces = new ArrayList<>();
+                for (int i = 0; i < nics.size(); i++) {
+                    interfaces.add(new GuestInfo.Interface(nics.get(i).mac().toUpperCase(java.util.Locale.ROOT),
+                            List.of("10.0." + i + ".15/24")));
+                }
                 record.guest = new GuestInfo(Optional.of(state.clock.instant()), Optional.of("Fake OS"),
-                        Optional.of(name.value()), List.of("10.0.2.15"));
+                        Optional.of(name.value()), List.of("10.0.2.15"), interfaces);
                 return record.guest;
             }
         }
