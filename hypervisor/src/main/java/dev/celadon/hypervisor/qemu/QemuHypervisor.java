@@ -330,7 +330,8 @@ public final class QemuHypervisor implements Hypervisor {
 
     /**
      * The host's half of {@link #check} without a hypervisor, for {@code validate --images-dir}: the files
-     * and devices a config names, against these images dirs; no state dir is read, nothing is created.
+     * and devices a config names, against these images dirs, and the bridges its NICs name; no state dir is
+     * read, nothing is created.
      */
     public static void checkHost(VmConfig config, List<Path> imagesDirs, List<String> passthroughAllowed)
             throws HypervisorException {
@@ -344,6 +345,7 @@ public final class QemuHypervisor implements Hypervisor {
                 .toList());
         new ConfigResolver(settings, HostPaths.SYSTEM).resolve(withoutDownloads,
                 WorkerPaths.of(settings.stateDir(), config.name()));
+        Taps.checkBridges(config, new IpTapDevices(HostPaths.SYSTEM));
     }
 
     @Override

@@ -64,20 +64,14 @@ final class Taps {
      * name free or already this NIC's.
      */
     void check(VmConfig config) throws HypervisorException {
+        checkBridges(config, devices);
         Map<String, String> names = new HashMap<>();
         for (int i = 0; i < config.networks().size(); i++) {
             NetworkConfig nic = config.networks().get(i);
-            if (!(nic.attachment() instanceof NetworkConfig.Bridge bridge)) {
+            if (!(nic.attachment() instanceof NetworkConfig.Bridge)) {
                 continue;
             }
             String field = "networks[" + i + "]";
-            switch (devices.kind(bridge.bridge())) {
-                case ABSENT -> throw new BridgeMissingException(config.name(), field + ".bridge", bridge.bridge(),
-                        "there is no bridge " + bridge.bridge() + " on this host");
-                case OTHER -> throw new BridgeMissingException(config.name(), field + ".bridge", bridge.bridge(),
-                        bridge.bridge() + " is a network interface of this host but not a bridge");
-                case BRIDGE -> { }
-            }
             String tap = name(config.name(), nic.name());
             String earlier = names.putIfAbsent(tap, nic.name());
             if (earlier != null) {
@@ -89,6 +83,22 @@ final class Taps {
                 if (!alias.equals(Optional.of(owner))) {
                     throw refused(config.name(), field, "the host already has an interface " + tap + " that is not this NIC's ("
                             + alias.map(a -> "alias \"" + a + "\"").orElse("no alias") + "); Celadon leaves it alone");
+                }
+            }
+        }
+    }
+
+    /** Each bridge the config's NICs name is on the host and is a bridge (also {@code validate --images-dir}'s check). */
+    static void checkBridges(VmConfig config, TapDevices devices) throws BridgeMissingException {
+        for (int i = 0; i < config.networks().size(); i++) {
+            if (config.networks().get(i).attachment() instanceof NetworkConfig.Bridge bridge) {
+                String field = "networks[" + i + "].bridge";
+                switch (devices.kind(bridge.bridge())) {
+                    case ABSENT -> throw new BridgeMissingException(config.name(), field, bridge.bridge(),
+                            "there is no bridge " + bridge.bridge() + " on this host");
+                    case OTHER -> throw new BridgeMissingException(config.name(), field, bridge.bridge(),
+                            bridge.bridge() + " is a network interface of this host but not a bridge");
+                    case BRIDGE -> { }
                 }
             }
         }
