@@ -96,15 +96,19 @@ final class IpTapDevices implements TapDevices {
         }
     }
 
+    /**
+     * iproute2's tool of that name. Busybox's {@code ip} applet is passed over: it has no {@code tuntap}, no
+     * {@code alias} and no {@code bridge vlan}, and would fail half-way with a less clear message.
+     */
     private static String tool(String name) throws IOException {
         for (String dir : SEARCH) {
             Path candidate = Path.of(dir, name);
-            if (Files.isExecutable(candidate)) {
+            if (Files.isExecutable(candidate) && !candidate.toRealPath().getFileName().toString().equals("busybox")) {
                 return candidate.toString();
             }
         }
         throw new IOException("iproute2's '" + name + "' command is not installed (looked in " + String.join(":", SEARCH)
-                + "); a NIC on a bridge needs it");
+                + ", busybox's applet does not do); a NIC on a bridge needs it");
     }
 
     private static void run(String... command) throws IOException {
