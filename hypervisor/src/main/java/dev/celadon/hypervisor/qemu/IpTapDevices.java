@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 
 /**
  * Taps through the kernel's own tools: sysfs to look ({@code /sys/class/net/NAME}, its {@code bridge/} and
@@ -41,6 +42,15 @@ final class IpTapDevices implements TapDevices {
             return Kind.ABSENT;
         }
         return Files.isDirectory(dir.resolve("bridge")) ? Kind.BRIDGE : Kind.OTHER;
+    }
+
+    @Override
+    public List<String> names() {
+        try (Stream<Path> links = Files.list(classNet)) {
+            return links.map(link -> link.getFileName().toString()).sorted().toList();
+        } catch (IOException e) {
+            return List.of();
+        }
     }
 
     @Override

@@ -247,6 +247,9 @@ public final class QemuHypervisor implements Hypervisor {
             try {
                 if (!orphan.stop()) {
                     LOG.warnf("%s: orphan worker %d survived SIGKILL", found.partition(), found.pid());
+                } else {
+                    // Its config is unknown, its taps are found by their alias; no start of the partition meanwhile.
+                    context.taps().removeAll(found.partition());
                 }
             } finally {
                 orphansStopping.remove(found.pid());
@@ -377,9 +380,10 @@ public final class QemuHypervisor implements Hypervisor {
                 }
                 worker.get().detach();
                 worker.get().deleteRunDir();
-                context.taps().tearDown(worker.get().config());
                 workers.remove(name);
             }
+            // Whatever config they came from, with a record or without: nothing of this partition runs.
+            context.taps().removeAll(name);
             WorkerPaths paths = store.paths(name);
             try {
                 deleteTree(paths.workerDir());

@@ -1,6 +1,7 @@
 package dev.celadon.hypervisor.qemu;
 
 import java.io.IOException;
+import java.util.List;
 import java.util.Optional;
 import java.util.OptionalInt;
 
@@ -14,6 +15,9 @@ interface TapDevices {
     enum Kind { ABSENT, BRIDGE, OTHER }
 
     Kind kind(String iface);
+
+    /** Every interface of the host, by name. */
+    List<String> names();
 
     /** The interface's alias ({@code ip link set ... alias}); empty when it has none or does not exist. */
     Optional<String> alias(String iface);

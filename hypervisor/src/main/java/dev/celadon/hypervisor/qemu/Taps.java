@@ -141,6 +141,25 @@ final class Taps {
         }
     }
 
+    /**
+     * Removes every tap of this partition, found by its alias whatever its NICs: for a worker whose config is
+     * not known (an orphan's) or no longer recorded (a delete). Only when no worker of the partition runs.
+     */
+    void removeAll(PartitionName partition) {
+        String mine = "celadon " + partition.value() + "/";
+        String here = " " + stateDir;
+        for (String name : devices.names()) {
+            if (name.startsWith(PREFIX) && devices.alias(name).filter(a -> a.startsWith(mine) && a.endsWith(here)
+                    && a.indexOf(' ', mine.length()) == a.length() - here.length()).isPresent()) {
+                try {
+                    devices.delete(name);
+                } catch (IOException e) {
+                    LOG.warnf("%s: cannot remove tap %s: %s", partition, name, e.getMessage());
+                }
+            }
+        }
+    }
+
     private static WorkerLaunchException refused(PartitionName partition, String field, String why) {
         return new WorkerLaunchException(partition, field + ": " + why, "", null);
     }

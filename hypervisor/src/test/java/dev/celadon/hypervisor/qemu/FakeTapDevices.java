@@ -31,6 +31,14 @@ final class FakeTapDevices implements TapDevices {
     }
 
     @Override
+    public List<String> names() {
+        List<String> names = new ArrayList<>(bridges);
+        names.addAll(others);
+        names.addAll(taps.keySet());
+        return names.stream().sorted().toList();
+    }
+
+    @Override
     public Optional<String> alias(String iface) {
         Tap tap = taps.get(iface);
         return tap != null ? Optional.of(tap.alias()) : Optional.ofNullable(foreignAliases.get(iface));

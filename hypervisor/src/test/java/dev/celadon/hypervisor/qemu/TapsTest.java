@@ -132,6 +132,21 @@ class TapsTest {
     }
 
     @Test
+    void removeAllFindsThisPartitionsTapsByAliasAndNoOneElses() throws Exception {
+        devices.bridges.add("celadon0");
+        taps.setUp(config("web", lan("a", "celadon0", 0), lan("b", "celadon0", 20)));
+        taps.setUp(config("web-2", lan("a", "celadon0", 0)));
+        new Taps(Path.of("/srv/celadon"), devices).setUp(config("web", lan("a", "celadon0", 0)));
+        devices.others.add("cd-000000000000");
+        devices.foreignAliases.put("cd-000000000000", "celadon web/a /var/lib/celadon/x");
+
+        taps.removeAll(new PartitionName("web"));
+        assertThat(devices.taps.keySet()).containsExactlyInAnyOrder(taps.name(new PartitionName("web-2"), "a"),
+                Taps.name(Path.of("/srv/celadon"), new PartitionName("web"), "a"));
+        assertThat(devices.others).contains("cd-000000000000");
+    }
+
+    @Test
     void aTapThatCannotBeMadeLeavesNoneOfThePartitionsBehind() {
         devices.bridges.add("celadon0");
         VmConfig config = config("web-01", lan("a", "celadon0", 0), lan("b", "celadon0", 4095));
