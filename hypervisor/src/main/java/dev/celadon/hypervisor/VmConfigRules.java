@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.Set;
 import java.util.regex.Pattern;
 
@@ -31,6 +32,8 @@ public final class VmConfigRules {
 
     private static final Pattern DEVICE_NAME = Pattern.compile("[a-z0-9]([-a-z0-9]{0," + (MAX_DEVICE_NAME - 2) + "}[a-z0-9])?");
     /** A Linux interface name: at most 15 bytes, no '/', no whitespace. */
+    public static final int MIN_VLAN = 1;
+    public static final int MAX_VLAN = 4094;
     private static final Pattern BRIDGE = Pattern.compile("[A-Za-z0-9][-A-Za-z0-9_.]{0,14}");
 
     /** One refusal: the field as a dotted path under {@code spec} (e.g. {@code disks[0].name}) and why. */
@@ -144,6 +147,12 @@ public final class VmConfigRules {
                 : Optional.of("invalid bridge name \"" + name + "\": use an interface name of at most 15 letters, digits, '-', '_' or '.'");
     }
 
+    /** What is wrong with a VLAN id, or empty: 0 and 4095 are reserved by 802.1Q. */
+    public static Optional<String> vlanProblem(OptionalInt vlan) {
+        return vlan.isEmpty() || (vlan.getAsInt() >= MIN_VLAN && vlan.getAsInt() <= MAX_VLAN) ? Optional.empty()
+                : Optional.of("VLAN " + vlan.getAsInt() + " is out of range: use " + MIN_VLAN + "-" + MAX_VLAN + ", or no vlan for untagged");
+    }
+
     public static boolean hasControlCharacter(String text) {
         return text.chars().anyMatch(c -> c < 0x20 || c == 0x7f);
     }
@@ -220,8 +229,10 @@ public final class VmConfigRules {
             String field = "networks[" + i + "]";
             deviceName(network.name(), field, "network", names, problems);
             switch (network.attachment()) {
-                case NetworkConfig.Bridge bridge ->
-                        bridgeNameProblem(bridge.bridge()).ifPresent(p -> problems.add(new Problem(field + ".bridge", p)));
+                case NetworkConfig.Bridge bridge -> {
+                    bridgeNameProblem(bridge.bridge()).ifPresent(p -> problems.add(new Problem(field + ".bridge", p)));
+                    vlanProblem(bridge.vlan()).ifPresent(p -> problems.add(new Problem(field + ".vlan", p)));
+                }
                 case NetworkConfig.User user -> {
                     for (int f = 0; f < user.forwards().size(); f++) {
                         NetworkConfig.PortForward forward = user.forwards().get(f);

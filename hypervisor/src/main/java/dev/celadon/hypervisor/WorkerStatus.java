@@ -1,6 +1,7 @@
 package dev.celadon.hypervisor;
 
 import java.time.Instant;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalLong;
@@ -14,6 +15,7 @@ import java.util.OptionalLong;
  * @param lastStop    why the worker last stopped, when it is not alive
  * @param guest       what the guest agent last said; of a worker that is not alive, what it said while it ran
  * @param live        what the machine has now, while the worker is alive and the hypervisor answers
+ * @param nics        the config's NICs as the hypervisor made them (MAC, tap, model), in the config's order
  */
 public record WorkerStatus(
         PartitionName name,
@@ -24,7 +26,8 @@ public record WorkerStatus(
         Instant startedAt,
         Optional<StopInfo> lastStop,
         GuestInfo guest,
-        Optional<LiveResources> live) {
+        Optional<LiveResources> live,
+        List<NicInfo> nics) {
 
     public WorkerStatus {
         Objects.requireNonNull(name, "name");
@@ -36,5 +39,12 @@ public record WorkerStatus(
         Objects.requireNonNull(lastStop, "lastStop");
         Objects.requireNonNull(guest, "guest");
         Objects.requireNonNull(live, "live");
+        nics = List.copyOf(nics);
+    }
+
+    /** Without what the hypervisor made of the NICs. */
+    public WorkerStatus(PartitionName name, VmState state, VmConfig config, OptionalLong pid, Accel accel, Instant startedAt,
+                        Optional<StopInfo> lastStop, GuestInfo guest, Optional<LiveResources> live) {
+        this(name, state, config, pid, accel, startedAt, lastStop, guest, live, List.of());
     }
 }

@@ -136,6 +136,18 @@ class VmConfigRulesTest {
     }
 
     @Test
+    void vlansAreOneTo4094() {
+        for (int vlan : new int[] {1, 20, 4094}) {
+            assertThat(fields(network(new NetworkConfig("lan", new NetworkConfig.Bridge("celadon0", java.util.OptionalInt.of(vlan))))))
+                    .isEmpty();
+        }
+        for (int vlan : new int[] {0, 4095, -1, Integer.MAX_VALUE}) {
+            assertThat(fields(network(new NetworkConfig("lan", new NetworkConfig.Bridge("celadon0", java.util.OptionalInt.of(vlan))))))
+                    .containsExactly("networks[0].vlan");
+        }
+    }
+
+    @Test
     void forwardedPortsAreOneTo65535() {
         assertThat(fields(network(new NetworkConfig("mgmt", new NetworkConfig.User(List.of(
                 new NetworkConfig.PortForward(1, 65535))))))).isEmpty();

@@ -75,8 +75,10 @@ final class GuestIntegration {
                 GuestInfo before = last;
                 Optional<String> os = optional(() -> agent.osInfo().describe()).or(before::os);
                 Optional<String> hostname = optional(agent::hostname).or(before::hostname);
-                List<String> addresses = optional(() -> addresses(agent.interfaces())).orElse(before.addresses());
-                last = new GuestInfo(Optional.of(heartbeat), os, hostname, addresses);
+                Optional<List<GuestInterface>> interfaces = optional(agent::interfaces);
+                List<String> addresses = interfaces.map(GuestIntegration::addresses).orElse(before.addresses());
+                List<GuestInfo.Interface> byMac = interfaces.map(GuestIntegration::byMac).orElse(before.interfaces());
+                last = new GuestInfo(Optional.of(heartbeat), os, hostname, addresses, byMac);
                 return last;
             });
         } catch (AgentException e) {
@@ -139,6 +141,12 @@ final class GuestIntegration {
             LOG.debugf("%s: %s", name, e.getMessage());
             return Optional.empty();
         }
+    }
+
+    /** Interfaces with a hardware address (loopback has none worth matching), to find each NIC's addresses by its MAC. */
+    private static List<GuestInfo.Interface> byMac(List<GuestInterface> interfaces) {
+        return interfaces.stream().filter(nic -> !nic.name().equals("lo") && !nic.hardwareAddress().isEmpty())
+                .map(nic -> new GuestInfo.Interface(nic.hardwareAddress(), nic.addresses())).toList();
     }
 
     private static List<String> addresses(List<GuestInterface> interfaces) {

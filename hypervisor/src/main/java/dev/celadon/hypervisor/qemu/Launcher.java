@@ -48,6 +48,7 @@ final class Launcher {
     /** The launch's first phases as checks alone: the config resolved against the host, kept disks' sizes; nothing created. */
     void check(VmConfig config) throws HypervisorException {
         DiskPreparer.checkSizes(resolver.resolve(config, context.store().paths(config.name())));
+        context.taps().check(config);
     }
 
     /**
@@ -60,6 +61,7 @@ final class Launcher {
         WorkerPaths paths = context.store().paths(name);
         ResolvedVm vm = resolver.resolve(config, paths);
         diskPreparer.prepare(vm, paths);
+        context.taps().setUp(config);
         WorkerPaths.RunPaths run = paths.newRun();
         List<String> argv = QemuArgv.build(context.settings().qemuBinary(), vm, accel, paths, run);
         try {
@@ -67,6 +69,7 @@ final class Launcher {
             Files.createDirectories(run.dir());
             writeSeed(config, paths);
         } catch (IOException e) {
+            context.taps().tearDown(config);
             throw new WorkerLaunchException(name, "cannot prepare " + paths.workerDir() + ": " + e.getMessage(), "", e);
         }
         WorkerRecord intent = WorkerRecord.launching(name.value(), Instant.now().toString(), accel.name(),
@@ -193,6 +196,7 @@ final class Launcher {
             waitQuietly(process);
         }
         forget.accept(worker);
+        context.taps().tearDown(worker.config());
         context.store().delete(worker.name());
         worker.deleteRunDir();
     }

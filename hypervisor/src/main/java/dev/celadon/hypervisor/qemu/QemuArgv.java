@@ -58,7 +58,8 @@ final class QemuArgv {
         add(argv, "-uuid", Identity.smbiosUuid(config.name()).toString());
         add(argv, "-smbios", "type=1,manufacturer=Celadon,product=Celadon partition,serial=" + config.name());
         add(argv, "-display", "none");
-        add(argv, "-sandbox", sandbox(config));
+        // Nothing may spawn: a bridge NIC's tap is Celadon's, made before the launch (no qemu-bridge-helper).
+        add(argv, "-sandbox", "on,obsolete=deny,elevateprivileges=deny,spawn=deny,resourcecontrol=deny");
         add(argv, "-msg", "timestamp=on");
         add(argv, "-rtc", config.profile() == GuestProfile.WINDOWS ? "base=localtime" : "base=utc");
         add(argv, "-chardev", "socket,id=charmonitor,path=" + escape(run.qmpSocket()) + ",server=on,wait=off");
@@ -82,8 +83,8 @@ final class QemuArgv {
             seed(argv, paths.seed(), legacy);
         }
         for (NetworkConfig network : config.networks()) {
-            add(argv, "-netdev", netdev(network));
-            add(argv, "-device", (legacy ? "e1000" : "virtio-net-pci") + ",netdev=hostnet-" + network.name()
+            add(argv, "-netdev", netdev(network, Taps.name(paths.stateDir(), config.name(), network.name())));
+            add(argv, "-device", network.effectiveModel(config.profile()).qemuDevice() + ",netdev=hostnet-" + network.name()
                     + ",id=net-" + network.name() + ",mac=" + Identity.mac(config.name(), network.name()));
         }
         if (config.hasAgentChannel()) {
@@ -113,12 +114,6 @@ final class QemuArgv {
             case ENLIGHTENED -> "host,kvmclock=on";
             case WINDOWS -> "host,kvmclock=on," + String.join(",", HYPERV_FLAGS);
         };
-    }
-
-    private static String sandbox(VmConfig config) {
-        // A bridged NIC needs QEMU to spawn qemu-bridge-helper to get its tap; nothing else may spawn.
-        boolean bridged = config.networks().stream().anyMatch(n -> n.attachment() instanceof NetworkConfig.Bridge);
-        return "on,obsolete=deny,elevateprivileges=deny,spawn=" + (bridged ? "allow" : "deny") + ",resourcecontrol=deny";
     }
 
     private static void disks(List<String> argv, ResolvedVm vm, boolean legacy) {
@@ -167,10 +162,11 @@ final class QemuArgv {
         add(argv, "-device", (legacy ? "ide-cd,bus=ide.1,unit=1" : "virtio-blk-pci") + ",drive=" + SEED_NODE + ",id=" + SEED_DEVICE);
     }
 
-    private static String netdev(NetworkConfig network) {
+    private static String netdev(NetworkConfig network, String tap) {
         String id = "hostnet-" + network.name();
         return switch (network.attachment()) {
-            case NetworkConfig.Bridge bridge -> "bridge,id=" + id + ",br=" + bridge.bridge();
+            // The tap exists already (Taps): QEMU opens it by name and runs no script.
+            case NetworkConfig.Bridge bridge -> "tap,id=" + id + ",ifname=" + tap + ",script=no,downscript=no";
             // restrict=on: the guest reaches nothing outside; forwards listen on loopback only.
             case NetworkConfig.User user -> "user,id=" + id + ",restrict=on" + user.forwards().stream()
                     .map(f -> ",hostfwd=tcp:127.0.0.1:" + f.hostPort() + "-:" + f.guestPort())

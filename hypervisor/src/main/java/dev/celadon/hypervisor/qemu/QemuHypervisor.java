@@ -71,6 +71,11 @@ public final class QemuHypervisor implements Hypervisor {
 
     /** With the host's kernel interfaces somewhere else: for tests of detection and VFIO checks. */
     public QemuHypervisor(QemuSettings settings, HostPaths host) {
+        this(settings, host, new IpTapDevices(host));
+    }
+
+    /** With another view of the host's network interfaces: for unit tests of taps without root. */
+    QemuHypervisor(QemuSettings settings, HostPaths host, TapDevices tapDevices) {
         Path stateDir = settings.stateDir().toAbsolutePath().normalize();
         int length = stateDir.toString().getBytes(StandardCharsets.UTF_8).length;
         if (length > WorkerPaths.maxStateDirLength()) {
@@ -82,7 +87,7 @@ public final class QemuHypervisor implements Hypervisor {
         this.accel = AccelDecision.decide(settings.accel(), host);
         this.processes = new Processes(host.proc());
         this.store = new RecordStore(stateDir);
-        this.context = new WorkerContext(settings, processes, store);
+        this.context = new WorkerContext(settings, processes, store, new Taps(stateDir, tapDevices));
         this.launcher = new Launcher(context, new ConfigResolver(settings, host), new DiskPreparer(settings.qemuImgBinary()),
                 accel.accel());
         this.scan = new WorkerScan(host.proc(), stateDir, processes);
@@ -242,6 +247,9 @@ public final class QemuHypervisor implements Hypervisor {
             try {
                 if (!orphan.stop()) {
                     LOG.warnf("%s: orphan worker %d survived SIGKILL", found.partition(), found.pid());
+                } else {
+                    // Its config is unknown, its taps are found by their alias; no start of the partition meanwhile.
+                    context.taps().removeAll(found.partition());
                 }
             } finally {
                 orphansStopping.remove(found.pid());
@@ -325,7 +333,8 @@ public final class QemuHypervisor implements Hypervisor {
 
     /**
      * The host's half of {@link #check} without a hypervisor, for {@code validate --images-dir}: the files
-     * and devices a config names, against these images dirs; no state dir is read, nothing is created.
+     * and devices a config names, against these images dirs, and the bridges its NICs name; no state dir is
+     * read, nothing is created.
      */
     public static void checkHost(VmConfig config, List<Path> imagesDirs, List<String> passthroughAllowed)
             throws HypervisorException {
@@ -339,6 +348,7 @@ public final class QemuHypervisor implements Hypervisor {
                 .toList());
         new ConfigResolver(settings, HostPaths.SYSTEM).resolve(withoutDownloads,
                 WorkerPaths.of(settings.stateDir(), config.name()));
+        Taps.checkBridges(config, new IpTapDevices(HostPaths.SYSTEM));
     }
 
     @Override
@@ -372,6 +382,8 @@ public final class QemuHypervisor implements Hypervisor {
                 worker.get().deleteRunDir();
                 workers.remove(name);
             }
+            // Whatever config they came from, with a record or without: nothing of this partition runs.
+            context.taps().removeAll(name);
             WorkerPaths paths = store.paths(name);
             try {
                 deleteTree(paths.workerDir());

@@ -7,6 +7,8 @@ import dev.celadon.hypervisor.GuestProfile;
 import dev.celadon.hypervisor.HypervisorException;
 import dev.celadon.hypervisor.InvalidVmConfigException;
 import dev.celadon.hypervisor.LiveResources;
+import dev.celadon.hypervisor.NetworkConfig;
+import dev.celadon.hypervisor.NicInfo;
 import dev.celadon.hypervisor.PartitionName;
 import dev.celadon.hypervisor.StopInfo;
 import dev.celadon.hypervisor.StopReason;
@@ -128,8 +130,15 @@ final class QemuWorker implements Worker, QmpListener, StopSequence.Target {
             Optional<LiveResources> live = state == VmState.RUNNING || state == VmState.PAUSED
                     ? liveLocked(config) : Optional.empty();
             return new WorkerStatus(name, state, config, pid, Accel.valueOf(record.accel()), Instant.parse(record.startedAt()),
-                    lastStop, guest.last(), live);
+                    lastStop, guest.last(), live, nics(config));
         }
+    }
+
+    /** The NICs as the launch made them: the same derivations as the argv's, so what status shows is what QEMU got. */
+    private List<NicInfo> nics(VmConfig config) {
+        return config.networks().stream().map(n -> new NicInfo(n.name(), Identity.mac(name, n.name()),
+                n.attachment() instanceof NetworkConfig.Bridge ? Optional.of(context.taps().name(name, n.name())) : Optional.empty(),
+                n.effectiveModel(config.profile()))).toList();
     }
 
     /**
@@ -266,6 +275,9 @@ final class QemuWorker implements Worker, QmpListener, StopSequence.Target {
     private void recordExitLocked() {
         WorkerRecord.Stop stop = lastStopLocked();
         LOG.infof("%s: worker %d stopped: %s (%s)", name, record.pid(), stop.reason(), stop.detail());
+        // Before the record says EXITED: should this JVM die in between, the next one records the exit again
+        // and so removes what is left.
+        context.taps().tearDown(VmConfigJson.fromJson(record.config()));
         record = record.exited(stop);
         context.store().write(record);
         closeConnectionsLocked();

@@ -12,6 +12,7 @@ import dev.celadon.hypervisor.Firmware;
 import dev.celadon.hypervisor.GuestProfile;
 import dev.celadon.hypervisor.IntegrationServices;
 import dev.celadon.hypervisor.NetworkConfig;
+import dev.celadon.hypervisor.NicModel;
 import dev.celadon.hypervisor.PartitionName;
 import dev.celadon.hypervisor.PciAddress;
 import dev.celadon.hypervisor.VmConfig;
@@ -20,6 +21,7 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalInt;
 
 /**
  * {@link VmConfig} to and from JSON, written out by hand: the SPI records stay free of Jackson
@@ -64,12 +66,17 @@ final class VmConfigJson {
         for (NetworkConfig n : c.networks()) {
             ObjectNode network = networks.addObject().put("name", n.name());
             switch (n.attachment()) {
-                case NetworkConfig.Bridge b -> network.put("type", "bridge").put("bridge", b.bridge());
+                case NetworkConfig.Bridge b -> {
+                    network.put("type", "bridge").put("bridge", b.bridge());
+                    // Only when set, like the model: a running worker's config hash stays what it was.
+                    b.vlan().ifPresent(v -> network.put("vlan", v));
+                }
                 case NetworkConfig.User u -> {
                     ArrayNode forwards = network.put("type", "user").putArray("forwards");
                     u.forwards().forEach(f -> forwards.addObject().put("host", f.hostPort()).put("guest", f.guestPort()));
                 }
             }
+            n.model().ifPresent(m -> network.put("model", m.specName()));
         }
         ArrayNode devices = o.putArray("devices");
         c.devices().forEach(d -> devices.add(d.value()));
@@ -106,7 +113,8 @@ final class VmConfigJson {
         List<NetworkConfig> networks = new ArrayList<>();
         for (JsonNode n : o.path("networks")) {
             NetworkConfig.Attachment attachment = switch (n.path("type").asText()) {
-                case "bridge" -> new NetworkConfig.Bridge(n.path("bridge").asText());
+                case "bridge" -> new NetworkConfig.Bridge(n.path("bridge").asText(),
+                        n.has("vlan") ? OptionalInt.of(n.path("vlan").asInt()) : OptionalInt.empty());
                 case "user" -> {
                     List<NetworkConfig.PortForward> forwards = new ArrayList<>();
                     n.path("forwards").forEach(f -> forwards.add(new NetworkConfig.PortForward(f.path("host").asInt(), f.path("guest").asInt())));
@@ -114,7 +122,9 @@ final class VmConfigJson {
                 }
                 default -> throw new IllegalArgumentException("unknown network type " + n.path("type"));
             };
-            networks.add(new NetworkConfig(n.path("name").asText(), attachment));
+            Optional<NicModel> model = n.has("model") ? Optional.of(NicModel.fromSpec(n.path("model").asText())
+                    .orElseThrow(() -> new IllegalArgumentException("unknown NIC model " + n.path("model")))) : Optional.empty();
+            networks.add(new NetworkConfig(n.path("name").asText(), attachment, model));
         }
         List<PciAddress> devices = new ArrayList<>();
         o.path("devices").forEach(d -> devices.add(new PciAddress(d.asText())));

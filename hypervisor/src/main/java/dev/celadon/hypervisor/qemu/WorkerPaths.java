@@ -30,6 +30,11 @@ record WorkerPaths(Path workerDir, Path disksDir, Path runRoot) {
                 runRoot(state));
     }
 
+    /** The state dir these paths lie under. */
+    Path stateDir() {
+        return runRoot.getParent();
+    }
+
     /** Where every partition's disks dir lies. */
     static Path disksRoot(Path stateDir) {
         return stateDir.toAbsolutePath().normalize().resolve("disks");

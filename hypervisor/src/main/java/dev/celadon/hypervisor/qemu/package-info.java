@@ -33,6 +33,9 @@
  *       {@code InvalidVmConfigException}s naming the spec field; nothing has been created yet.</li>
  *   <li><b>Prepare disks</b> with qemu-img where they do not exist: overlays over the base image by its
  *       absolute path, blank disks. Existing disks are kept: they are the partition's data.</li>
+ *   <li><b>Taps</b> ({@code Taps}): each NIC on a bridge gets a persistent tap of a stable name, made with
+ *       iproute2, a port of its bridge (its VLAN as PVID), up; QEMU opens it by name, so it may spawn nothing.
+ *       A bridge that is not there is {@code BridgeMissingException}; nothing has been created.</li>
  *   <li><b>Intent.</b> The record is written in phase LAUNCHING with no pid, naming the run dir, before
  *       anything runs: whatever instant the reconciler dies at from here on, the next one knows.</li>
  *   <li><b>Spawn</b> the pure argv ({@code QemuArgv}) through {@code setsid}, in its own session, with
@@ -72,7 +75,8 @@
  *   <li><b>Death.</b> A worker that is gone is recorded (phase EXITED): its ending's reason if it had one,
  *       else a crash, killed by a signal (WORKER_KILLED, signal named) or exited (WORKER_EXITED, code and
  *       QEMU's last words) when this JVM launched it; for an adopted worker the exit status is unknowable and
- *       the detail says so. The pid is dropped so it is never signalled again; the run dir goes.</li>
+ *       the detail says so. The pid is dropped so it is never signalled again; the run dir and the taps go
+ *       (removed before the record says so: a reconciler dying in between removes them at the next pass).</li>
  *   <li><b>Console.</b> A live worker's console socket is read into its capped log.</li>
  * </ol>
  *

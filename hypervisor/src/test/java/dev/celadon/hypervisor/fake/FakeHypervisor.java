@@ -8,12 +8,14 @@ import dev.celadon.hypervisor.GuestInfo;
 import dev.celadon.hypervisor.GuestProfile;
 import dev.celadon.hypervisor.HostResources;
 import dev.celadon.hypervisor.Hypervisor;
+import dev.celadon.hypervisor.BridgeMissingException;
 import dev.celadon.hypervisor.HostFileMissingException;
 import dev.celadon.hypervisor.HypervisorException;
 import dev.celadon.hypervisor.Incident;
 import dev.celadon.hypervisor.InvalidVmConfigException;
 import dev.celadon.hypervisor.LiveResources;
 import dev.celadon.hypervisor.NetworkConfig;
+import dev.celadon.hypervisor.NicInfo;
 import dev.celadon.hypervisor.PartitionName;
 import dev.celadon.hypervisor.StopInfo;
 import dev.celadon.hypervisor.StopReason;
@@ -76,6 +78,8 @@ public final class FakeHypervisor implements Hypervisor {
         /** The files of the images dirs with their virtual sizes; null while every path names an image (of unknown size). */
         Map<String, Long> images;
         Set<String> passthrough = Set.of();
+        /** The host's bridges; null while every name is one. */
+        Set<String> bridges;
         /** Each partition's serial console: kept across its runs, as QEMU's console.log is, until deleted. */
         final Map<PartitionName, FakeConsole> consoles = new HashMap<>();
         HostResources host = new HostResources(2, 24L << 30);
@@ -194,6 +198,13 @@ public final class FakeHypervisor implements Hypervisor {
     public void setPassthrough(Set<String> devicesAndPciAddresses) {
         synchronized (state) {
             state.passthrough = Set.copyOf(devicesAndPciAddresses);
+        }
+    }
+
+    /** The host bridges that exist: a NIC on any other is {@code BridgeMissing}, as QEMU's taps find. Every name until called. */
+    public void setBridges(Set<String> bridges) {
+        synchronized (state) {
+            state.bridges = Set.copyOf(bridges);
         }
     }
 
@@ -412,7 +423,21 @@ public final class FakeHypervisor implements Hypervisor {
         boolean alive = record.state.isAlive();
         return new WorkerStatus(record.config.name(), record.state, record.config,
                 alive ? OptionalLong.of(record.pid) : OptionalLong.empty(), Accel.TCG, record.startedAt,
-                alive ? Optional.empty() : record.lastStop, record.guest, live(record));
+                alive ? Optional.empty() : record.lastStop, record.guest, live(record), nics(record.config));
+    }
+
+    /** The NICs as QEMU's would be made: a MAC per partition and NIC, a tap for each on a bridge, the profile's model. */
+    static List<NicInfo> nics(VmConfig config) {
+        return config.networks().stream().map(n -> new NicInfo(n.name(), mac(config.name(), n.name()),
+                n.attachment() instanceof NetworkConfig.Bridge
+                        ? Optional.of("cd-" + String.format("%012x", (config.name().value() + "/" + n.name()).hashCode() & 0xffffffffL))
+                        : Optional.empty(),
+                n.effectiveModel(config.profile()))).toList();
+    }
+
+    static String mac(PartitionName partition, String nic) {
+        int hash = (partition.value() + "/" + nic).hashCode();
+        return String.format("02:fa:%02x:%02x:%02x:%02x", hash >>> 24, (hash >>> 16) & 0xff, (hash >>> 8) & 0xff, hash & 0xff);
     }
 
     /** As QEMU's machine: booted with maxMemory and ballooned to the target, or (legacy) with memory and no balloon. */
@@ -429,7 +454,7 @@ public final class FakeHypervisor implements Hypervisor {
     // ---- the host's checks, as QEMU's ConfigResolver makes them ------------------------------------
 
     /** The same rules of form as QEMU's (the one source), then the host's facts as a test set them. */
-    private void validate(VmConfig config) throws InvalidVmConfigException, HostFileMissingException {
+    private void validate(VmConfig config) throws HypervisorException {
         VmConfigRules.check(config);
         PartitionName name = config.name();
         if (config.boot() instanceof BootConfig.Kernel kernel) {
@@ -451,6 +476,13 @@ public final class FakeHypervisor implements Hypervisor {
                                 + " is not allowed or does not exist on this host");
                     }
                 }
+            }
+        }
+        for (int i = 0; i < config.networks().size(); i++) {
+            if (config.networks().get(i).attachment() instanceof NetworkConfig.Bridge bridge && state.bridges != null
+                    && !state.bridges.contains(bridge.bridge())) {
+                throw new BridgeMissingException(name, "networks[" + i + "].bridge", bridge.bridge(),
+                        "there is no bridge " + bridge.bridge() + " on this host");
             }
         }
         for (int i = 0; i < config.devices().size(); i++) {
@@ -598,8 +630,15 @@ public final class FakeHypervisor implements Hypervisor {
                 if (record.state != VmState.RUNNING) {
                     throw new WorkerBusyException(name, record.state, "probe the guest");
                 }
+                // Each NIC has an address of its own: 10.0.N.15/24 for the N-th.
+                List<NicInfo> nics = nics(record.config);
+                List<GuestInfo.Interface> interfaces = new ArrayList<>();
+                for (int i = 0; i < nics.size(); i++) {
+                    interfaces.add(new GuestInfo.Interface(nics.get(i).mac().toUpperCase(java.util.Locale.ROOT),
+                            List.of("10.0." + i + ".15/24")));
+                }
                 record.guest = new GuestInfo(Optional.of(state.clock.instant()), Optional.of("Fake OS"),
-                        Optional.of(name.value()), List.of("10.0.2.15"));
+                        Optional.of(name.value()), List.of("10.0.2.15"), interfaces);
                 return record.guest;
             }
         }

@@ -1,6 +1,7 @@
 package dev.celadon.hypervisor.qemu;
 
 import dev.celadon.hypervisor.GuestAgentException;
+import dev.celadon.hypervisor.GuestInfo;
 import dev.celadon.hypervisor.PartitionName;
 import dev.celadon.hypervisor.VmConfig;
 import dev.celadon.hypervisor.qemu.agent.FakeGuestAgent;
@@ -11,6 +12,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -44,6 +46,17 @@ class GuestIntegrationTest {
             assertThat(guest.probe(CONFIG).hostname()).hasValue("web-01");
         }
         assertThat(agent.sessions()).as("connections the agent accepted").isEqualTo(1);
+    }
+
+    @Test
+    void eachInterfacesAddressesAreKeptByItsMacForTheNicsStatus() throws Exception {
+        GuestInfo info = guest.probe(CONFIG);
+        assertThat(info.addresses()).containsExactly("10.0.2.15/24");
+        assertThat(info.interfaces()).as("loopback is no NIC").containsExactly(
+                new GuestInfo.Interface("52:54:00:12:34:56", List.of("10.0.2.15/24")));
+        assertThat(info.addressesOf("52:54:00:12:34:56")).containsExactly("10.0.2.15/24");
+        assertThat(info.addressesOf("52:54:00:12:34:5A".toLowerCase())).isEmpty();
+        assertThat(info.addressesOf("52:54:00:12:34:56".toUpperCase())).as("any case").containsExactly("10.0.2.15/24");
     }
 
     @Test

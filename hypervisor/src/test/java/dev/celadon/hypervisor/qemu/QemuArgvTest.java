@@ -10,6 +10,7 @@ import dev.celadon.hypervisor.Firmware;
 import dev.celadon.hypervisor.GuestProfile;
 import dev.celadon.hypervisor.IntegrationServices;
 import dev.celadon.hypervisor.NetworkConfig;
+import dev.celadon.hypervisor.NicModel;
 import dev.celadon.hypervisor.PartitionName;
 import dev.celadon.hypervisor.PciAddress;
 import dev.celadon.hypervisor.VmConfig;
@@ -17,6 +18,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalInt;
 import org.junit.jupiter.api.Test;
 
 class QemuArgvTest {
@@ -127,13 +129,34 @@ class QemuArgvTest {
     }
 
     @Test
-    void bridgeAllowsOnlyTheBridgeHelperToSpawn() throws Exception {
+    void bridgeNicIsCeladonsOwnTapAndNothingMaySpawn() throws Exception {
         List<String> argv = argv(config("lan-01", GuestProfile.ENLIGHTENED, new BootConfig.FromDisk(Firmware.BIOS),
                 List.of(new DiskConfig("root", new DiskConfig.Overlay("debian/bookworm.qcow2", 0))),
-                List.of(new NetworkConfig("lan", new NetworkConfig.Bridge("br0"))), List.of(), IntegrationServices.NONE), Accel.TCG);
+                List.of(new NetworkConfig("lan", new NetworkConfig.Bridge("br0", OptionalInt.of(20)))), List.of(),
+                IntegrationServices.NONE), Accel.TCG);
         GoldenArgs.assertMatches("bios-bridge-no-agent", argv);
-        assertThat(argv).contains("on,obsolete=deny,elevateprivileges=deny,spawn=allow,resourcecontrol=deny");
-        assertThat(String.join(" ", argv)).doesNotContain("guest_agent");
+        String tap = Taps.name(STATE, new PartitionName("lan-01"), "lan");
+        assertThat(argv).contains("tap,id=hostnet-lan,ifname=" + tap + ",script=no,downscript=no")
+                .contains("on,obsolete=deny,elevateprivileges=deny,spawn=deny,resourcecontrol=deny");
+        assertThat(String.join(" ", argv)).doesNotContain("guest_agent").doesNotContain("br0").doesNotContain("helper");
+    }
+
+    @Test
+    void nicModelIsTheProfilesUnlessTheSpecSaysOtherwise() throws Exception {
+        List<NetworkConfig> nics = List.of(new NetworkConfig("lan", new NetworkConfig.Bridge("celadon0")),
+                new NetworkConfig("old", new NetworkConfig.Bridge("celadon0", OptionalInt.of(4094)), Optional.of(NicModel.RTL8139)),
+                new NetworkConfig("fast", new NetworkConfig.User(List.of()), Optional.of(NicModel.VIRTIO)));
+        List<String> legacy = argv(config("nt-01", GuestProfile.LEGACY, new BootConfig.FromDisk(Firmware.BIOS),
+                List.of(new DiskConfig("root", new DiskConfig.Overlay("nt/nt4.qcow2", 0))), nics, List.of(),
+                IntegrationServices.NONE), Accel.TCG);
+        GoldenArgs.assertMatches("legacy-bridge-models", legacy);
+        assertThat(String.join(" ", legacy)).contains("-device e1000,netdev=hostnet-lan")
+                .contains("-device rtl8139,netdev=hostnet-old").contains("-device virtio-net-pci,netdev=hostnet-fast");
+        List<String> enlightened = argv(config("nt-01", GuestProfile.WINDOWS, new BootConfig.FromDisk(Firmware.BIOS),
+                List.of(), List.of(nics.get(0), new NetworkConfig("e", new NetworkConfig.User(List.of()), Optional.of(NicModel.E1000))),
+                List.of(), IntegrationServices.NONE), Accel.TCG);
+        assertThat(String.join(" ", enlightened)).contains("-device virtio-net-pci,netdev=hostnet-lan")
+                .contains("-device e1000,netdev=hostnet-e");
     }
 
     @Test

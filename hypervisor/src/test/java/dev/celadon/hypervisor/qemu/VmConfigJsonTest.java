@@ -25,6 +25,8 @@ class VmConfigJsonTest {
                     new DiskConfig("scratch", new DiskConfig.Blank(1L << 30)),
                     new DiskConfig("san", new DiskConfig.Passthrough("/dev/disk/by-id/scsi-X"))),
             List.of(new NetworkConfig("lan", new NetworkConfig.Bridge("br0")),
+                    new NetworkConfig("dmz", new NetworkConfig.Bridge("celadon0", java.util.OptionalInt.of(20)),
+                            Optional.of(dev.celadon.hypervisor.NicModel.RTL8139)),
                     new NetworkConfig("mgmt", new NetworkConfig.User(List.of(new NetworkConfig.PortForward(2222, 22))))),
             List.of(new PciAddress("0000:03:00.0")), new IntegrationServices(true, false, true), Duration.ofSeconds(45));
 

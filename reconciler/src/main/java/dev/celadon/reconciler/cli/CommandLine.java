@@ -1,5 +1,6 @@
 package dev.celadon.reconciler.cli;
 
+import dev.celadon.hypervisor.BridgeMissingException;
 import dev.celadon.hypervisor.HostFileMissingException;
 import dev.celadon.hypervisor.HypervisorException;
 import dev.celadon.hypervisor.InvalidVmConfigException;
@@ -194,6 +195,8 @@ public final class CommandLine {
             } catch (InvalidVmConfigException e) {
                 lines.add(partition.source() + ": spec." + e.field() + ": " + e.problem());
             } catch (HostFileMissingException e) {
+                lines.add(partition.source() + ": spec." + e.field() + ": " + e.problem());
+            } catch (BridgeMissingException e) {
                 lines.add(partition.source() + ": spec." + e.field() + ": " + e.problem());
             } catch (HypervisorException e) {
                 lines.add(partition.source() + ": " + e.getMessage());

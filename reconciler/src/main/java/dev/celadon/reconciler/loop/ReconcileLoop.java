@@ -1,6 +1,7 @@
 package dev.celadon.reconciler.loop;
 
 import dev.celadon.hypervisor.Hypervisor;
+import dev.celadon.hypervisor.BridgeMissingException;
 import dev.celadon.hypervisor.HostFileMissingException;
 import dev.celadon.hypervisor.HypervisorException;
 import dev.celadon.hypervisor.InvalidVmConfigException;
@@ -397,6 +398,7 @@ public final class ReconcileLoop implements AutoCloseable {
         Optional<String> field = switch (failure) {
             case InvalidVmConfigException invalid -> Optional.of(invalid.field() + ": " + invalid.problem());
             case HostFileMissingException missing -> Optional.of(missing.field() + ": " + missing.problem());
+            case BridgeMissingException missing -> Optional.of(missing.field() + ": " + missing.problem());
             default -> Optional.empty();
         };
         Optional<SourceLocation> at = switch (action) {

@@ -5,6 +5,8 @@ import dev.celadon.hypervisor.GuestInfo;
 import dev.celadon.hypervisor.ImageCache;
 import dev.celadon.hypervisor.Incident;
 import dev.celadon.hypervisor.LiveResources;
+import dev.celadon.hypervisor.NetworkConfig;
+import dev.celadon.hypervisor.NicInfo;
 import dev.celadon.hypervisor.PartitionName;
 import dev.celadon.hypervisor.Retry;
 import dev.celadon.hypervisor.StopInfo;
@@ -21,6 +23,7 @@ import dev.celadon.reconciler.status.ApplianceNetwork;
 import dev.celadon.reconciler.status.Condition;
 import dev.celadon.reconciler.status.ErrorView;
 import dev.celadon.reconciler.status.GuestView;
+import dev.celadon.reconciler.status.NetworkView;
 import dev.celadon.reconciler.status.PartitionStatus;
 import dev.celadon.reconciler.status.Phase;
 import dev.celadon.reconciler.status.SourceStatus;
@@ -144,7 +147,28 @@ final class StatusBuilder {
         int restarts = ledgerEntry != null ? ledgerEntry.restarts() : 0;
         String pending = running != null ? running.describe() : action.describe();
         return new PartitionStatus(name.value(), phase, runState, revision, workerView(worker), guest(worker, now),
-                conditions, restarts, pending);
+                conditions, restarts, pending, networks(worker));
+    }
+
+    /**
+     * Each NIC of the worker's config as the hypervisor made it, with the addresses the guest agent last reported
+     * on the interface of its MAC (as last seen, like the guest's, when the worker is not running).
+     */
+    private static List<NetworkView> networks(WorkerStatus worker) {
+        if (worker == null) {
+            return List.of();
+        }
+        List<NetworkView> views = new ArrayList<>();
+        for (NicInfo nic : worker.nics()) {
+            Optional<NetworkConfig.Bridge> bridge = worker.config().networks().stream()
+                    .filter(n -> n.name().equals(nic.name())).findFirst()
+                    .map(NetworkConfig::attachment)
+                    .filter(NetworkConfig.Bridge.class::isInstance).map(NetworkConfig.Bridge.class::cast);
+            views.add(new NetworkView(nic.name(), nic.mac(), nic.tap().orElse(null), bridge.map(NetworkConfig.Bridge::bridge).orElse(null),
+                    bridge.filter(b -> b.vlan().isPresent()).map(b -> b.vlan().getAsInt()).orElse(null), nic.model().specName(),
+                    worker.guest().addressesOf(nic.mac())));
+        }
+        return views;
     }
 
     /**

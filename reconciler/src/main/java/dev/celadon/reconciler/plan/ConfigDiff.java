@@ -118,10 +118,10 @@ final class ConfigDiff {
 
     private static String describeNetworks(List<NetworkConfig> networks) {
         return networks.stream().map(n -> n.name() + "=" + switch (n.attachment()) {
-            case NetworkConfig.Bridge b -> "bridge " + b.bridge();
+            case NetworkConfig.Bridge b -> "bridge " + b.bridge() + (b.vlan().isPresent() ? " vlan " + b.vlan().getAsInt() : "");
             case NetworkConfig.User u -> "user" + u.forwards().stream()
                     .map(f -> f.hostPort() + ":" + f.guestPort()).collect(Collectors.joining(",", "[", "]"));
-        }).collect(Collectors.joining(",", "[", "]"));
+        } + n.model().map(m -> " " + m.specName()).orElse("")).collect(Collectors.joining(",", "[", "]"));
     }
 
     private static String describeIntegration(VmConfig c) {

@@ -6,6 +6,7 @@ import dev.celadon.hypervisor.Firmware;
 import dev.celadon.hypervisor.GuestProfile;
 import dev.celadon.hypervisor.IntegrationServices;
 import dev.celadon.hypervisor.NetworkConfig;
+import dev.celadon.hypervisor.NicModel;
 import dev.celadon.hypervisor.PartitionName;
 import dev.celadon.hypervisor.PciAddress;
 import dev.celadon.hypervisor.VmConfig;
@@ -22,6 +23,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.function.Function;
 import java.util.regex.Pattern;
 
@@ -47,6 +49,7 @@ final class PartitionReader {
     private static final Map<String, DeletionPolicy> DELETION_POLICIES = spellings(DeletionPolicy.values(), DeletionPolicy::yaml);
     private static final Map<String, GuestProfile> PROFILES = spellings(GuestProfile.values(), PartitionReader::lowerCase);
     private static final Map<String, Firmware> FIRMWARES = spellings(Firmware.values(), PartitionReader::lowerCase);
+    private static final Map<String, NicModel> NIC_MODELS = spellings(NicModel.values(), NicModel::specName);
 
     /** A value that must be unique across the revision, and where it was claimed. */
     record Claim(String value, SourceLocation at, String field) {
@@ -353,8 +356,10 @@ final class PartitionReader {
             item.fields(Section.NETWORK).ifPresent(network -> {
                 Optional<String> name = network.required("name").flatMap(v -> uniqueLabel(v, "network", names));
                 Optional<NetworkConfig.Attachment> attachment = attachment(network);
-                if (name.isPresent() && attachment.isPresent()) {
-                    networks.add(new NetworkConfig(name.get(), attachment.get()));
+                Optional<Value> modelValue = network.optional("model");
+                Optional<NicModel> model = modelValue.flatMap(v -> v.oneOf(NIC_MODELS));
+                if (name.isPresent() && attachment.isPresent() && modelValue.isPresent() == model.isPresent()) {
+                    networks.add(new NetworkConfig(name.get(), attachment.get(), model));
                 }
             });
         }
@@ -364,16 +369,26 @@ final class PartitionReader {
     private Optional<NetworkConfig.Attachment> attachment(Fields network) {
         Optional<Value> bridge = network.optional("bridge");
         Optional<Value> user = network.optional("user");
+        Optional<Value> vlanValue = network.optional("vlan");
+        if (vlanValue.isPresent() && bridge.isEmpty()) {
+            vlanValue.get().error("a VLAN needs a bridge: user-mode networking has none");
+            return Optional.empty();
+        }
         if (bridge.isPresent() && user.isPresent()) {
             network.owner().error("set either bridge or user, not both");
             return Optional.empty();
         }
         if (bridge.isPresent()) {
-            return bridge.get().string().filter(name -> {
-                Optional<String> problem = VmConfigRules.bridgeNameProblem(name);
+            Optional<String> name = bridge.get().string().filter(text -> {
+                Optional<String> problem = VmConfigRules.bridgeNameProblem(text);
                 problem.ifPresent(bridge.get()::error);
                 return problem.isEmpty();
-            }).map(NetworkConfig.Bridge::new);
+            });
+            Optional<Integer> vlan = vlanValue.flatMap(v -> v.integer(VmConfigRules.MIN_VLAN, VmConfigRules.MAX_VLAN));
+            if (name.isEmpty() || vlanValue.isPresent() != vlan.isPresent()) {
+                return Optional.empty();
+            }
+            return Optional.of(new NetworkConfig.Bridge(name.get(), vlan.map(OptionalInt::of).orElse(OptionalInt.empty())));
         }
         if (user.isEmpty()) {
             network.owner().error("set bridge (a tap on a host bridge) or user (user-mode networking, e.g. user: {})");

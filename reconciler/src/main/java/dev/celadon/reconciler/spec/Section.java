@@ -16,7 +16,7 @@ enum Section {
     BOOT("spec.boot", "kernel", "initrd", "cmdline", "firmware"),
     DISK("spec.disks[]", "name", "image", "size", "passthrough"),
     IMAGE("spec.disks[].image", "url", "sha256"),
-    NETWORK("spec.networks[]", "name", "bridge", "user"),
+    NETWORK("spec.networks[]", "name", "bridge", "vlan", "model", "user"),
     USER_NETWORK("spec.networks[].user", "forwards"),
     FORWARD("spec.networks[].user.forwards[]", "host", "guest"),
     DEVICE("spec.devices[]", "pci"),

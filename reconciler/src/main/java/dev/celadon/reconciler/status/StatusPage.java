@@ -181,7 +181,7 @@ final class StatusPage {
             return;
         }
         html.markup("<table><thead><tr><th>Name</th><th>Phase</th><th>Desired</th><th>Revision</th>"
-                + "<th>Worker</th><th>Guest</th><th>Restarts</th><th>Conditions</th><th>Pending</th></tr></thead>");
+                + "<th>Worker</th><th>Guest</th><th>Networks</th><th>Restarts</th><th>Conditions</th><th>Pending</th></tr></thead>");
         html.open("tbody");
         for (PartitionStatus partition : partitions) {
             row(html, partition, now);
@@ -201,6 +201,7 @@ final class StatusPage {
                 "title", partition.revision()).close("td");
         worker(html, partition.worker());
         guest(html, partition.guest(), now);
+        networks(html, partition.networks());
         html.element("td", Integer.toString(partition.restarts()), "class", "restarts");
         conditions(html, partition);
         html.element("td", partition.pending() == null ? NONE : partition.pending(), "class", "pending");
@@ -306,6 +307,38 @@ final class StatusPage {
                     "title", guest.heartbeatAt() == null ? null : time(guest.heartbeatAt()));
         }
         html.close("td");
+    }
+
+    /**
+     * Each NIC: name and MAC, where it is plugged in (tap on bridge, VLAN; or user-mode) and its model, then the
+     * addresses the guest reports on it, so an operator sees the lease a partition got.
+     */
+    private static void networks(HtmlWriter html, List<NetworkView> networks) {
+        html.open("td", "class", "networks");
+        if (networks.isEmpty()) {
+            html.text(NONE);
+        } else {
+            html.open("ul");
+            for (NetworkView nic : networks) {
+                html.open("li", "data-nic", nic.name()).element("b", orNone(nic.name())).text(" ")
+                        .element("code", orNone(nic.mac()), "class", "mac").markup("<br>")
+                        .element("span", plugged(nic) + " · " + orNone(nic.model()), "class", "muted");
+                if (!nic.addresses().isEmpty()) {
+                    html.markup("<br>").element("span", String.join(", ", nic.addresses()), "class", "addresses");
+                }
+                html.close("li");
+            }
+            html.close("ul");
+        }
+        html.close("td");
+    }
+
+    /** E.g. {@code cd-0a1b2c3d4e5f on celadon0, VLAN 20}, or {@code user-mode} for a NIC without a bridge. */
+    static String plugged(NetworkView nic) {
+        if (nic.bridge() == null) {
+            return "user-mode";
+        }
+        return orNone(nic.tap()) + " on " + nic.bridge() + (nic.vlan() == null ? "" : ", VLAN " + nic.vlan());
     }
 
     private static void conditions(HtmlWriter html, PartitionStatus partition) {

@@ -128,6 +128,22 @@ class CommandLineTest {
                         + dir.resolve("images").toRealPath() + "]");
     }
 
+    /** A NIC on a bridge this host lacks (no bridge named so; an interface that is no bridge) is a host error too. */
+    @Test
+    void validateWithImagesDirsChecksTheBridgesTheNicsName(@TempDir Path dir) throws IOException {
+        Path specs = Files.createDirectories(dir.resolve("specs"));
+        Files.writeString(Files.createDirectories(dir.resolve("images/tiny")).resolve("vmlinuz"), "a kernel");
+        String nic = "spec: {cpus: 1, memory: 128Mi, boot: {kernel: tiny/vmlinuz}, networks: [{name: lan, bridge: %s}]}";
+        Files.writeString(specs.resolve("a.yaml"), VALID.formatted("a").replaceFirst("spec: .*", nic.formatted("cdabsent0")));
+        Files.writeString(specs.resolve("b.yaml"), VALID.formatted("b").replaceFirst("spec: .*", nic.formatted("lo")));
+        assertThat(commandLine().execute(List.of("validate", specs.toString()))).isEqualTo(new CommandLine.Exit(0));
+        assertThat(commandLine().execute(List.of("validate", "--images-dir", dir.resolve("images").toString(), specs.toString())))
+                .isEqualTo(new CommandLine.Exit(1));
+        assertThat(stderr().lines().toList()).containsExactlyInAnyOrder(
+                specs + "/a.yaml:1:1: spec.networks[0].bridge: there is no bridge cdabsent0 on this host",
+                specs + "/b.yaml:1:1: spec.networks[0].bridge: lo is a network interface of this host but not a bridge");
+    }
+
     /** validate downloads nothing: a disk over an image by URL is checked for its form, with or without images dirs. */
     @Test
     void validateChecksAnImageUrlsFormOnly(@TempDir Path dir) throws IOException {

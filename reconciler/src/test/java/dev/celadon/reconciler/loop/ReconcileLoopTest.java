@@ -479,6 +479,45 @@ class ReconcileLoopTest {
         assertThat(web.guest().current()).isFalse();
     }
 
+    private static Partition withNetworks(Partition p, dev.celadon.hypervisor.NetworkConfig... nics) {
+        VmConfig vm = p.vm();
+        return Specs.withVm(p, new VmConfig(vm.name(), vm.profile(), vm.cpus(), vm.memoryBytes(), vm.maxMemoryBytes(), vm.boot(),
+                vm.disks(), List.of(nics), vm.devices(), vm.integration(), vm.shutdownGracePeriod()));
+    }
+
+    @Test
+    void statusShowsEachNicWithTheGuestsAddressesForItsMacAndAMissingBridgeFailsThatPartitionOnly() throws Exception {
+        hypervisor.setBridges(java.util.Set.of("celadon0"));
+        var lan = new dev.celadon.hypervisor.NetworkConfig("lan",
+                new dev.celadon.hypervisor.NetworkConfig.Bridge("celadon0", java.util.OptionalInt.of(20)));
+        var mgmt = new dev.celadon.hypervisor.NetworkConfig("mgmt", new dev.celadon.hypervisor.NetworkConfig.User(List.of()),
+                java.util.Optional.of(dev.celadon.hypervisor.NicModel.E1000));
+        var elsewhere = new dev.celadon.hypervisor.NetworkConfig("lan", new dev.celadon.hypervisor.NetworkConfig.Bridge("br9"));
+        commit("r1", withNetworks(Specs.partition("web"), lan, mgmt), withNetworks(Specs.partition("db"), elsewhere));
+        StatusDocument doc = converge();
+        PartitionStatus web = web(doc);
+        assertThat(web.phase()).isEqualTo(Phase.Running);
+        var nics = hypervisor.worker(WEB).orElseThrow().status().nics();
+        assertThat(web.networks()).containsExactly(
+                new dev.celadon.reconciler.status.NetworkView("lan", nics.get(0).mac(), nics.get(0).tap().orElseThrow(),
+                        "celadon0", 20, "virtio", List.of()),
+                new dev.celadon.reconciler.status.NetworkView("mgmt", nics.get(1).mac(), null, null, null, "e1000", List.of()));
+
+        hypervisor.worker(WEB).orElseThrow().probeGuest();
+        web = web(converge());
+        assertThat(web.networks()).extracting(dev.celadon.reconciler.status.NetworkView::addresses)
+                .as("each NIC's own, matched by MAC").containsExactly(List.of("10.0.0.15/24"), List.of("10.0.1.15/24"));
+
+        PartitionStatus db = doc.partitions().stream().filter(p -> p.name().equals("db")).findFirst().orElseThrow();
+        assertThat(db.phase()).isNotEqualTo(Phase.Running);
+        assertThat(db.networks()).isEmpty();
+        assertThat(db.conditions()).anySatisfy(c -> {
+            assertThat(c.type()).isEqualTo(Condition.RECONCILE_FAILED);
+            assertThat(c.reason()).isEqualTo("BridgeMissing");
+            assertThat(c.message()).startsWith("db.yaml:1:1: spec.networks[0].bridge: there is no bridge br9 on this host");
+        });
+    }
+
     @Test
     void theSummaryCountsWhatShouldRunWhatRunsAndWhatFailed() {
         PartitionName bad = new PartitionName("bad");

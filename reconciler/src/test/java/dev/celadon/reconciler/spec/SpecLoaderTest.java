@@ -136,6 +136,8 @@ class SpecLoaderTest {
                 new DiskConfig("san", new DiskConfig.Passthrough("/dev/disk/by-id/scsi-XYZ")));
         assertThat(vm.networks()).containsExactly(
                 new NetworkConfig("lan", new NetworkConfig.Bridge("br0")),
+                new NetworkConfig("dmz", new NetworkConfig.Bridge("celadon0", java.util.OptionalInt.of(20)),
+                        Optional.of(dev.celadon.hypervisor.NicModel.RTL8139)),
                 new NetworkConfig("mgmt", new NetworkConfig.User(List.of(
                         new NetworkConfig.PortForward(2222, 22), new NetworkConfig.PortForward(8443, 443)))));
         assertThat(vm.devices()).containsExactly(new PciAddress("0000:03:00.0"), new PciAddress("0000:04:00.1"));

@@ -30,7 +30,10 @@ final class StatusFixtures {
                 new GuestView(SYNCED_AT.minusSeconds(1), "Debian GNU/Linux 12", name, List.of("10.0.2.15"), true),
                 List.of(new Condition(Condition.WORKER_RUNNING, "True", "Started", "worker up", SYNCED_AT),
                         new Condition(Condition.GUEST_READY, "True", "AgentAnswered", "guest-ping ok", SYNCED_AT)),
-                0, null);
+                0, null, List.of(
+                        new NetworkView("lan", "3e:7a:6c:b4:aa:e3", "cd-ac464441973c", "celadon0", 20, "virtio",
+                                List.of("192.168.20.57/24")),
+                        new NetworkView("mgmt", "62:04:dd:f1:55:16", null, null, null, "e1000", List.of("10.0.2.15/24"))));
     }
 
     static PartitionStatus stopped(String name) {

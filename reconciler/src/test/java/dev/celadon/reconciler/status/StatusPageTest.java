@@ -102,6 +102,18 @@ class StatusPageTest {
     }
 
     @Test
+    void showsEachNicWithWhereItIsPluggedInAndItsAddresses() {
+        String page = StatusPage.render(StatusFixtures.healthy(), NOW);
+
+        assertThat(row(page, "web-01")).contains("<td class=\"networks\"><ul><li data-nic=\"lan\"><b>lan</b> "
+                + "<code class=\"mac\">3e:7a:6c:b4:aa:e3</code><br><span class=\"muted\">cd-ac464441973c on celadon0, VLAN 20"
+                + " · virtio</span><br><span class=\"addresses\">192.168.20.57/24</span></li>",
+                "<li data-nic=\"mgmt\"><b>mgmt</b> <code class=\"mac\">62:04:dd:f1:55:16</code><br>"
+                + "<span class=\"muted\">user-mode · e1000</span>");
+        assertThat(row(page, "db-01")).contains("<td class=\"networks\">—</td>");
+    }
+
+    @Test
     void aGuestThatIsNoLongerCurrentIsShownAsLastSeen() {
         String page = StatusPage.render(StatusFixtures.troubled(), NOW);
 

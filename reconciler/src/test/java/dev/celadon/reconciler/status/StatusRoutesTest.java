@@ -65,6 +65,11 @@ class StatusRoutesTest {
         assertFields(running.get("conditions").get(0), Map.of("type", STRING, "status", STRING, "reason", STRING,
                 "message", STRING, "since", STRING));
 
+        assertFields(running.get("networks").get(0), Map.of("name", STRING, "mac", STRING, "tap", STRING, "bridge", STRING,
+                "vlan", NUMBER, "model", STRING, "addresses", ARRAY));
+        assertFields(running.get("networks").get(1), Map.of("name", STRING, "mac", STRING, "tap", NULL, "bridge", NULL,
+                "vlan", NULL, "model", STRING, "addresses", ARRAY));
+
         JsonNode stopped = status.get("partitions").get(1);
         assertPartition(stopped, NULL, NULL);
         assertFields(stopped.get("guest"), Map.of("heartbeatAt", NULL, "os", NULL, "hostname", NULL,
@@ -137,7 +142,8 @@ class StatusRoutesTest {
 
     private static void assertPartition(JsonNode partition, JsonNodeType worker, JsonNodeType pending) {
         assertFields(partition, Map.of("name", STRING, "phase", STRING, "runState", STRING, "revision", STRING,
-                "worker", worker, "guest", OBJECT, "conditions", ARRAY, "restarts", NUMBER, "pending", pending));
+                "worker", worker, "guest", OBJECT, "conditions", ARRAY, "restarts", NUMBER, "pending", pending,
+                "networks", ARRAY));
     }
 
     /** Exactly these fields, each of this JSON type. */
