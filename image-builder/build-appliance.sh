@@ -65,9 +65,9 @@ kernel_package_lookup "$KERNEL_META" build-appliance
 BUSYBOX=/bin/busybox
 QEMU_TCG=/usr/lib/x86_64-linux-gnu/qemu/accel-tcg-x86_64.so	# Debian builds TCG as a module
 # sgdisk and resize2fs: /init grows the data partition on a disk bigger than the image. iproute2's
-# ip and bridge: VLAN-aware bridges and ports' VLANs (busybox ip has no `bridge vlan`); its ip
-# replaces busybox's applet.
-BINARIES=(/usr/bin/qemu-system-x86_64 /usr/bin/qemu-img /usr/lib/qemu/qemu-bridge-helper "$QEMU_TCG"
+# ip and bridge: VLAN-aware bridges, the partitions' taps and their VLANs (busybox ip has no tuntap,
+# alias or `bridge vlan`); its ip replaces busybox's applet. No qemu-bridge-helper: taps are Celadon's.
+BINARIES=(/usr/bin/qemu-system-x86_64 /usr/bin/qemu-img "$QEMU_TCG"
 	/usr/sbin/sgdisk /usr/sbin/resize2fs /bin/ip /sbin/bridge)
 OVMF=(/usr/share/OVMF/OVMF_CODE_4M.fd /usr/share/OVMF/OVMF_VARS_4M.fd)	# for `firmware: uefi` partitions
 for f in "$BUSYBOX" "${BINARIES[@]}" "${OVMF[@]}"; do
@@ -103,7 +103,7 @@ trap 'rm -rf "$WORK"' EXIT
 root=$WORK/root
 
 # --- The initramfs tree. ---
-mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,etc/celadon,etc/qemu,lib/modules,proc,sys,dev,run,tmp,var/lib/celadon,boot/efi}
+mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,etc/celadon,lib/modules,proc,sys,dev,run,tmp,var/lib/celadon,boot/efi}
 ln -s ../run "$root/var/run"
 ln -s ../run/resolv.conf "$root/etc/resolv.conf"	# written by udhcpc; / is read-only
 install -m 0755 "$BUSYBOX" "$root/bin/busybox"
@@ -121,7 +121,6 @@ install -D -m 0644 "$A/jvm.options" "$root/usr/lib/celadon/jvm.options"
 install -m 0755 "$A/etc/udhcpc.script" "$root/etc/udhcpc.script"
 install -m 0644 "$A/etc/inittab" "$A/etc/os-release" "$A/etc/passwd" "$A/etc/group" "$A/etc/hosts" "$root/etc/"
 install -m 0644 "$A/etc/appliance.properties" "$root/etc/celadon/"
-install -m 0644 "$A/etc/bridge.conf" "$root/etc/qemu/"
 
 # QEMU: the binaries, the TCG module, OVMF, and the firmware QEMU loads from its firmware path
 # (Debian's: /usr/share/qemu, /usr/share/seabios, /usr/lib/ipxe/qemu; dereferenced).
