@@ -67,8 +67,12 @@ public final class DebianBootBenchmark {
     private DebianBootBenchmark() {
     }
 
-    /** One boot's times, in seconds from the start of the run. */
-    private record Boot(double toHeartbeat, double seen, double launched, String loadAverage) {
+    /**
+     * One boot's times, in seconds from the start of the run, and the CPU seconds its QEMU had used by the
+     * heartbeat: under TCG the guest advances with the CPU its QEMU gets, so that figure does not move with
+     * what else the host runs, where the wall times do.
+     */
+    private record Boot(double toHeartbeat, double seen, double launched, double qemuCpu, String loadAverage) {
     }
 
     public static void main(String[] args) throws Exception {
@@ -117,14 +121,14 @@ public final class DebianBootBenchmark {
                         Boot boot = celadon(repo, api, "bench-debian-" + i, root.resolve("state/hypervisor/workers"), logs);
                         celadon.add(boot);
                         System.out.printf("pair %d, celadon: commit to first heartbeat %.1f s (status showed it at"
-                                + " %.1f s; Running at %.1f s); load average %s%n", i, boot.toHeartbeat(), boot.seen(),
-                                boot.launched(), boot.loadAverage());
+                                + " %.1f s; Running at %.1f s); QEMU CPU by then %.1f s; load average %s%n", i,
+                                boot.toHeartbeat(), boot.seen(), boot.launched(), boot.qemuCpu(), boot.loadAverage());
                     } else {
                         Boot boot = libvirt(base, userData, DOMAIN_PREFIX + i, root.resolve("libvirt"), logs);
                         libvirt.add(boot);
                         System.out.printf("pair %d, libvirt: overlay + virt-install to first guest-ping %.1f s"
-                                + " (virt-install returned at %.1f s); load average %s%n", i, boot.toHeartbeat(),
-                                boot.launched(), boot.loadAverage());
+                                + " (virt-install returned at %.1f s); QEMU CPU by then %.1f s; load average %s%n", i,
+                                boot.toHeartbeat(), boot.launched(), boot.qemuCpu(), boot.loadAverage());
                     }
                 }
             }
@@ -144,6 +148,11 @@ public final class DebianBootBenchmark {
                 + " virt-install returned median %.1f s%n", libvirt.size(), theirs,
                 range(libvirt.stream().map(Boot::toHeartbeat).toList()),
                 WorkerBenchmark.median(libvirt.stream().map(Boot::launched).toList()));
+        double oursCpu = WorkerBenchmark.median(celadon.stream().map(Boot::qemuCpu).toList());
+        double theirsCpu = WorkerBenchmark.median(libvirt.stream().map(Boot::qemuCpu).toList());
+        System.out.printf("QEMU CPU seconds to the first heartbeat: celadon median %.1f s (%s), libvirt median %.1f s (%s),"
+                + " ratio %.2f%n", oursCpu, range(celadon.stream().map(Boot::qemuCpu).toList()), theirsCpu,
+                range(libvirt.stream().map(Boot::qemuCpu).toList()), oursCpu / theirsCpu);
         System.out.printf("ratio celadon / libvirt: %.2f (goal <= 1.0); load average at the end: %s%n", ours / theirs,
                 loadAverage());
     }
@@ -156,10 +165,15 @@ public final class DebianBootBenchmark {
         repo.commitAndPush(name);
         double running = -1;
         JsonNode partition;
+        // The worker's CPU seconds, sampled with each status read, to read off at the heartbeat's instant.
+        java.util.NavigableMap<Instant, Double> cpu = new java.util.TreeMap<>();
         while (true) {
             partition = partition(status(base), name).orElse(null);
             if (partition != null && running < 0 && "Running".equals(partition.path("phase").asText())) {
                 running = secondsSince(t0);
+            }
+            if (partition != null && partition.path("worker").path("pid").asLong() > 0) {
+                cpu.put(Instant.now(), cpuSeconds(partition.path("worker").path("pid").asLong()));
             }
             if (partition != null && partition.path("guest").path("heartbeatAt").isTextual()) {
                 break;
@@ -179,7 +193,9 @@ public final class DebianBootBenchmark {
         repo.commitAndPush("remove " + name);
         // Stopped through its agent (a Debian shutdown under TCG takes tens of seconds), then deleted.
         awaitGone(base, name, pid);
-        return new Boot(Duration.between(commitAt, heartbeat).toMillis() / 1000.0, seen, running, load);
+        var atHeartbeat = cpu.floorEntry(heartbeat);
+        return new Boot(Duration.between(commitAt, heartbeat).toMillis() / 1000.0, seen, running,
+                atHeartbeat == null ? Double.NaN : atHeartbeat.getValue(), load);
     }
 
     private static String spec(String name) {
@@ -229,6 +245,7 @@ public final class DebianBootBenchmark {
                     "--serial", "file,path=" + logs.resolve(domain + ".console"),
                     "--graphics", "none", "--noautoconsole"), "virt-install", log);
             double launched = secondsSince(t0);
+            long pid = Long.parseLong(Files.readString(Path.of("/run/libvirt/qemu", domain + ".pid")).strip());
             while (run("virsh", "-q", "-c", "qemu:///system", "qemu-agent-command", domain,
                     "{\"execute\":\"guest-ping\"}") != 0) {
                 if (secondsSince(t0) > BOOT.toSeconds()) {
@@ -237,9 +254,9 @@ public final class DebianBootBenchmark {
                 Thread.sleep(LIBVIRT_POLL.toMillis());
             }
             double agent = secondsSince(t0);
-            Path pidFile = Path.of("/run/libvirt/qemu", domain + ".pid");
-            Files.writeString(logs.resolve(domain + ".argv"), argv(Long.parseLong(Files.readString(pidFile).strip())));
-            return new Boot(agent, agent, launched, load);
+            double qemuCpu = cpuSeconds(pid);
+            Files.writeString(logs.resolve(domain + ".argv"), argv(pid));
+            return new Boot(agent, agent, launched, qemuCpu, load);
         } finally {
             removeDomain(domain);
             Files.deleteIfExists(overlay);
@@ -349,6 +366,13 @@ public final class DebianBootBenchmark {
     private static String argv(long pid) throws IOException {
         return new String(Files.readAllBytes(Path.of("/proc", String.valueOf(pid), "cmdline")), StandardCharsets.UTF_8)
                 .replace('\0', '\n');
+    }
+
+    /** User + system CPU seconds of a process, all its threads, from /proc (clock ticks of 1/100 s). */
+    private static double cpuSeconds(long pid) throws IOException {
+        String stat = Files.readString(Path.of("/proc", String.valueOf(pid), "stat"));
+        String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        return (Long.parseLong(fields[11]) + Long.parseLong(fields[12])) / 100.0;
     }
 
     private static String loadAverage() throws IOException {
