@@ -49,7 +49,7 @@ public final class DebianBootBenchmark {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final HttpClient HTTP = HttpClient.newHttpClient();
-    /** Under TCG a Debian boot takes 1 to 4 minutes on a busy two-core host; this only stops a hung run. */
+    /** Under TCG a Debian boot took 2 to 7 minutes on a busy two-core host; this only stops a hung run. */
     private static final Duration BOOT = Duration.ofMinutes(15);
     private static final Duration LIBVIRT_POLL = Duration.ofMillis(200);
     private static final Duration STATUS_POLL = Duration.ofMillis(100);
