@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Predicate;
 import java.util.stream.Stream;
 import java.util.stream.StreamSupport;
@@ -40,23 +41,13 @@ public final class ConvergeBenchmark {
         Path jar = Path.of(args[0]).toAbsolutePath();
         Path images = Path.of(args[1]).toAbsolutePath();
         int commits = args.length > 2 ? Integer.parseInt(args[2]) : 10;
-        List<String> command = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java")));
-        if (args.length > 3) {
-            command.add("@" + Path.of(args[3]).toAbsolutePath());
-        }
-        command.addAll(List.of("-jar", jar.toString()));
+        List<String> command = PackagedReconciler.command(jar, args, 3);
         Path root = Files.createTempDirectory("cc");
         Process reconciler = null;
         try (LocalGit repo = LocalGit.start(root.resolve("git"))) {
             int port = LocalGit.freePort();
-            ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
-                    .redirectOutput(root.resolve("reconciler.log").toFile());
-            builder.environment().put("CELADON_GIT_URL", repo.url());
-            builder.environment().put("CELADON_GIT_POLL_INTERVAL", "1s");
-            builder.environment().put("CELADON_STATE_DIR", root.resolve("s").toString());
-            builder.environment().put("CELADON_IMAGES_DIRS", images.toString());
-            builder.environment().put("QUARKUS_HTTP_PORT", String.valueOf(port));
-            reconciler = builder.start();
+            reconciler = PackagedReconciler.start(command, repo, root.resolve("s"), images, port,
+                    root.resolve("reconciler.log"), Map.of());
             String base = "http://127.0.0.1:" + port;
             await(base, doc -> doc.path("source").path("revision").isTextual(), 60_000);
             System.out.printf("reconciler RSS after the first sync: %d MiB%n", StartupBenchmark.rssKiB(reconciler.pid()) / 1024);

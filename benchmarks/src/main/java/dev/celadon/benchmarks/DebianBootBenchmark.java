@@ -19,6 +19,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.stream.StreamSupport;
 
@@ -91,25 +92,14 @@ public final class DebianBootBenchmark {
         userData.toFile().setReadable(true, false);
         System.out.printf("logs and argvs: %s; load average at the start: %s%n", logs, loadAverage());
 
-        List<String> command = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java")));
-        if (args.length > 3) {
-            command.add("@" + Path.of(args[3]).toAbsolutePath());
-        }
-        command.addAll(List.of("-jar", jar.toString()));
+        List<String> command = PackagedReconciler.command(jar, args, 3);
         Process reconciler = null;
         List<Boot> celadon = new ArrayList<>();
         List<Boot> libvirt = new ArrayList<>();
         try (LocalGit repo = LocalGit.start(root.resolve("git"))) {
             int port = LocalGit.freePort();
-            ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
-                    .redirectOutput(logs.resolve("reconciler.log").toFile());
-            builder.environment().put("CELADON_GIT_URL", repo.url());
-            builder.environment().put("CELADON_GIT_POLL_INTERVAL", "1s");
-            builder.environment().put("CELADON_STATE_DIR", root.resolve("state").toString());
-            builder.environment().put("CELADON_IMAGES_DIRS", root.resolve("images").toString());
-            builder.environment().put("CELADON_HYPERVISOR_ACCEL", "tcg");
-            builder.environment().put("QUARKUS_HTTP_PORT", String.valueOf(port));
-            reconciler = builder.start();
+            reconciler = PackagedReconciler.start(command, repo, root.resolve("state"), root.resolve("images"), port,
+                    logs.resolve("reconciler.log"), Map.of("CELADON_HYPERVISOR_ACCEL", "tcg"));
             String api = "http://127.0.0.1:" + port;
             await(api, doc -> doc.path("source").path("revision").isTextual(), Duration.ofMinutes(1));
 
