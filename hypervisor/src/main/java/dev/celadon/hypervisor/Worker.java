@@ -37,4 +37,20 @@ public interface Worker {
      * Fails with {@link GuestAgentException} when the agent does not answer in time.
      */
     GuestInfo probeGuest() throws HypervisorException;
+
+    /**
+     * Whether a program in the guest accepts TCP connections on {@code guestPort}: the guest's own answer, not
+     * the host side of a forward (QEMU accepts those before it asks the guest). Through a user-mode forward of
+     * that port: a connection to the forward that QEMU's user network shows established with the guest within
+     * {@code timeout}. Else on a bridged NIC: a connection to an address the agent last reported on it.
+     * False when neither reaches the port (no such forward, no reported address) or nothing answers in time.
+     */
+    boolean guestPortAnswers(int guestPort, Duration timeout) throws HypervisorException;
+
+    /**
+     * Runs {@code command} (program and arguments) in the guest through its agent ({@code guest-exec}) and
+     * returns its exit code. Fails with {@link GuestAgentException} when the agent does not answer or the
+     * program has not exited within {@code timeout}.
+     */
+    int execInGuest(java.util.List<String> command, Duration timeout) throws HypervisorException;
 }

@@ -86,6 +86,15 @@ final class GuestIntegration {
         }
     }
 
+    /** Runs a command in the guest through the held session; its exit code. */
+    int exec(List<String> command, Duration limit) throws GuestAgentException {
+        try {
+            return inSession(agent -> agent.exec(command, limit));
+        } catch (AgentException e) {
+            throw new GuestAgentException(name, e.command(), e.getMessage(), e);
+        }
+    }
+
     /** Asks the guest to power off; the session ends with it, as the guest is going down. */
     ShutdownRequest shutdown() {
         try {

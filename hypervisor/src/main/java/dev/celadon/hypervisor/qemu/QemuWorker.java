@@ -603,4 +603,77 @@ final class QemuWorker implements Worker, QmpListener, StopSequence.Target {
         }
         return guest.probe(config);
     }
+    @Override
+    public boolean guestPortAnswers(int guestPort, Duration timeout) throws HypervisorException {
+        VmConfig config = config();
+        Optional<NetworkConfig.PortForward> forward = config.networks().stream()
+                .map(NetworkConfig::attachment)
+                .filter(NetworkConfig.User.class::isInstance).map(NetworkConfig.User.class::cast)
+                .flatMap(user -> user.forwards().stream())
+                .filter(f -> f.guestPort() == guestPort).findFirst();
+        if (forward.isPresent()) {
+            return forwardAnswers(forward.get(), timeout);
+        }
+        WorkerStatus status = status();
+        for (NicInfo nic : status.nics()) {
+            boolean bridged = config.networks().stream()
+                    .anyMatch(n -> n.name().equals(nic.name()) && n.attachment() instanceof NetworkConfig.Bridge);
+            for (String address : bridged ? status.guest().addressesOf(nic.mac()) : List.<String>of()) {
+                // On a bridge the guest's own TCP stack answers the connect: a connection is its answer.
+                if (connects(address.substring(0, address.indexOf('/')), guestPort, timeout)) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Connects to the forward and asks QEMU's user network whether the guest took the connection: QEMU accepts
+     * on the host side at once and only then connects to the guest, dropping the connection when the guest
+     * refuses it.
+     */
+    private boolean forwardAnswers(NetworkConfig.PortForward forward, Duration timeout) throws HypervisorException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        try (java.net.Socket socket = new java.net.Socket()) {
+            socket.connect(new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), forward.hostPort()),
+                    (int) Math.max(1, timeout.toMillis()));
+            while (true) {
+                if (Usernet.established(execute(new QmpCommand.InfoUsernet(), "read the user network"), forward.guestPort())) {
+                    return true;
+                }
+                if (System.nanoTime() > deadline) {
+                    return false;
+                }
+                Thread.sleep(100);
+            }
+        } catch (IOException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    private static boolean connects(String address, int port, Duration timeout) {
+        try (java.net.Socket socket = new java.net.Socket()) {
+            socket.connect(new java.net.InetSocketAddress(address, port), (int) Math.max(1, timeout.toMillis()));
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    @Override
+    public int execInGuest(List<String> command, Duration timeout) throws HypervisorException {
+        VmConfig config = config();
+        if (!config.hasAgentChannel()) {
+            throw new InvalidVmConfigException(name, "integration", "the guest has no agent channel to run commands through");
+        }
+        VmState state = status().state();
+        if (state != VmState.RUNNING) {
+            throw new WorkerBusyException(name, state, "run a command in the guest");
+        }
+        return guest.exec(command, timeout);
+    }
 }

@@ -83,6 +83,10 @@ public final class FakeHypervisor implements Hypervisor {
         /** Each partition's serial console: kept across its runs, as QEMU's console.log is, until deleted. */
         final Map<PartitionName, FakeConsole> consoles = new HashMap<>();
         HostResources host = new HostResources(2, 24L << 30);
+        /** The guest ports a program in each guest listens on, as a test set them; none by default. */
+        final Map<PartitionName, Set<Integer>> openPorts = new HashMap<>();
+        /** What a command run in each guest exits with, as a test set it; 0 by default. */
+        final Map<PartitionName, Integer> execExits = new HashMap<>();
 
         State(Clock clock) {
             this.clock = clock;
@@ -394,6 +398,20 @@ public final class FakeHypervisor implements Hypervisor {
         }
     }
 
+    /** The guest ports a program in the partition's guest answers on from now on (its tcp readiness). */
+    public void listen(PartitionName name, Set<Integer> ports) {
+        synchronized (state) {
+            state.openPorts.put(name, Set.copyOf(ports));
+        }
+    }
+
+    /** The exit code of commands run in the partition's guest from now on (its exec readiness). */
+    public void exitCodeOfExec(PartitionName name, int exitCode) {
+        synchronized (state) {
+            state.execExits.put(name, exitCode);
+        }
+    }
+
     /** A worker started by an earlier reconciler: present before any call, as after a restart. */
     public void adoptRunning(VmConfig config) {
         synchronized (state) {
@@ -640,6 +658,25 @@ public final class FakeHypervisor implements Hypervisor {
                 record.guest = new GuestInfo(Optional.of(state.clock.instant()), Optional.of("Fake OS"),
                         Optional.of(name.value()), List.of("10.0.2.15"), interfaces);
                 return record.guest;
+            }
+        }
+
+        @Override
+        public boolean guestPortAnswers(int guestPort, Duration timeout) {
+            synchronized (state) {
+                calls.add("tcp " + name + " " + guestPort);
+                return record.state == VmState.RUNNING && state.openPorts.getOrDefault(name, Set.of()).contains(guestPort);
+            }
+        }
+
+        @Override
+        public int execInGuest(List<String> command, Duration timeout) throws HypervisorException {
+            synchronized (state) {
+                calls.add("exec " + name + " " + String.join(" ", command));
+                if (record.state != VmState.RUNNING) {
+                    throw new WorkerBusyException(name, record.state, "run a command in the guest");
+                }
+                return state.execExits.getOrDefault(name, 0);
             }
         }
     }

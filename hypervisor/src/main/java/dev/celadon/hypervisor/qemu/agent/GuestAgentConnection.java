@@ -118,6 +118,36 @@ public final class GuestAgentConnection implements AutoCloseable {
     }
 
     /**
+     * Runs {@code command} (a program looked up on the agent's PATH, and its arguments) in the guest with
+     * {@code guest-exec}, without capturing its output, and polls {@code guest-exec-status} until it exits.
+     *
+     * @return its exit code; a program killed by a signal counts as 128 + the signal, as in a shell
+     * @throws AgentException when the agent refuses or the program has not exited within {@code limit}
+     */
+    public int exec(List<String> command, Duration limit) throws AgentException {
+        ObjectNode args = JsonNodeFactory.instance.objectNode().put("path", command.getFirst());
+        command.subList(1, command.size()).forEach(args.putArray("arg")::add);
+        long pid = execute("guest-exec", args.put("capture-output", false)).path("pid").asLong(-1);
+        long deadline = deadline(limit);
+        while (true) {
+            JsonNode status = execute("guest-exec-status", JsonNodeFactory.instance.objectNode().put("pid", pid));
+            if (status.path("exited").asBoolean(false)) {
+                return status.has("signal") ? 128 + status.path("signal").asInt() : status.path("exitcode").asInt(-1);
+            }
+            if (System.nanoTime() > deadline) {
+                throw new AgentException("guest-exec-status", "", command.getFirst() + " has not exited within "
+                        + limit.toMillis() + " ms", null);
+            }
+            try {
+                Thread.sleep(100);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new AgentException("guest-exec-status", "", "interrupted", e);
+            }
+        }
+    }
+
+    /**
      * Asks the guest to power off. The agent sends no answer when it complies, so only an error
      * arriving within a short window counts as failure.
      */

@@ -164,6 +164,28 @@ public sealed interface QmpCommand<R> {
         }
     }
 
+    /**
+     * The user-mode network's connections ({@code info usernet}, which QMP has no command of its own for): the
+     * one place a host can see whether the guest answered a forwarded connection, since QEMU accepts every
+     * connection on the host side before it asks the guest.
+     */
+    record InfoUsernet() implements QmpCommand<String> {
+        @Override
+        public String name() {
+            return "human-monitor-command";
+        }
+
+        @Override
+        public ObjectNode arguments() {
+            return JsonNodeFactory.instance.objectNode().put("command-line", "info usernet");
+        }
+
+        @Override
+        public String reply(JsonNode value) {
+            return value.asText("");
+        }
+    }
+
     /** Ends QEMU at once; the answer may be lost as it exits. */
     record Quit() implements Acknowledged {
         @Override
