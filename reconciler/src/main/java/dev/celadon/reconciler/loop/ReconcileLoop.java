@@ -118,6 +118,7 @@ public final class ReconcileLoop implements AutoCloseable {
     /** Its own download threads; the loop thread only asks it for images and reads where they stand. */
     private final ImageFetcher images;
     private final ActionEvents actionEvents = new ActionEvents();
+    private final ReadinessTracker readiness = new ReadinessTracker();
 
     /** An apply for {@code revision}, dispatched at {@code since}; {@code ended} is set when it returns. */
     private record InFlight(Action action, CompletableFuture<Void> done, String revision, Instant since,
@@ -138,7 +139,7 @@ public final class ReconcileLoop implements AutoCloseable {
         this.clock = clock;
         this.sourceState = new AtomicReference<>(SourceState.initial());
         this.statusBuilder = new StatusBuilder(settings, hypervisor.accel().qemuName());
-        this.prober = new GuestProber(hypervisor, workers, handles);
+        this.prober = new GuestProber(hypervisor, workers, handles, clock);
         this.images = new ImageFetcher(imageSettings, this::wake, clock);
         this.network = NetworkObserver.ofHost(settings);
     }
@@ -317,7 +318,8 @@ public final class ReconcileLoop implements AutoCloseable {
         hypervisor.supervise();
         Map<PartitionName, WorkerStatus> workersNow = hypervisor.observe().stream()
                 .collect(Collectors.toMap(WorkerStatus::name, w -> w));
-        Plan plan = Planner.plan(src.desired(), new Observed(workersNow, ledger.entries()), context(started));
+        ReadinessTracker.Pass ready = readiness.evaluate(src.desired(), workersNow, prober, started);
+        Plan plan = Planner.plan(src.desired(), new Observed(workersNow, ledger.entries(), ready.notReady()), context(started));
         recordSpecsInForce(src.desired(), plan, workersNow);
         images.want(ImagesWanted.toFetch(src.desired(), plan), ImagesWanted.referenced(src.desired()));
         for (Action action : plan.actions()) {
@@ -326,7 +328,7 @@ public final class ReconcileLoop implements AutoCloseable {
         Map<PartitionName, Incident> incidents = hypervisor.incidents().stream()
                 .collect(Collectors.toMap(Incident::partition, i -> i));
         store.publish(statusBuilder.build(src, plan, workersNow, inFlightActions(), failures, ledger.entries(), incidents,
-                ledger.problem(), images::state, network.observe(started), started));
+                ledger.problem(), images::state, network.observe(started), ready.verdicts(), started));
         if (src.synced()) {
             store.markReflectsGit();
         }
@@ -466,7 +468,7 @@ public final class ReconcileLoop implements AutoCloseable {
                         partition.vm().shutdownGracePeriod(), 0, 0)
                         : previous.withSpec(desired.revision(), partition.protectedFromDeletion(),
                         partition.deletionPolicy(), partition.vm().shutdownGracePeriod());
-                ledger.put(partition.name(), entry);
+                ledger.put(partition.name(), entry.withDependsOn(partition.dependsOn().stream().map(d -> d.name().value()).toList()));
             }
         }
     }

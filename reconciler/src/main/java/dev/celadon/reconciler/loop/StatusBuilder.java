@@ -51,7 +51,7 @@ final class StatusBuilder {
      * A heartbeat older than this means the guest stopped answering. (Not {@code multipliedBy}: it goes
      * through BigDecimal, whose class initialization alone cost about 10 ms of the reconciler's start.)
      */
-    static final Duration HEARTBEAT_STALE = Duration.ofMillis(ReconcileLoop.PROBE_INTERVAL.toMillis() * 3);
+    static final Duration HEARTBEAT_STALE = Readiness.HEARTBEAT_STALE;
 
     private final LoopSettings settings;
     private final String accel;
@@ -70,7 +70,7 @@ final class StatusBuilder {
                          Map<PartitionName, Action> inFlight, Map<PartitionName, ApplyFailure> failures,
                          Map<PartitionName, LedgerEntry> ledger, Map<PartitionName, Incident> incidents,
                          Optional<Ledger.Problem> ledgerProblem, Function<String, ImageState> images,
-                         ApplianceNetwork network, Instant now) {
+                         ApplianceNetwork network, Map<PartitionName, Readiness.Verdict> readiness, Instant now) {
         Map<PartitionName, Partition> desired = src.desired().partitions().stream()
                 .collect(Collectors.toMap(Partition::name, Function.identity()));
         List<PartitionStatus> partitions = new ArrayList<>();
@@ -80,6 +80,7 @@ final class StatusBuilder {
                     failures.get(name), ledger.get(name), incidents.get(name), ledgerProblem,
                     appliedRevision(src, action, ledger.get(name)),
                     conditions.getOrDefault(name, Map.of()), images, now));
+            partitions.set(partitions.size() - 1, withReady(partitions.getLast(), readiness.get(name), now));
         }
         partitions.sort((a, b) -> a.name().compareTo(b.name()));
         conditions = partitions.stream().collect(Collectors.toMap(p -> new PartitionName(p.name()),
@@ -299,8 +300,21 @@ final class StatusBuilder {
     }
 
     private static boolean heartbeatFresh(WorkerStatus worker, Instant now) {
-        return worker.state() == VmState.RUNNING
-                && worker.guest().heartbeatAt().filter(at -> at.plus(HEARTBEAT_STALE).isAfter(now)).isPresent();
+        return Readiness.heartbeatFresh(worker, now);
+    }
+
+    /**
+     * Adds {@code Ready}, the one condition that says whether the partition is Ready ({@link Readiness}): with
+     * the first check that does not hold as its message, e.g. {@code waiting: tcp 5432 no answer}.
+     */
+    private PartitionStatus withReady(PartitionStatus status, Readiness.Verdict verdict, Instant now) {
+        Readiness.Verdict shown = verdict != null ? verdict : new Readiness.Verdict(false, "no worker");
+        List<Condition> conditions = new ArrayList<>(status.conditions());
+        conditions.add(condition(Condition.READY, shown.ready(), shown.ready() ? "Ready" : "NotReady",
+                shown.ready() ? shown.reason() : "waiting: " + shown.reason(),
+                this.conditions.getOrDefault(new PartitionName(status.name()), Map.of()), now));
+        return new PartitionStatus(status.name(), status.phase(), status.runState(), status.revision(), status.worker(),
+                status.guest(), conditions, status.restarts(), status.pending(), status.networks());
     }
 
     /** What the guest last said; current only while it runs and keeps answering, else as last seen. */

@@ -156,7 +156,8 @@ public sealed interface Action {
     /** The partition should run but may not start yet; it stays Pending. */
     record Wait(PartitionName name, WaitReason reason, String message) implements Action {
         public String describe() {
-            return "wait: " + message;
+            // A dependency's wait says so itself: "waiting for db: not Ready (heartbeat)".
+            return reason == WaitReason.DEPENDENCIES ? message : "wait: " + message;
         }
 
         public int rank() {
@@ -178,6 +179,10 @@ public sealed interface Action {
     /** Why a partition waits. */
     enum WaitReason {
         INSUFFICIENT_RESOURCES,
-        RESTART_BACKOFF
+        RESTART_BACKOFF,
+        /** A partition it depends on is not Ready yet ({@code spec.dependsOn}). */
+        DEPENDENCIES,
+        /** Partitions that depend on it are being stopped too: they stop first. */
+        DEPENDENTS_STOPPING
     }
 }

@@ -3,6 +3,7 @@ package dev.celadon.reconciler.plan;
 import dev.celadon.reconciler.spec.DeletionPolicy;
 
 import java.time.Duration;
+import java.util.List;
 
 /**
  * What the reconciler remembers of a partition it applied, kept on disk so it outlives the process:
@@ -11,17 +12,34 @@ import java.time.Duration;
  *
  * @param consecutiveFailures restarts after failure since the worker last ran healthy for long enough;
  *                            the exponent of the next crash backoff
+ * @param dependsOn           the partitions it depended on: after it leaves Git, they are stopped only after it
  */
 public record LedgerEntry(String revision, boolean protectedFromDeletion, DeletionPolicy deletionPolicy,
-                          Duration shutdownGracePeriod, int restarts, int consecutiveFailures) {
+                          Duration shutdownGracePeriod, int restarts, int consecutiveFailures, List<String> dependsOn) {
+
+    public LedgerEntry {
+        // Absent from ledgers written before dependsOn.
+        dependsOn = dependsOn == null ? List.of() : List.copyOf(dependsOn);
+    }
+
+    /** Without dependencies. */
+    public LedgerEntry(String revision, boolean protectedFromDeletion, DeletionPolicy deletionPolicy,
+                       Duration shutdownGracePeriod, int restarts, int consecutiveFailures) {
+        this(revision, protectedFromDeletion, deletionPolicy, shutdownGracePeriod, restarts, consecutiveFailures, List.of());
+    }
+
+    public LedgerEntry withDependsOn(List<String> names) {
+        return new LedgerEntry(revision, protectedFromDeletion, deletionPolicy, shutdownGracePeriod, restarts,
+                consecutiveFailures, names);
+    }
 
     public LedgerEntry withSpec(String revision, boolean protectedFromDeletion, DeletionPolicy deletionPolicy,
                                 Duration grace) {
-        return new LedgerEntry(revision, protectedFromDeletion, deletionPolicy, grace, restarts, consecutiveFailures);
+        return new LedgerEntry(revision, protectedFromDeletion, deletionPolicy, grace, restarts, consecutiveFailures, dependsOn);
     }
 
     public LedgerEntry afterRestart(int backoffExponent) {
         return new LedgerEntry(revision, protectedFromDeletion, deletionPolicy, shutdownGracePeriod, restarts + 1,
-                backoffExponent + 1);
+                backoffExponent + 1, dependsOn);
     }
 }

@@ -57,7 +57,7 @@ public final class Planner {
                     ? removal(name, worker, ledger)
                     : decide(partition, worker, ledger, context.now()));
         }
-        return new Plan(admit(decided, observed, context));
+        return new Plan(admit(Dependencies.apply(decided, placed, observed), observed, context));
     }
 
     /**

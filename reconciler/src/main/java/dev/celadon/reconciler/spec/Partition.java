@@ -3,6 +3,7 @@ package dev.celadon.reconciler.spec;
 import dev.celadon.hypervisor.PartitionName;
 import dev.celadon.hypervisor.VmConfig;
 
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 
@@ -10,7 +11,9 @@ import java.util.Objects;
  * One parsed and validated {@code kind: Partition} document: the machine ({@link VmConfig}) plus
  * what the reconciler needs to decide about it.
  *
- * @param source where the document starts, for messages about the partition as a whole
+ * @param source    where the document starts, for messages about the partition as a whole
+ * @param readiness when it counts as Ready ({@code spec.readiness})
+ * @param dependsOn the partitions that must be Ready before it starts ({@code spec.dependsOn})
  */
 public record Partition(
         PartitionName name,
@@ -21,7 +24,9 @@ public record Partition(
         RestartPolicy restartPolicy,
         DeletionPolicy deletionPolicy,
         boolean protectedFromDeletion,
-        SourceLocation source) {
+        SourceLocation source,
+        ReadinessSpec readiness,
+        List<Dependency> dependsOn) {
 
     public Partition {
         Objects.requireNonNull(name, "name");
@@ -31,6 +36,25 @@ public record Partition(
         Objects.requireNonNull(restartPolicy, "restartPolicy");
         Objects.requireNonNull(deletionPolicy, "deletionPolicy");
         Objects.requireNonNull(source, "source");
+        Objects.requireNonNull(readiness, "readiness");
         labels = Map.copyOf(labels);
+        dependsOn = List.copyOf(dependsOn);
+    }
+
+    /** With the default readiness (the heartbeat where the agent is asked for it) and no dependencies. */
+    public Partition(PartitionName name, Map<String, String> labels, RunState runState, Placement placement, VmConfig vm,
+                     RestartPolicy restartPolicy, DeletionPolicy deletionPolicy, boolean protectedFromDeletion,
+                     SourceLocation source) {
+        this(name, labels, runState, placement, vm, restartPolicy, deletionPolicy, protectedFromDeletion, source,
+                defaultReadiness(vm), List.of());
+    }
+
+    /** {@code heartbeat: true} where the guest agent is asked for heartbeats, else nothing beyond a running worker. */
+    public static ReadinessSpec defaultReadiness(VmConfig vm) {
+        return heartbeatAsked(vm) ? ReadinessSpec.HEARTBEAT : ReadinessSpec.RUNNING;
+    }
+
+    static boolean heartbeatAsked(VmConfig vm) {
+        return vm.hasAgentChannel() && vm.integration().heartbeat();
     }
 }

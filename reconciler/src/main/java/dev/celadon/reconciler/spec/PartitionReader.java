@@ -109,13 +109,15 @@ final class PartitionReader {
         Optional<Partition> partition = problems.count() > errorsBefore || name.isEmpty() || spec.isEmpty()
                 ? Optional.empty()
                 : Optional.of(new Partition(name.get(), labels, spec.get().runState, spec.get().placement, spec.get().vm,
-                        spec.get().restartPolicy, spec.get().deletionPolicy, spec.get().protectedFromDeletion, document.at()));
+                        spec.get().restartPolicy, spec.get().deletionPolicy, spec.get().protectedFromDeletion, document.at(),
+                        spec.get().readiness, spec.get().dependsOn));
         return new Result(partition, nameClaim, List.copyOf(hostPorts));
     }
 
     /** The {@code spec} section, read. */
     private record Spec(RunState runState, Placement placement, VmConfig vm, RestartPolicy restartPolicy,
-                        DeletionPolicy deletionPolicy, boolean protectedFromDeletion) {
+                        DeletionPolicy deletionPolicy, boolean protectedFromDeletion, ReadinessSpec readiness,
+                        List<Dependency> dependsOn) {
     }
 
     private Optional<Spec> spec(Fields spec, Optional<PartitionName> name) {
@@ -144,14 +146,20 @@ final class PartitionReader {
         boolean protectedFromDeletion = spec.optional("protected").flatMap(Value::bool).orElse(false);
         Optional<Value> cloudInitValue = spec.optional("cloudInit");
         Optional<CloudInitReader.Content> cloudInit = cloudInitValue.flatMap(v -> CloudInitReader.read(v, problems, files));
+        boolean agent = effectiveProfile != GuestProfile.LEGACY && integration.any();
+        Optional<ReadinessSpec> readiness = spec.optional("readiness")
+                .map(v -> readiness(v, agent && integration.heartbeat(), agent, networks))
+                .orElse(Optional.of(agent && integration.heartbeat() ? ReadinessSpec.HEARTBEAT : ReadinessSpec.RUNNING));
+        List<Dependency> dependsOn = spec.optional("dependsOn").map(v -> dependsOn(v, name)).orElse(List.of());
 
         if (name.isEmpty() || profile.isEmpty() || cpus.isEmpty() || memory.isEmpty() || maxMemory.isEmpty()
-                || boot.isEmpty() || cloudInitValue.isPresent() && cloudInit.isEmpty()) {
+                || boot.isEmpty() || cloudInitValue.isPresent() && cloudInit.isEmpty() || readiness.isEmpty()) {
             return Optional.empty();
         }
         VmConfig vm = new VmConfig(name.get(), profile.get(), cpus.get(), memory.get(), maxMemory.get(), boot.get(),
                 disks, networks, devices, integration, grace, cloudInit.map(c -> c.seed(name.get())));
-        return Optional.of(new Spec(runState, placement, vm, restartPolicy, deletionPolicy, protectedFromDeletion));
+        return Optional.of(new Spec(runState, placement, vm, restartPolicy, deletionPolicy, protectedFromDeletion,
+                readiness.get(), dependsOn));
     }
 
     // --- metadata ----------------------------------------------------------------------------
@@ -448,6 +456,94 @@ final class PartitionReader {
             return false;
         }
         return enabled;
+    }
+
+    // --- readiness and dependsOn ---------------------------------------------------------------
+
+    /**
+     * {@code spec.readiness}: each check must be one Celadon can make for this machine. {@code heartbeat}
+     * defaults to whether the agent is asked for heartbeats; a tcp port must be forwarded (user-mode) or on a
+     * bridge (where the agent reports the address); exec runs through the agent.
+     */
+    private Optional<ReadinessSpec> readiness(Value value, boolean heartbeatAsked, boolean agent, List<NetworkConfig> networks) {
+        Optional<Fields> fields = value.fields(Section.READINESS);
+        if (fields.isEmpty()) {
+            return Optional.empty();
+        }
+        boolean sound = true;
+        Optional<Value> heartbeatValue = fields.get().optional("heartbeat");
+        Optional<Boolean> heartbeat = heartbeatValue.isPresent() ? heartbeatValue.flatMap(Value::bool) : Optional.of(heartbeatAsked);
+        if (heartbeat.orElse(false) && !heartbeatAsked) {
+            heartbeatValue.orElseThrow().error("no heartbeat is asked of this guest (legacy profile, or integration.heartbeat"
+                    + " false); set it to false or turn integration.heartbeat on");
+            sound = false;
+        }
+        sound &= heartbeat.isPresent();
+        OptionalInt port = OptionalInt.empty();
+        Optional<Value> tcp = fields.get().optional("tcp");
+        if (tcp.isPresent()) {
+            Optional<Value> portValue = tcp.get().fields(Section.TCP_READINESS).flatMap(t -> t.required("port"));
+            Optional<Integer> number = portValue.flatMap(v -> v.integer(1, 65535));
+            if (number.isPresent() && !reachable(number.get(), networks)) {
+                portValue.get().error("nothing reaches guest port " + number.get() + ": forward it (networks[].user.forwards"
+                        + " with guest: " + number.get() + ") or attach a bridge, where the agent reports the guest's address");
+                number = Optional.empty();
+            }
+            sound &= number.isPresent();
+            port = number.map(OptionalInt::of).orElse(OptionalInt.empty());
+        }
+        List<String> exec = new ArrayList<>();
+        Optional<Value> execValue = fields.get().optional("exec");
+        if (execValue.isPresent()) {
+            List<Value> items = execValue.get().list().orElse(null);
+            if (items == null) {
+                sound = false;
+            } else if (items.isEmpty()) {
+                execValue.get().error("give the command to run, e.g. [pg_isready, -q]");
+                sound = false;
+            } else if (!agent) {
+                execValue.get().error("commands run through the guest agent, which this guest has not (legacy profile,"
+                        + " or every integration service off)");
+                sound = false;
+            }
+            for (Value item : items == null ? List.<Value>of() : items) {
+                Optional<String> arg = item.string();
+                if (arg.isPresent() && exec.isEmpty() && arg.get().isBlank()) {
+                    item.error("the program to run may not be empty");
+                    arg = Optional.empty();
+                }
+                arg.ifPresent(exec::add);
+                sound &= arg.isPresent();
+            }
+        }
+        return sound ? Optional.of(new ReadinessSpec(heartbeat.orElseThrow(), port, exec)) : Optional.empty();
+    }
+
+    private static boolean reachable(int guestPort, List<NetworkConfig> networks) {
+        return networks.stream().map(NetworkConfig::attachment).anyMatch(a -> a instanceof NetworkConfig.Bridge
+                || a instanceof NetworkConfig.User user && user.forwards().stream().anyMatch(f -> f.guestPort() == guestPort));
+    }
+
+    /**
+     * {@code spec.dependsOn}: partition names, each once and not the partition itself. Whether each names a
+     * partition of the revision, and whether they form a cycle, the revision checks ({@link Revision}).
+     */
+    private List<Dependency> dependsOn(Value value, Optional<PartitionName> self) {
+        List<Dependency> dependencies = new ArrayList<>();
+        Map<PartitionName, SourceLocation> seen = new HashMap<>();
+        for (Value item : value.list().orElse(List.of())) {
+            partitionName(item).ifPresent(name -> {
+                SourceLocation first = seen.putIfAbsent(name, item.at());
+                if (self.filter(name::equals).isPresent()) {
+                    item.error("a partition cannot depend on itself");
+                } else if (first != null) {
+                    item.error("\"" + name + "\" is already listed at line " + first.line());
+                } else {
+                    dependencies.add(new Dependency(name, item.at(), item.path()));
+                }
+            });
+        }
+        return dependencies;
     }
 
     // --- shared ------------------------------------------------------------------------------

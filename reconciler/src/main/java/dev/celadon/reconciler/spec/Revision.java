@@ -88,6 +88,9 @@ final class Revision {
 
     /** The partitions by name, and the errors by file, line and column. */
     SpecSet result() {
+        if (!stopped()) {
+            DependencyGraph.check(partitions, names.keySet(), errors);
+        }
         List<Partition> sorted = new ArrayList<>(partitions);
         sorted.sort(Comparator.comparing(Partition::name));
         return new SpecSet(sorted, errors.sorted());

@@ -23,4 +23,6 @@ public record Condition(String type, String status, String reason, String messag
     public static final String WORKER_RECOVERED = "WorkerRecovered";
     /** The partition's images fetched by URL are in the cache (False while downloading, or after a failure). */
     public static final String IMAGE_READY = "ImageReady";
+    /** Every check of the partition's spec.readiness holds (docs/design.md §4): the one condition that says Ready. */
+    public static final String READY = "Ready";
 }

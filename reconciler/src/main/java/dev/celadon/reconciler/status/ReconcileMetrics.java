@@ -14,7 +14,9 @@ import java.util.stream.Collectors;
  * how each Git sync ended ({@code celadon_git_sync_total{result=...}}), and how many partitions are in each
  * phase ({@code celadon_partitions{phase=...}}), read from the current status document at scrape time so the
  * metric and {@code /status} never disagree, and how actions on partitions ended
- * ({@code celadon_actions_total{action=...,outcome=...}}, counted as {@link EventHistory} records them). Every series exists, at zero, from the start, so a query for
+ * ({@code celadon_actions_total{action=...,outcome=...}}, counted as {@link EventHistory} records them), and
+ * whether each partition is Ready ({@code celadon_partition_ready{partition=...}}, its {@code Ready} condition).
+ * Every series exists, at zero, from the start, so a query for
  * {@code phase="Failed"} has one before anything failed. Names and shapes are those Micrometer wrote before.
  */
 @ApplicationScoped
@@ -36,6 +38,7 @@ public class ReconcileMetrics {
     private static final String DURATION = "celadon_reconcile_duration_seconds";
     private static final String SYNCS = "celadon_git_sync_total";
     private static final String PARTITIONS = "celadon_partitions";
+    private static final String READY = "celadon_partition_ready";
 
     /** What the loop does to a partition, as events and {@code celadon_actions_total} name it. */
     public static final List<String> ACTIONS = List.of("create", "start", "stop", "restart", "update-memory",
@@ -105,6 +108,11 @@ public class ReconcileMetrics {
         for (Phase phase : Phase.values()) {
             text.sample(PARTITIONS, "phase", phase.name(),
                     current.partitions().stream().filter(partition -> partition.phase() == phase).count());
+        }
+        text.family(READY, "gauge", "1 while the partition is Ready (its Ready condition, spec.readiness), else 0");
+        for (PartitionStatus partition : current.partitions()) {
+            text.sample(READY, "partition", partition.name(), partition.conditions().stream()
+                    .anyMatch(c -> c.type().equals(Condition.READY) && c.status().equals("True")) ? 1 : 0);
         }
         text.family(ACTIONS_TOTAL, "counter", "Actions on partitions by how they ended (see GET /status/events)");
         for (String action : ACTIONS) {

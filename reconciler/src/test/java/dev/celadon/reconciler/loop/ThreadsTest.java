@@ -20,7 +20,7 @@ class ThreadsTest {
         hypervisor.start(Specs.partition("web").vm());
         PartitionLocks handles = new PartitionLocks();
         ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor();
-        GuestProber prober = new GuestProber(hypervisor, threads, handles);
+        GuestProber prober = new GuestProber(hypervisor, threads, handles, java.time.Clock.systemUTC());
         try (PartitionLocks.Held apply = handles.hold(new PartitionName("web"))) {
             prober.probeAll();
             threads.shutdown();
@@ -28,7 +28,7 @@ class ThreadsTest {
             assertThat(hypervisor.probes()).as("no probe during an apply").isZero();
         }
         ExecutorService again = Executors.newVirtualThreadPerTaskExecutor();
-        new GuestProber(hypervisor, again, handles).probeAll();
+        new GuestProber(hypervisor, again, handles, java.time.Clock.systemUTC()).probeAll();
         again.shutdown();
         assertThat(again.awaitTermination(10, TimeUnit.SECONDS)).isTrue();
         assertThat(hypervisor.probes()).isEqualTo(1);

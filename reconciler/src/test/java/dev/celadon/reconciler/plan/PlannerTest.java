@@ -150,6 +150,84 @@ class PlannerTest {
                         "Stop b: stop: runState is Stopped", "Create a: create: new partition"));
     }
 
+    private static final Partition DB = partition("db");
+    private static final Partition APP = Specs.dependsOn(partition("app"), "db");
+
+    /** spec.dependsOn: starts wait for Ready dependencies, stops for running dependents. */
+    static Stream<Row> dependsOnSituations() {
+        return Stream.of(
+                row("a dependent waits while its dependency has no worker", desired(APP, DB), workers(),
+                        "Create db: create: new partition", "Wait app: waiting for db: not running"),
+                row("a dependent waits while its dependency is not Ready", desired(APP, DB),
+                        notReady(workers(running(DB)), "db", "heartbeat"),
+                        "Wait app: waiting for db: not Ready (heartbeat)", "InSync db"),
+                row("a dependent starts once its dependency is Ready", desired(APP, DB), workers(running(DB)),
+                        "Create app: create: new partition", "InSync db"),
+                row("a changed dependent restarts only once its dependency is Ready",
+                        desired(Specs.dependsOn(Specs.withCpus(APP, 2), "db"), DB),
+                        notReady(workers(running(APP), running(DB)), "db", "tcp 5432 no answer"),
+                        "Wait app: waiting for db: not Ready (tcp 5432 no answer)", "InSync db"),
+                row("a changed dependent restarts once its dependency is Ready",
+                        desired(Specs.dependsOn(Specs.withCpus(APP, 2), "db"), DB), workers(running(APP), running(DB)),
+                        "Restart app: restart: cpus 1 → 2", "InSync db"),
+                row("a dependent waits while its dependency restarts for a change",
+                        desired(APP, Specs.withCpus(DB, 2)), workers(running(DB)),
+                        "Restart db: restart: cpus 1 → 2", "Wait app: waiting for db: restarting for a change"),
+                row("a crashed dependent restarts only once its dependency is Ready", desired(APP, DB),
+                        notReady(workers(stopped(APP, StopReason.WORKER_KILLED, NOW.minusSeconds(60)), running(DB)),
+                                "db", "exec pg_isready exited 2"),
+                        "Wait app: waiting for db: not Ready (exec pg_isready exited 2)", "InSync db"),
+                row("a running dependent keeps running while its dependency is not Ready", desired(APP, DB),
+                        notReady(workers(running(APP), running(DB)), "db", "heartbeat"), "InSync app", "InSync db"),
+                row("a dependency placed on another appliance is never met here",
+                        desired(APP, Specs.with(DB, new Placement(List.of("host-b"), Map.of()))), workers(),
+                        "Wait app: waiting for db: not placed on this appliance"),
+                row("every unmet dependency is named",
+                        desired(Specs.dependsOn(partition("app"), "db", "cache"), DB, partition("cache")),
+                        notReady(workers(running(DB)), "db", "heartbeat"), "Create cache: create: new partition",
+                        "Wait app: waiting for db: not Ready (heartbeat); cache: not running", "InSync db"),
+                row("a chain starts one link at a time",
+                        desired(Specs.dependsOn(partition("a"), "b"), Specs.dependsOn(partition("b"), "c"), partition("c")),
+                        workers(), "Create c: create: new partition", "Wait a: waiting for b: not running",
+                        "Wait b: waiting for c: not running"),
+                row("stopped together, the dependent stops first",
+                        desired(Specs.dependsOn(Specs.with(partition("app"), RunState.STOPPED), "db"),
+                                Specs.with(DB, RunState.STOPPED)),
+                        workers(running(APP), running(DB)),
+                        "Stop app: stop: runState is Stopped", "Wait db: wait: stops after app, which depend on it"),
+                row("stopped together, the dependency stops once its dependent is down",
+                        desired(Specs.dependsOn(Specs.with(partition("app"), RunState.STOPPED), "db"),
+                                Specs.with(DB, RunState.STOPPED)),
+                        workers(stopped(APP, StopReason.REQUESTED, NOW.minusSeconds(1)), running(DB)),
+                        "Stop db: stop: runState is Stopped", "InSync app"),
+                row("a chain stopped together stops from the last dependent",
+                        desired(Specs.dependsOn(Specs.with(partition("a"), RunState.STOPPED), "b"),
+                                Specs.dependsOn(Specs.with(partition("b"), RunState.STOPPED), "c"),
+                                Specs.with(partition("c"), RunState.STOPPED)),
+                        workers(running(partition("a")), running(partition("b")), running(partition("c"))),
+                        "Stop a: stop: runState is Stopped", "Wait b: wait: stops after a, which depend on it",
+                        "Wait c: wait: stops after b, which depend on it"),
+                row("removed together, the dependent the ledger knows of is deleted first", desired(),
+                        observed(workers(running(APP), running(DB)), Map.of(APP.name(),
+                                new LedgerEntry("abc123", false, DeletionPolicy.RETAIN, Duration.ofSeconds(30), 0, 0,
+                                        List.of("db")))),
+                        "Delete app: delete: no longer in Git for this appliance (disks retained)",
+                        "Wait db: wait: stops after app, which depend on it"),
+                row("a dependency stopped alone leaves its running dependent running",
+                        desired(APP, Specs.with(DB, RunState.STOPPED)), workers(running(APP), running(DB)),
+                        "Stop db: stop: runState is Stopped", "InSync app"));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("dependsOnSituations")
+    void plansDependsOn(Row row) {
+        plans(row);
+    }
+
+    private static Observed notReady(Map<PartitionName, WorkerStatus> workers, String name, String why) {
+        return new Observed(workers, Map.of(), Map.of(new PartitionName(name), why));
+    }
+
     @ParameterizedTest(name = "{0}")
     @MethodSource("situations")
     void plans(Row row) {

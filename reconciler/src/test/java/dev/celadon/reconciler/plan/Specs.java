@@ -7,6 +7,7 @@ import dev.celadon.hypervisor.IntegrationServices;
 import dev.celadon.hypervisor.PartitionName;
 import dev.celadon.hypervisor.VmConfig;
 import dev.celadon.reconciler.spec.DeletionPolicy;
+import dev.celadon.reconciler.spec.Dependency;
 import dev.celadon.reconciler.spec.Partition;
 import dev.celadon.reconciler.spec.Placement;
 import dev.celadon.reconciler.spec.RestartPolicy;
@@ -74,5 +75,16 @@ public final class Specs {
     public static Partition with(Partition p, Placement placement) {
         return new Partition(p.name(), p.labels(), p.runState(), placement, p.vm(), p.restartPolicy(),
                 p.deletionPolicy(), p.protectedFromDeletion(), p.source());
+    }
+
+    /** The same partition depending on the named ones; apply it last, as the other copies here drop it. */
+    public static Partition dependsOn(Partition p, String... names) {
+        List<Dependency> dependencies = new java.util.ArrayList<>();
+        for (String name : names) {
+            dependencies.add(new Dependency(new PartitionName(name), new SourceLocation(p.name() + ".yaml", 9, 3),
+                    "spec.dependsOn[" + dependencies.size() + "]"));
+        }
+        return new Partition(p.name(), p.labels(), p.runState(), p.placement(), p.vm(), p.restartPolicy(),
+                p.deletionPolicy(), p.protectedFromDeletion(), p.source(), p.readiness(), dependencies);
     }
 }
