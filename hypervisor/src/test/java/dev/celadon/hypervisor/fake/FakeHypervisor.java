@@ -664,7 +664,6 @@ public final class FakeHypervisor implements Hypervisor {
         @Override
         public boolean guestPortAnswers(int guestPort, Duration timeout) {
             synchronized (state) {
-                calls.add("tcp " + name + " " + guestPort);
                 return record.state == VmState.RUNNING && state.openPorts.getOrDefault(name, Set.of()).contains(guestPort);
             }
         }
@@ -672,7 +671,6 @@ public final class FakeHypervisor implements Hypervisor {
         @Override
         public int execInGuest(List<String> command, Duration timeout) throws HypervisorException {
             synchronized (state) {
-                calls.add("exec " + name + " " + String.join(" ", command));
                 if (record.state != VmState.RUNNING) {
                     throw new WorkerBusyException(name, record.state, "run a command in the guest");
                 }

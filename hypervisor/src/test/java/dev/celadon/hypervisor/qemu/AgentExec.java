@@ -16,8 +16,9 @@ import java.util.Arrays;
 import java.util.Base64;
 
 /**
- * Runs a command in a test guest through qemu-guest-agent's {@code guest-exec}, which Celadon itself never
- * sends: for tests that ask the guest what it sees. Blocking reads: callers bound it with a timeout.
+ * Runs a command in a test guest through qemu-guest-agent's {@code guest-exec} and returns its output, which
+ * Celadon's own exec readiness check never captures: for tests that ask the guest what it sees. Blocking reads:
+ * callers bound it with a timeout.
  */
 final class AgentExec {
 
