@@ -19,6 +19,7 @@ import dev.celadon.reconciler.plan.Observed;
 import dev.celadon.reconciler.plan.Plan;
 import dev.celadon.reconciler.plan.PlanContext;
 import dev.celadon.reconciler.plan.Planner;
+import dev.celadon.reconciler.plan.RolloutStep;
 import dev.celadon.reconciler.spec.Partition;
 import dev.celadon.reconciler.spec.SourceLocation;
 import dev.celadon.reconciler.source.RevisionRefusedException;
@@ -118,6 +119,7 @@ public final class ReconcileLoop implements AutoCloseable {
     /** Its own download threads; the loop thread only asks it for images and reads where they stand. */
     private final ImageFetcher images;
     private final ActionEvents actionEvents = new ActionEvents();
+    private final TryRollouts rollouts;
 
     /** An apply for {@code revision}, dispatched at {@code since}; {@code ended} is set when it returns. */
     private record InFlight(Action action, CompletableFuture<Void> done, String revision, Instant since,
@@ -141,6 +143,7 @@ public final class ReconcileLoop implements AutoCloseable {
         this.prober = new GuestProber(hypervisor, workers, handles);
         this.images = new ImageFetcher(imageSettings, this::wake, clock);
         this.network = NetworkObserver.ofHost(settings);
+        this.rollouts = new TryRollouts(ledger, listener, clock.instant());
     }
 
     /** Starts syncing and reconciling in the background. */
@@ -317,11 +320,14 @@ public final class ReconcileLoop implements AutoCloseable {
         hypervisor.supervise();
         Map<PartitionName, WorkerStatus> workersNow = hypervisor.observe().stream()
                 .collect(Collectors.toMap(WorkerStatus::name, w -> w));
-        Plan plan = Planner.plan(src.desired(), new Observed(workersNow, ledger.entries()), context(started));
+        Plan plan = Planner.plan(src.desired(), new Observed(workersNow, ledger.entries(),
+                rollouts.readiness(workersNow, started)), context(started));
+        rollouts.record(plan, started).forEach(failures::remove);
         recordSpecsInForce(src.desired(), plan, workersNow);
         images.want(ImagesWanted.toFetch(src.desired(), plan), ImagesWanted.referenced(src.desired()));
         for (Action action : plan.actions()) {
-            dispatch(action, src.desired().revision(), started);
+            dispatch(action, TryRollouts.revisionInForce(ledger.get(action.name()), src.desired().revision()), started,
+                    plan.rollout(action.name()));
         }
         Map<PartitionName, Incident> incidents = hypervisor.incidents().stream()
                 .collect(Collectors.toMap(Incident::partition, i -> i));
@@ -419,7 +425,7 @@ public final class ReconcileLoop implements AutoCloseable {
         return t instanceof java.util.concurrent.CompletionException && t.getCause() != null ? t.getCause() : t;
     }
 
-    private void dispatch(Action action, String revision, Instant now) {
+    private void dispatch(Action action, String revision, Instant now, Optional<RolloutStep> rollout) {
         if (action.describe() == null || action instanceof Action.Wait || inFlight.containsKey(action.name())) {
             return;
         }
@@ -432,6 +438,7 @@ public final class ReconcileLoop implements AutoCloseable {
             return;
         }
         LOG.infof("%s: %s", action.name(), action.describe());
+        rollouts.dispatched(action, rollout);
         actionEvents.dispatched(action, revision, now).ifPresent(listener::recorded);
         AtomicReference<Instant> ended = new AtomicReference<>();
         CompletableFuture<Void> done = CompletableFuture.runAsync(() -> {
@@ -464,7 +471,7 @@ public final class ReconcileLoop implements AutoCloseable {
                 LedgerEntry entry = previous == null
                         ? new LedgerEntry(desired.revision(), partition.protectedFromDeletion(), partition.deletionPolicy(),
                         partition.vm().shutdownGracePeriod(), 0, 0)
-                        : previous.withSpec(desired.revision(), partition.protectedFromDeletion(),
+                        : previous.withSpec(TryRollouts.revisionInForce(previous, desired.revision()), partition.protectedFromDeletion(),
                         partition.deletionPolicy(), partition.vm().shutdownGracePeriod());
                 ledger.put(partition.name(), entry);
             }

@@ -11,17 +11,29 @@ import java.time.Duration;
  *
  * @param consecutiveFailures restarts after failure since the worker last ran healthy for long enough;
  *                            the exponent of the next crash backoff
+ * @param trial               its Try rollout, open or rolled back; null when none ({@link Rollouts})
  */
 public record LedgerEntry(String revision, boolean protectedFromDeletion, DeletionPolicy deletionPolicy,
-                          Duration shutdownGracePeriod, int restarts, int consecutiveFailures) {
+                          Duration shutdownGracePeriod, int restarts, int consecutiveFailures, Trial trial) {
+
+    /** An entry without a trial. */
+    public LedgerEntry(String revision, boolean protectedFromDeletion, DeletionPolicy deletionPolicy,
+                       Duration shutdownGracePeriod, int restarts, int consecutiveFailures) {
+        this(revision, protectedFromDeletion, deletionPolicy, shutdownGracePeriod, restarts, consecutiveFailures, null);
+    }
 
     public LedgerEntry withSpec(String revision, boolean protectedFromDeletion, DeletionPolicy deletionPolicy,
                                 Duration grace) {
-        return new LedgerEntry(revision, protectedFromDeletion, deletionPolicy, grace, restarts, consecutiveFailures);
+        return new LedgerEntry(revision, protectedFromDeletion, deletionPolicy, grace, restarts, consecutiveFailures, trial);
     }
 
     public LedgerEntry afterRestart(int backoffExponent) {
         return new LedgerEntry(revision, protectedFromDeletion, deletionPolicy, shutdownGracePeriod, restarts + 1,
-                backoffExponent + 1);
+                backoffExponent + 1, trial);
+    }
+
+    public LedgerEntry withTrial(Trial value) {
+        return new LedgerEntry(revision, protectedFromDeletion, deletionPolicy, shutdownGracePeriod, restarts,
+                consecutiveFailures, value);
     }
 }

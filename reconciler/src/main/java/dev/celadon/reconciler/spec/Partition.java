@@ -10,7 +10,8 @@ import java.util.Objects;
  * One parsed and validated {@code kind: Partition} document: the machine ({@link VmConfig}) plus
  * what the reconciler needs to decide about it.
  *
- * @param source where the document starts, for messages about the partition as a whole
+ * @param source  where the document starts, for messages about the partition as a whole
+ * @param rollout how a change to it is rolled out ({@code spec.rollout})
  */
 public record Partition(
         PartitionName name,
@@ -21,7 +22,8 @@ public record Partition(
         RestartPolicy restartPolicy,
         DeletionPolicy deletionPolicy,
         boolean protectedFromDeletion,
-        SourceLocation source) {
+        SourceLocation source,
+        Rollout rollout) {
 
     public Partition {
         Objects.requireNonNull(name, "name");
@@ -31,6 +33,21 @@ public record Partition(
         Objects.requireNonNull(restartPolicy, "restartPolicy");
         Objects.requireNonNull(deletionPolicy, "deletionPolicy");
         Objects.requireNonNull(source, "source");
+        Objects.requireNonNull(rollout, "rollout");
         labels = Map.copyOf(labels);
+    }
+
+    /** A partition whose changes are applied and kept ({@link Rollout#DEFAULT}). */
+    public Partition(PartitionName name, Map<String, String> labels, RunState runState, Placement placement, VmConfig vm,
+                     RestartPolicy restartPolicy, DeletionPolicy deletionPolicy, boolean protectedFromDeletion,
+                     SourceLocation source) {
+        this(name, labels, runState, placement, vm, restartPolicy, deletionPolicy, protectedFromDeletion, source,
+                Rollout.DEFAULT);
+    }
+
+    /** The same partition running another machine: what a rolled-back partition runs. */
+    public Partition withVm(VmConfig other) {
+        return new Partition(name, labels, runState, placement, other, restartPolicy, deletionPolicy,
+                protectedFromDeletion, source, rollout);
     }
 }

@@ -50,6 +50,10 @@ final class PartitionReader {
     private static final Map<String, GuestProfile> PROFILES = spellings(GuestProfile.values(), PartitionReader::lowerCase);
     private static final Map<String, Firmware> FIRMWARES = spellings(Firmware.values(), PartitionReader::lowerCase);
     private static final Map<String, NicModel> NIC_MODELS = spellings(NicModel.values(), NicModel::specName);
+    private static final Map<String, Rollout.Strategy> ROLLOUT_STRATEGIES = spellings(Rollout.Strategy.values(), Rollout.Strategy::yaml);
+    /** A Try shorter than this could not see a guest's first heartbeat; longer than this is a forgotten change. */
+    static final Duration MIN_ROLLOUT_TIMEOUT = Duration.ofSeconds(10);
+    static final Duration MAX_ROLLOUT_TIMEOUT = Duration.ofHours(24);
 
     /** A value that must be unique across the revision, and where it was claimed. */
     record Claim(String value, SourceLocation at, String field) {
@@ -109,13 +113,14 @@ final class PartitionReader {
         Optional<Partition> partition = problems.count() > errorsBefore || name.isEmpty() || spec.isEmpty()
                 ? Optional.empty()
                 : Optional.of(new Partition(name.get(), labels, spec.get().runState, spec.get().placement, spec.get().vm,
-                        spec.get().restartPolicy, spec.get().deletionPolicy, spec.get().protectedFromDeletion, document.at()));
+                        spec.get().restartPolicy, spec.get().deletionPolicy, spec.get().protectedFromDeletion, document.at(),
+                        spec.get().rollout));
         return new Result(partition, nameClaim, List.copyOf(hostPorts));
     }
 
     /** The {@code spec} section, read. */
     private record Spec(RunState runState, Placement placement, VmConfig vm, RestartPolicy restartPolicy,
-                        DeletionPolicy deletionPolicy, boolean protectedFromDeletion) {
+                        DeletionPolicy deletionPolicy, boolean protectedFromDeletion, Rollout rollout) {
     }
 
     private Optional<Spec> spec(Fields spec, Optional<PartitionName> name) {
@@ -144,6 +149,7 @@ final class PartitionReader {
         boolean protectedFromDeletion = spec.optional("protected").flatMap(Value::bool).orElse(false);
         Optional<Value> cloudInitValue = spec.optional("cloudInit");
         Optional<CloudInitReader.Content> cloudInit = cloudInitValue.flatMap(v -> CloudInitReader.read(v, problems, files));
+        Rollout rollout = spec.optional("rollout").map(this::rollout).orElse(Rollout.DEFAULT);
 
         if (name.isEmpty() || profile.isEmpty() || cpus.isEmpty() || memory.isEmpty() || maxMemory.isEmpty()
                 || boot.isEmpty() || cloudInitValue.isPresent() && cloudInit.isEmpty()) {
@@ -151,7 +157,7 @@ final class PartitionReader {
         }
         VmConfig vm = new VmConfig(name.get(), profile.get(), cpus.get(), memory.get(), maxMemory.get(), boot.get(),
                 disks, networks, devices, integration, grace, cloudInit.map(c -> c.seed(name.get())));
-        return Optional.of(new Spec(runState, placement, vm, restartPolicy, deletionPolicy, protectedFromDeletion));
+        return Optional.of(new Spec(runState, placement, vm, restartPolicy, deletionPolicy, protectedFromDeletion, rollout));
     }
 
     // --- metadata ----------------------------------------------------------------------------
@@ -448,6 +454,23 @@ final class PartitionReader {
             return false;
         }
         return enabled;
+    }
+
+    /** {@code spec.rollout}: a strategy and, for Try, how long the partition has to become Ready. */
+    private Rollout rollout(Value value) {
+        return value.fields(Section.ROLLOUT).map(fields -> {
+            Rollout.Strategy strategy = fields.optional("strategy").flatMap(v -> v.oneOf(ROLLOUT_STRATEGIES))
+                    .orElse(Rollout.Strategy.RESTART);
+            Duration timeout = fields.optional("timeout").flatMap(v -> v.duration().filter(d -> {
+                if (d.compareTo(MIN_ROLLOUT_TIMEOUT) < 0 || d.compareTo(MAX_ROLLOUT_TIMEOUT) > 0) {
+                    v.error("timeout " + Durations.format(d) + " is out of range: use " + Durations.format(MIN_ROLLOUT_TIMEOUT)
+                            + " to " + Durations.format(MAX_ROLLOUT_TIMEOUT));
+                    return false;
+                }
+                return true;
+            })).orElse(Rollout.DEFAULT_TIMEOUT);
+            return new Rollout(strategy, timeout);
+        }).orElse(Rollout.DEFAULT);
     }
 
     // --- shared ------------------------------------------------------------------------------

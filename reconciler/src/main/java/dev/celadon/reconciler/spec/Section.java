@@ -10,7 +10,7 @@ enum Section {
     DOCUMENT("", "apiVersion", "kind", "metadata", "spec"),
     METADATA("metadata", "name", "labels"),
     SPEC("spec", "runState", "placement", "guest", "cpus", "memory", "maxMemory", "boot", "disks", "networks",
-            "devices", "integration", "restartPolicy", "shutdownGracePeriod", "deletionPolicy", "protected", "cloudInit"),
+            "devices", "integration", "restartPolicy", "shutdownGracePeriod", "deletionPolicy", "protected", "cloudInit", "rollout"),
     PLACEMENT("spec.placement", "appliances", "selector"),
     GUEST("spec.guest", "profile"),
     BOOT("spec.boot", "kernel", "initrd", "cmdline", "firmware"),
@@ -21,7 +21,8 @@ enum Section {
     FORWARD("spec.networks[].user.forwards[]", "host", "guest"),
     DEVICE("spec.devices[]", "pci"),
     INTEGRATION("spec.integration", "heartbeat", "shutdown", "timeSync"),
-    CLOUD_INIT("spec.cloudInit", "userData", "userDataFile", "networkConfig");
+    CLOUD_INIT("spec.cloudInit", "userData", "userDataFile", "networkConfig"),
+    ROLLOUT("spec.rollout", "strategy", "timeout");
 
     /** The section's path with list indices left out, e.g. {@code spec.disks[]}. */
     final String path;

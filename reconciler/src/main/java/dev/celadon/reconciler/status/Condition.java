@@ -23,4 +23,6 @@ public record Condition(String type, String status, String reason, String messag
     public static final String WORKER_RECOVERED = "WorkerRecovered";
     /** The partition's images fetched by URL are in the cache (False while downloading, or after a failure). */
     public static final String IMAGE_READY = "ImageReady";
+    /** A Try rollout: True once the change was undone for not becoming Ready in time; False while it is tried. */
+    public static final String ROLLED_BACK = "RolledBack";
 }

@@ -10,6 +10,7 @@ import dev.celadon.reconciler.spec.DeletionPolicy;
 import dev.celadon.reconciler.spec.Partition;
 import dev.celadon.reconciler.spec.Placement;
 import dev.celadon.reconciler.spec.RestartPolicy;
+import dev.celadon.reconciler.spec.Rollout;
 import dev.celadon.reconciler.spec.RunState;
 import dev.celadon.reconciler.spec.SourceLocation;
 
@@ -35,8 +36,7 @@ public final class Specs {
     }
 
     public static Partition withVm(Partition p, VmConfig vm) {
-        return new Partition(p.name(), p.labels(), p.runState(), p.placement(), vm, p.restartPolicy(),
-                p.deletionPolicy(), p.protectedFromDeletion(), p.source());
+        return p.withVm(vm);
     }
 
     public static Partition withDisks(Partition p, DiskConfig... disks) {
@@ -63,16 +63,21 @@ public final class Specs {
 
     public static Partition with(Partition p, RunState runState) {
         return new Partition(p.name(), p.labels(), runState, p.placement(), p.vm(), p.restartPolicy(),
-                p.deletionPolicy(), p.protectedFromDeletion(), p.source());
+                p.deletionPolicy(), p.protectedFromDeletion(), p.source(), p.rollout());
     }
 
     public static Partition with(Partition p, RestartPolicy policy) {
         return new Partition(p.name(), p.labels(), p.runState(), p.placement(), p.vm(), policy,
-                p.deletionPolicy(), p.protectedFromDeletion(), p.source());
+                p.deletionPolicy(), p.protectedFromDeletion(), p.source(), p.rollout());
+    }
+
+    public static Partition with(Partition p, Rollout rollout) {
+        return new Partition(p.name(), p.labels(), p.runState(), p.placement(), p.vm(), p.restartPolicy(),
+                p.deletionPolicy(), p.protectedFromDeletion(), p.source(), rollout);
     }
 
     public static Partition with(Partition p, Placement placement) {
         return new Partition(p.name(), p.labels(), p.runState(), placement, p.vm(), p.restartPolicy(),
-                p.deletionPolicy(), p.protectedFromDeletion(), p.source());
+                p.deletionPolicy(), p.protectedFromDeletion(), p.source(), p.rollout());
     }
 }
