@@ -55,7 +55,10 @@ final class TryRollouts {
         return found;
     }
 
-    /** The one place a Try rollout asks whether a partition is Ready. */
+    /**
+     * The one place a Try rollout asks whether a partition is Ready: today the GuestReady condition (a fresh
+     * agent heartbeat); the {@code Ready} condition of {@code spec.readiness} takes its place when there is one.
+     */
     private Readiness readiness(WorkerStatus worker, Instant now) {
         if (worker == null) {
             return Readiness.notReady("NoWorker", "no worker process");
