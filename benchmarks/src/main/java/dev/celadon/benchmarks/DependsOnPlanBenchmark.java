@@ -96,7 +96,7 @@ public class DependsOnPlanBenchmark {
                 notReady.put(p.name(), "heartbeat");
             }
         }
-        halfReady = new Observed(workers, Map.of(), notReady);
+        halfReady = new Observed(workers, Map.of(), notReady, Map.of());
     }
 
     @Benchmark

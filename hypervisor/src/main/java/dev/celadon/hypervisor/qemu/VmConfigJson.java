@@ -27,16 +27,17 @@ import java.util.OptionalInt;
  * {@link VmConfig} to and from JSON, written out by hand: the SPI records stay free of Jackson
  * annotations, the sealed hierarchies get explicit {@code type} tags, and field order is fixed, so
  * the hash of the JSON is a stable fingerprint of the config. A field added later is written only when
- * set, so the JSON and the hash of a config without it stay what older versions wrote.
+ * set, so the JSON and the hash of a config without it stay what older versions wrote. Public for the
+ * reconciler's ledger, which keeps a partition's previous config for a Try rollout.
  */
-final class VmConfigJson {
+public final class VmConfigJson {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private VmConfigJson() {
     }
 
-    static ObjectNode toJson(VmConfig c) {
+    public static ObjectNode toJson(VmConfig c) {
         ObjectNode o = JSON.createObjectNode();
         o.put("name", c.name().value());
         o.put("profile", c.profile().name());
@@ -90,7 +91,7 @@ final class VmConfigJson {
         return o;
     }
 
-    static VmConfig fromJson(JsonNode o) {
+    public static VmConfig fromJson(JsonNode o) {
         JsonNode b = o.path("boot");
         BootConfig boot = switch (b.path("type").asText()) {
             case "kernel" -> new BootConfig.Kernel(b.path("kernel").asText(),
@@ -146,7 +147,7 @@ final class VmConfigJson {
     }
 
     /** SHA-256 of the canonical JSON: equal configs, equal hashes. */
-    static String hash(VmConfig config) {
+    public static String hash(VmConfig config) {
         try {
             return HexFormat.of().formatHex(Identity.digest("SHA-256", JSON.writeValueAsBytes(toJson(config))));
         } catch (JsonProcessingException e) {

@@ -70,7 +70,17 @@ public final class Ledger {
 
     public Ledger(Path file, Supplier<ObjectMapper> mapper) {
         this.file = file;
-        this.mapper = mapper;
+        this.mapper = new Supplier<>() {
+            private ObjectMapper withTrials;
+
+            @Override
+            public ObjectMapper get() {
+                if (withTrials == null) {
+                    withTrials = TrialJson.ledgerMapper(mapper.get());
+                }
+                return withTrials;
+            }
+        };
         load();
     }
 

@@ -19,6 +19,7 @@ import dev.celadon.reconciler.plan.Observed;
 import dev.celadon.reconciler.plan.Plan;
 import dev.celadon.reconciler.plan.PlanContext;
 import dev.celadon.reconciler.plan.Planner;
+import dev.celadon.reconciler.plan.RolloutStep;
 import dev.celadon.reconciler.spec.Partition;
 import dev.celadon.reconciler.spec.SourceLocation;
 import dev.celadon.reconciler.source.RevisionRefusedException;
@@ -119,6 +120,7 @@ public final class ReconcileLoop implements AutoCloseable {
     private final ImageFetcher images;
     private final ActionEvents actionEvents = new ActionEvents();
     private final ReadinessTracker readiness = new ReadinessTracker();
+    private final TryRollouts rollouts;
 
     /** An apply for {@code revision}, dispatched at {@code since}; {@code ended} is set when it returns. */
     private record InFlight(Action action, CompletableFuture<Void> done, String revision, Instant since,
@@ -142,6 +144,7 @@ public final class ReconcileLoop implements AutoCloseable {
         this.prober = new GuestProber(hypervisor, workers, handles, clock);
         this.images = new ImageFetcher(imageSettings, this::wake, clock);
         this.network = NetworkObserver.ofHost(settings);
+        this.rollouts = new TryRollouts(ledger, listener, clock.instant());
     }
 
     /** Starts syncing and reconciling in the background. */
@@ -319,11 +322,14 @@ public final class ReconcileLoop implements AutoCloseable {
         Map<PartitionName, WorkerStatus> workersNow = hypervisor.observe().stream()
                 .collect(Collectors.toMap(WorkerStatus::name, w -> w));
         ReadinessTracker.Pass ready = readiness.evaluate(src.desired(), workersNow, prober, started);
-        Plan plan = Planner.plan(src.desired(), new Observed(workersNow, ledger.entries(), ready.notReady()), context(started));
+        Plan plan = Planner.plan(src.desired(), new Observed(workersNow, ledger.entries(), ready.notReady(),
+                rollouts.readiness(workersNow, ready.verdicts(), started)), context(started));
+        rollouts.record(plan, started).forEach(failures::remove);
         recordSpecsInForce(src.desired(), plan, workersNow);
         images.want(ImagesWanted.toFetch(src.desired(), plan), ImagesWanted.referenced(src.desired()));
         for (Action action : plan.actions()) {
-            dispatch(action, src.desired().revision(), started);
+            dispatch(action, TryRollouts.revisionInForce(ledger.get(action.name()), src.desired().revision()), started,
+                    plan.rollout(action.name()));
         }
         Map<PartitionName, Incident> incidents = hypervisor.incidents().stream()
                 .collect(Collectors.toMap(Incident::partition, i -> i));
@@ -421,7 +427,7 @@ public final class ReconcileLoop implements AutoCloseable {
         return t instanceof java.util.concurrent.CompletionException && t.getCause() != null ? t.getCause() : t;
     }
 
-    private void dispatch(Action action, String revision, Instant now) {
+    private void dispatch(Action action, String revision, Instant now, Optional<RolloutStep> rollout) {
         if (action.describe() == null || action instanceof Action.Wait || inFlight.containsKey(action.name())) {
             return;
         }
@@ -434,6 +440,7 @@ public final class ReconcileLoop implements AutoCloseable {
             return;
         }
         LOG.infof("%s: %s", action.name(), action.describe());
+        rollouts.dispatched(action, rollout);
         actionEvents.dispatched(action, revision, now).ifPresent(listener::recorded);
         AtomicReference<Instant> ended = new AtomicReference<>();
         CompletableFuture<Void> done = CompletableFuture.runAsync(() -> {
@@ -466,7 +473,7 @@ public final class ReconcileLoop implements AutoCloseable {
                 LedgerEntry entry = previous == null
                         ? new LedgerEntry(desired.revision(), partition.protectedFromDeletion(), partition.deletionPolicy(),
                         partition.vm().shutdownGracePeriod(), 0, 0)
-                        : previous.withSpec(desired.revision(), partition.protectedFromDeletion(),
+                        : previous.withSpec(TryRollouts.revisionInForce(previous, desired.revision()), partition.protectedFromDeletion(),
                         partition.deletionPolicy(), partition.vm().shutdownGracePeriod());
                 ledger.put(partition.name(), entry.withDependsOn(partition.dependsOn().stream().map(d -> d.name().value()).toList()));
             }

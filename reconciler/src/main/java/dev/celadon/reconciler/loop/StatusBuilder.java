@@ -15,6 +15,7 @@ import dev.celadon.hypervisor.WorkerStatus;
 import dev.celadon.reconciler.plan.Action;
 import dev.celadon.reconciler.plan.LedgerEntry;
 import dev.celadon.reconciler.plan.Plan;
+import dev.celadon.reconciler.plan.Trial;
 import dev.celadon.reconciler.images.ImageState;
 import dev.celadon.reconciler.spec.Partition;
 import dev.celadon.reconciler.spec.RunState;
@@ -143,6 +144,9 @@ final class StatusBuilder {
         if (incident != null) {
             conditions.add(condition(Condition.WORKER_RECOVERED, true, camel(incident.reason().name()), incident.message(),
                     since, now));
+        }
+        if (ledgerEntry != null && ledgerEntry.trial() != null) {
+            conditions.add(rolledBack(ledgerEntry.trial(), since, now));
         }
         String runState = spec != null ? spec.runState().yaml() : null;
         int restarts = ledgerEntry != null ? ledgerEntry.restarts() : 0;
@@ -287,6 +291,22 @@ final class StatusBuilder {
         boolean fresh = heartbeatFresh(worker, now);
         return condition(Condition.GUEST_READY, fresh, fresh ? "Heartbeat" : "HeartbeatLost",
                 "last heartbeat at " + heartbeat, since, now);
+    }
+
+    /**
+     * {@code RolledBack}: True once a Try rollout was given up, naming the revision and why; False (reason
+     * {@code Trying}) while the change still has time to become Ready.
+     */
+    private static Condition rolledBack(Trial trial, Map<String, Condition> since, Instant now) {
+        if (!trial.restoring()) {
+            return condition(Condition.ROLLED_BACK, false, "Trying", "revision " + trial.revision() + " ("
+                    + trial.change() + ") must be Ready by " + trial.deadline().truncatedTo(ChronoUnit.SECONDS)
+                    + ", else the machine of revision " + trial.previousRevision() + " is restored", since, now);
+        }
+        String state = trial.phase() == Trial.Phase.ROLLING_BACK ? "is being restored" : "runs again";
+        return condition(Condition.ROLLED_BACK, true, trial.reason(), "revision " + trial.revision() + " rolled back: "
+                + trial.message() + "; the machine of revision " + trial.previousRevision() + " " + state
+                + " until Git changes the partition", since, now);
     }
 
     /**

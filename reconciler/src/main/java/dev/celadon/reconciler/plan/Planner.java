@@ -49,15 +49,22 @@ public final class Planner {
         names.addAll(observed.workers().keySet());
 
         List<Action> decided = new ArrayList<>();
+        Map<PartitionName, RolloutStep> rollouts = new TreeMap<>();
         for (PartitionName name : names) {
             Partition partition = placed.get(name);
             WorkerStatus worker = observed.workers().get(name);
             LedgerEntry ledger = observed.ledger().get(name);
-            decided.add(partition == null
-                    ? removal(name, worker, ledger)
-                    : decide(partition, worker, ledger, context.now()));
+            if (partition == null) {
+                decided.add(removal(name, worker, ledger));
+                continue;
+            }
+            Rollouts.Decision decision = Rollouts.decide(partition, worker, ledger, observed.trials().get(name),
+                    desired.revision(), context.now(), p -> decide(p, worker, ledger, context.now()));
+            decided.add(decision.action());
+            decision.step().ifPresent(step -> rollouts.put(name, step));
         }
-        return new Plan(admit(Dependencies.apply(decided, placed, observed), observed, context));
+        List<Action> admitted = admit(Dependencies.apply(decided, placed, observed), observed, context);
+        return new Plan(admitted, Rollouts.admitted(rollouts, admitted));
     }
 
     /**

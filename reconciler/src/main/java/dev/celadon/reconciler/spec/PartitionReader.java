@@ -50,6 +50,10 @@ final class PartitionReader {
     private static final Map<String, GuestProfile> PROFILES = spellings(GuestProfile.values(), PartitionReader::lowerCase);
     private static final Map<String, Firmware> FIRMWARES = spellings(Firmware.values(), PartitionReader::lowerCase);
     private static final Map<String, NicModel> NIC_MODELS = spellings(NicModel.values(), NicModel::specName);
+    private static final Map<String, Rollout.Strategy> ROLLOUT_STRATEGIES = spellings(Rollout.Strategy.values(), Rollout.Strategy::yaml);
+    /** A Try shorter than this could not see a guest's first heartbeat; longer than this is a forgotten change. */
+    static final Duration MIN_ROLLOUT_TIMEOUT = Duration.ofSeconds(10);
+    static final Duration MAX_ROLLOUT_TIMEOUT = Duration.ofHours(24);
 
     /** A value that must be unique across the revision, and where it was claimed. */
     record Claim(String value, SourceLocation at, String field) {
@@ -110,14 +114,14 @@ final class PartitionReader {
                 ? Optional.empty()
                 : Optional.of(new Partition(name.get(), labels, spec.get().runState, spec.get().placement, spec.get().vm,
                         spec.get().restartPolicy, spec.get().deletionPolicy, spec.get().protectedFromDeletion, document.at(),
-                        spec.get().readiness, spec.get().dependsOn));
+                        spec.get().readiness, spec.get().dependsOn, spec.get().rollout));
         return new Result(partition, nameClaim, List.copyOf(hostPorts));
     }
 
     /** The {@code spec} section, read. */
     private record Spec(RunState runState, Placement placement, VmConfig vm, RestartPolicy restartPolicy,
                         DeletionPolicy deletionPolicy, boolean protectedFromDeletion, ReadinessSpec readiness,
-                        List<Dependency> dependsOn) {
+                        List<Dependency> dependsOn, Rollout rollout) {
     }
 
     private Optional<Spec> spec(Fields spec, Optional<PartitionName> name) {
@@ -151,6 +155,7 @@ final class PartitionReader {
                 .map(v -> readiness(v, agent && integration.heartbeat(), agent, networks))
                 .orElse(Optional.of(agent && integration.heartbeat() ? ReadinessSpec.HEARTBEAT : ReadinessSpec.RUNNING));
         List<Dependency> dependsOn = spec.optional("dependsOn").map(v -> dependsOn(v, name)).orElse(List.of());
+        Rollout rollout = spec.optional("rollout").map(this::rollout).orElse(Rollout.DEFAULT);
 
         if (name.isEmpty() || profile.isEmpty() || cpus.isEmpty() || memory.isEmpty() || maxMemory.isEmpty()
                 || boot.isEmpty() || cloudInitValue.isPresent() && cloudInit.isEmpty() || readiness.isEmpty()) {
@@ -159,7 +164,7 @@ final class PartitionReader {
         VmConfig vm = new VmConfig(name.get(), profile.get(), cpus.get(), memory.get(), maxMemory.get(), boot.get(),
                 disks, networks, devices, integration, grace, cloudInit.map(c -> c.seed(name.get())));
         return Optional.of(new Spec(runState, placement, vm, restartPolicy, deletionPolicy, protectedFromDeletion,
-                readiness.get(), dependsOn));
+                readiness.get(), dependsOn, rollout));
     }
 
     // --- metadata ----------------------------------------------------------------------------
@@ -544,6 +549,25 @@ final class PartitionReader {
             });
         }
         return dependencies;
+    }
+
+    // --- rollout -------------------------------------------------------------------------------
+
+    /** {@code spec.rollout}: a strategy and, for Try, how long the partition has to become Ready. */
+    private Rollout rollout(Value value) {
+        return value.fields(Section.ROLLOUT).map(fields -> {
+            Rollout.Strategy strategy = fields.optional("strategy").flatMap(v -> v.oneOf(ROLLOUT_STRATEGIES))
+                    .orElse(Rollout.Strategy.RESTART);
+            Duration timeout = fields.optional("timeout").flatMap(v -> v.duration().filter(d -> {
+                if (d.compareTo(MIN_ROLLOUT_TIMEOUT) < 0 || d.compareTo(MAX_ROLLOUT_TIMEOUT) > 0) {
+                    v.error("timeout " + Durations.format(d) + " is out of range: use " + Durations.format(MIN_ROLLOUT_TIMEOUT)
+                            + " to " + Durations.format(MAX_ROLLOUT_TIMEOUT));
+                    return false;
+                }
+                return true;
+            })).orElse(Rollout.DEFAULT_TIMEOUT);
+            return new Rollout(strategy, timeout);
+        }).orElse(Rollout.DEFAULT);
     }
 
     // --- shared ------------------------------------------------------------------------------

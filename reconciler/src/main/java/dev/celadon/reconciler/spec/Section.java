@@ -11,7 +11,7 @@ enum Section {
     METADATA("metadata", "name", "labels"),
     SPEC("spec", "runState", "placement", "guest", "cpus", "memory", "maxMemory", "boot", "disks", "networks",
             "devices", "integration", "restartPolicy", "shutdownGracePeriod", "deletionPolicy", "protected", "cloudInit",
-            "readiness", "dependsOn"),
+            "readiness", "dependsOn", "rollout"),
     PLACEMENT("spec.placement", "appliances", "selector"),
     GUEST("spec.guest", "profile"),
     BOOT("spec.boot", "kernel", "initrd", "cmdline", "firmware"),
@@ -24,7 +24,8 @@ enum Section {
     INTEGRATION("spec.integration", "heartbeat", "shutdown", "timeSync"),
     CLOUD_INIT("spec.cloudInit", "userData", "userDataFile", "networkConfig"),
     READINESS("spec.readiness", "heartbeat", "tcp", "exec"),
-    TCP_READINESS("spec.readiness.tcp", "port");
+    TCP_READINESS("spec.readiness.tcp", "port"),
+    ROLLOUT("spec.rollout", "strategy", "timeout");
 
     /** The section's path with list indices left out, e.g. {@code spec.disks[]}. */
     final String path;

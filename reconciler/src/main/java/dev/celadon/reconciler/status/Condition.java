@@ -25,4 +25,6 @@ public record Condition(String type, String status, String reason, String messag
     public static final String IMAGE_READY = "ImageReady";
     /** Every check of the partition's spec.readiness holds (docs/design.md §4): the one condition that says Ready. */
     public static final String READY = "Ready";
+    /** A Try rollout: True once the change was undone for not becoming Ready in time; False while it is tried. */
+    public static final String ROLLED_BACK = "RolledBack";
 }

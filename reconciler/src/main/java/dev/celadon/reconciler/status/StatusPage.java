@@ -192,10 +192,12 @@ final class StatusPage {
     private static void row(HtmlWriter html, PartitionStatus partition, Instant now) {
         String phase = partition.phase() == null ? "Unknown" : partition.phase().name();
         Condition notReady = guestNotReady(partition);
+        Condition rollout = rollout(partition);
         html.open("tr", "data-partition", partition.name(), "class", "phase-" + phase
-                + (notReady == null ? "" : unknown(notReady) ? " guest-unknown" : " guest-not-ready"));
+                + (notReady == null ? "" : unknown(notReady) ? " guest-unknown" : " guest-not-ready")
+                + (rollout != null && "True".equals(rollout.status()) ? " rolled-back" : ""));
         name(html, partition.name());
-        phase(html, phase, notReady);
+        phase(html, phase, notReady, rollout);
         html.element("td", orNone(partition.runState()), "class", "desired");
         html.open("td").element("code", shortRevision(partition.revision()), "class", "revision",
                 "title", partition.revision()).close("td");
@@ -226,7 +228,7 @@ final class StatusPage {
      * answering) is not shown as a healthy Running: "Running, guest not ready", with why; nor one whose
      * guest nothing asks: "Running, guest unknown".
      */
-    private static void phase(HtmlWriter html, String phase, Condition notReady) {
+    private static void phase(HtmlWriter html, String phase, Condition notReady, Condition rollout) {
         html.open("td");
         if (notReady == null) {
             html.element("span", phase, "class", "phase");
@@ -235,7 +237,18 @@ final class StatusPage {
                     .markup("<br>").element("span", orNone(notReady.reason()) + ": " + orNone(notReady.message()),
                             "class", "guest-reason");
         }
+        if (rollout != null) {
+            boolean rolledBack = "True".equals(rollout.status());
+            html.markup("<br>").open("span", "class", rolledBack ? "rollout rolled-back" : "rollout trying")
+                    .element("strong", rolledBack ? "Rolled back: " : "Trying: ").text(orNone(rollout.message()))
+                    .close("span");
+        }
         html.close("td");
+    }
+
+    /** The partition's Try rollout ({@code RolledBack}: True once rolled back, False while tried), else null. */
+    static Condition rollout(PartitionStatus partition) {
+        return partition.conditions().stream().filter(c -> Condition.ROLLED_BACK.equals(c.type())).findFirst().orElse(null);
     }
 
     /** A GuestReady that Celadon cannot know: no agent is asked. */

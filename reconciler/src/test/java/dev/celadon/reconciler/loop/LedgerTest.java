@@ -76,6 +76,45 @@ class LedgerTest {
         assertThat(file()).doesNotExist();
     }
 
+    /** A Try rollout rolled back: its previous machine (with a cloud-init seed and a user-mode forward) and times. */
+    private static LedgerEntry withTrial() {
+        dev.celadon.reconciler.spec.Partition web = dev.celadon.reconciler.plan.Specs.partition("web");
+        var previous = web.vm().withCloudInit(java.util.Optional.of(dev.celadon.hypervisor.CloudInit.of(web.name(),
+                "#cloud-config\n", java.util.Optional.empty())));
+        return PLAIN.withTrial(new dev.celadon.reconciler.plan.Trial(dev.celadon.reconciler.plan.Trial.Phase.ROLLED_BACK,
+                "restart", "restart: cpus 1 → 2", "r2", "hash timeout 2m", previous, "r1",
+                java.time.Instant.parse("2026-11-23T12:00:00Z"), java.time.Instant.parse("2026-11-23T12:02:00Z"),
+                "NotReady", "not Ready within 2m: NoHeartbeat", java.time.Instant.parse("2026-11-23T12:02:01Z")));
+    }
+
+    @Test
+    void aTrialIsReadBackWholeAndAnEntryWithoutOneIsWrittenAsBefore() throws IOException {
+        Ledger ledger = open();
+        ledger.put(WEB, withTrial());
+        ledger.put(DB, PLAIN);
+
+        Ledger again = open();
+        assertThat(again.get(WEB)).isEqualTo(withTrial());
+        assertThat(again.get(DB)).isEqualTo(PLAIN);
+        assertThat(again.problem()).isEmpty();
+        String json = Files.readString(file());
+        assertThat(json).as("no trial field where there is none").containsOnlyOnce("\"trial\"");
+        assertThat(mapper.readTree(json).path("db").has("trial")).isFalse();
+    }
+
+    @Test
+    void anEntryWhoseTrialIsDamagedIsNotWholeAndTheOthersAreKept() throws IOException {
+        Ledger ledger = open();
+        ledger.put(WEB, withTrial());
+        ledger.put(DB, PLAIN);
+        damage(Files.readString(file()).replace("\"deadline\"", "\"deadlinx\"").getBytes(StandardCharsets.UTF_8));
+
+        Ledger again = open();
+        assertThat(again.get(WEB)).isNull();
+        assertThat(again.get(DB)).isEqualTo(PLAIN);
+        assertThat(again.problem()).hasValueSatisfying(p -> assertThat(p.reason()).isEqualTo("WrongShape"));
+    }
+
     @Test
     void whatIsWrittenIsReadBackWithoutAProblem() throws IOException {
         twoEntries();

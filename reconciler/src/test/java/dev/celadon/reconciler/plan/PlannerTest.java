@@ -15,12 +15,14 @@ import dev.celadon.reconciler.spec.DeletionPolicy;
 import dev.celadon.reconciler.spec.Partition;
 import dev.celadon.reconciler.spec.Placement;
 import dev.celadon.reconciler.spec.RestartPolicy;
+import dev.celadon.reconciler.spec.Rollout;
 import dev.celadon.reconciler.spec.RunState;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
@@ -210,7 +212,7 @@ class PlannerTest {
                 row("removed together, the dependent the ledger knows of is deleted first", desired(),
                         observed(workers(running(APP), running(DB)), Map.of(APP.name(),
                                 new LedgerEntry("abc123", false, DeletionPolicy.RETAIN, Duration.ofSeconds(30), 0, 0,
-                                        List.of("db")))),
+                                        List.of("db"), null))),
                         "Delete app: delete: no longer in Git for this appliance (disks retained)",
                         "Wait db: wait: stops after app, which depend on it"),
                 row("a dependency stopped alone leaves its running dependent running",
@@ -218,29 +220,156 @@ class PlannerTest {
                         "Stop db: stop: runState is Stopped", "InSync app"));
     }
 
-    @ParameterizedTest(name = "{0}")
-    @MethodSource("dependsOnSituations")
-    void plansDependsOn(Row row) {
-        plans(row);
-    }
-
     private static Observed notReady(Map<PartitionName, WorkerStatus> workers, String name, String why) {
-        return new Observed(workers, Map.of(), Map.of(new PartitionName(name), why));
+        return new Observed(workers, Map.of(), Map.of(new PartitionName(name), why), Map.of());
+    }
+
+    /** Try rollouts: WEB on 1 CPU is what ran (revision abc000), TRIED on 2 CPUs is the change (abc123). */
+    static Stream<Row> rollouts() {
+        Instant deadline = NOW.plus(TIMEOUT);
+        Trial trying = Trial.trying("abc123", Rollouts.fingerprint(TRIED), TRY_WEB.vm(), "abc000", NOW.minusSeconds(30),
+                NOW.plusSeconds(90)).dispatched("restart", "restart: cpus 1 → 2");
+        Trial expired = Trial.trying("abc123", Rollouts.fingerprint(TRIED), TRY_WEB.vm(), "abc000", NOW.minus(TIMEOUT),
+                NOW.minusSeconds(1)).dispatched("restart", "restart: cpus 1 → 2");
+        Trial rollingBack = expired.failed("NotReady", "not Ready within 2m (heartbeat)", NOW.minusSeconds(1));
+        Trial rolledBack = rollingBack.restored(NOW.minusSeconds(1));
+        String begin = "Begin web: try abc123 until " + deadline + ", else abc000's machine";
+        return Stream.of(
+                row("Try: a change that restarts begins a trial", desired(TRIED), observed(workers(running(TRY_WEB)),
+                                ledger(null)),
+                        "Restart web: restart: cpus 1 → 2", begin),
+                row("Try: a live memory change begins a trial",
+                        desired(Specs.withMemory(TRY_WEB, 192 * MI, 256 * MI)), observed(workers(running(TRY_WEB)), ledger(null)),
+                        "UpdateMemory web: update live: memory 128Mi → 192Mi", begin),
+                row("Try: a live disk growth begins a trial",
+                        desired(Specs.withDisks(TRY_WEB, blank("data", 2048))),
+                        observed(workers(running(Specs.withDisks(TRY_WEB, blank("data", 1024)))), ledger(null)),
+                        "GrowDisks web: update live: disks.data.size 1Gi → 2Gi", begin),
+                row("Restart (the default): a change is applied and kept, no trial", desired(Specs.withCpus(WEB, 2)),
+                        observed(workers(running(WEB)), ledger(null)), "Restart web: restart: cpus 1 → 2"),
+                row("Try: creating a partition is not a trial", desired(TRY_WEB), workers(),
+                        "Create web: create: new partition"),
+                row("Try: a start after a crash is not a trial", desired(TRIED),
+                        observed(workers(stopped(TRY_WEB, StopReason.WORKER_KILLED, NOW.minusSeconds(11))), ledger(null)),
+                        "Start web: start: restart after worker killed (restartPolicy Always)"),
+                row("Try: trying, not Ready before the deadline: wait", desired(TRIED),
+                        observed(workers(running(TRIED)), ledger(trying), notReady()), "InSync web"),
+                row("Try: Ready in time keeps the change", desired(TRIED),
+                        observed(workers(running(TRIED)), ledger(trying), TrialReadiness.READY),
+                        "InSync web", "Succeeded web"),
+                row("Try: not Ready by the deadline restores the previous machine", desired(TRIED),
+                        observed(workers(running(TRIED)), ledger(expired), notReady()),
+                        "Restart web: restart: cpus 2 → 1",
+                        "Failed web: NotReady: not Ready within 2m (heartbeat)"),
+                row("Try: a deadline passed while the reconciler was down waits until readiness is known", desired(TRIED),
+                        observed(workers(running(TRIED)), ledger(expired),
+                                TrialReadiness.notYetKnown("NotReady", "not asked yet since the reconciler started")), "InSync web"),
+                row("Try: the tried machine crashed by the deadline: the previous one starts", desired(TRIED),
+                        observed(workers(stopped(TRIED, StopReason.GUEST_PANICKED, NOW.minusSeconds(60))), ledger(expired),
+                                notReady()),
+                        "Start web: start: restart after guest panic (restartPolicy Always)",
+                        "Failed web: NotRunning: not Ready within 2m: the worker is not running (crashed)"),
+                row("Try: the change was never applied (its restart failed): nothing to undo", desired(TRIED),
+                        observed(workers(running(TRY_WEB)), ledger(expired), notReady()),
+                        "InSync web",
+                        "Failed web: NotApplied: not Ready within 2m: the change was not applied, the worker still runs another machine"),
+                row("Try: a live memory change that failed is undone live",
+                        desired(Specs.withMemory(TRY_WEB, 192 * MI, 256 * MI)),
+                        observed(workers(running(Specs.withMemory(TRY_WEB, 192 * MI, 256 * MI))),
+                                ledger(new Trial(Trial.Phase.TRYING, "update-memory", "update live: memory 128Mi → 192Mi",
+                                        "abc123", Rollouts.fingerprint(Specs.withMemory(TRY_WEB, 192 * MI, 256 * MI)), TRY_WEB.vm(),
+                                        "abc000", NOW.minus(TIMEOUT), NOW.minusSeconds(1), null, null, null)), notReady()),
+                        "UpdateMemory web: update live: memory 192Mi → 128Mi",
+                        "Failed web: NotReady: not Ready within 2m (heartbeat)"),
+                row("Try: a disk the change grew keeps its size when the rest is rolled back",
+                        desired(Specs.withCpus(Specs.withDisks(TRY_WEB, blank("data", 2048)), 2)),
+                        observed(workers(running(Specs.withCpus(Specs.withDisks(TRY_WEB, blank("data", 2048)), 2))),
+                                ledger(new Trial(Trial.Phase.TRYING, "restart", "restart: cpus 1 → 2, disks.data.size 1Gi → 2Gi",
+                                        "abc123", Rollouts.fingerprint(Specs.withCpus(Specs.withDisks(TRY_WEB, blank("data", 2048)), 2)),
+                                        Specs.withDisks(TRY_WEB, blank("data", 1024)).vm(), "abc000", NOW.minus(TIMEOUT),
+                                        NOW.minusSeconds(1), null, null, null)), notReady()),
+                        "Restart web: restart: cpus 2 → 1",
+                        "Failed web: NotReady: not Ready within 2m (heartbeat)"),
+                row("Try: rolling back, the previous machine runs: restored", desired(TRIED),
+                        observed(workers(running(TRY_WEB)), ledger(rollingBack)), "InSync web", "Restored web"),
+                row("Try: rolled back, Git unchanged for it: it stays on the previous machine", desired(TRIED),
+                        observed(workers(running(TRY_WEB)), ledger(rolledBack)), "InSync web"),
+                row("Try: rolled back, a commit that does not touch it does not try again",
+                        new Desired("def456", List.of(TRIED, partition("other"))),
+                        observed(workers(running(TRY_WEB), running(partition("other"))), ledger(rolledBack)),
+                        "InSync other", "InSync web"),
+                row("Try: rolled back and crashed: the previous machine starts again", desired(TRIED),
+                        observed(workers(stopped(TRY_WEB, StopReason.WORKER_KILLED, NOW.minusSeconds(11))), ledger(rolledBack)),
+                        "Start web: start: restart after worker killed (restartPolicy Always)"),
+                row("Try: rolled back, Git changes the machine again: a new trial, back to the same previous machine",
+                        desired(OTHER), observed(workers(running(TRY_WEB)), ledger(rolledBack)),
+                        "Restart web: restart: maxMemory 256Mi → 512Mi", begin),
+                row("Try: a change that does not fit waits, and its trial with it",
+                        desired(Specs.withCpus(TRY_WEB, 3)), observed(workers(running(TRY_WEB)), ledger(null)),
+                        "Wait web: wait: needs 3 CPUs, the host has 2"),
+                row("Try: rolled back, Git changes only the timeout: tried again",
+                        desired(Specs.with(TRIED, new Rollout(Rollout.Strategy.TRY, Duration.ofMinutes(5)))),
+                        observed(workers(running(TRY_WEB)), ledger(rolledBack)),
+                        "Restart web: restart: cpus 1 → 2",
+                        "Begin web: try abc123 until " + NOW.plus(Duration.ofMinutes(5)) + ", else abc000's machine"),
+                row("Try: trying, Git changes the machine again: the new trial keeps the machine that was Ready",
+                        desired(OTHER), observed(workers(running(TRIED)), ledger(trying), notReady()),
+                        "Restart web: restart: cpus 2 → 1, maxMemory 256Mi → 512Mi", begin),
+                row("Try: rolled back, the strategy becomes Restart: Git's spec is applied, the trial dropped",
+                        desired(Specs.with(TRIED, Rollout.DEFAULT)), observed(workers(running(TRY_WEB)), ledger(rolledBack)),
+                        "Restart web: restart: cpus 1 → 2", "Dropped web"),
+                row("Try: rolled back, runState Stopped: stopped, the trial dropped",
+                        desired(Specs.with(TRIED, RunState.STOPPED)), observed(workers(running(TRY_WEB)), ledger(rolledBack)),
+                        "Stop web: stop: runState is Stopped", "Dropped web"));
+    }
+
+    private static final Duration TIMEOUT = Duration.ofMinutes(2);
+    private static final Partition TRY_WEB = Specs.with(WEB, new Rollout(Rollout.Strategy.TRY, TIMEOUT));
+    private static final Partition TRIED = Specs.withCpus(TRY_WEB, 2);
+    private static final Partition OTHER = Specs.withMemory(TRY_WEB, 128 * MI, 512 * MI);
+
+    private static TrialReadiness notReady() {
+        return TrialReadiness.notReady("NotReady", "heartbeat");
+    }
+
+    private static Map<PartitionName, LedgerEntry> ledger(Trial trial) {
+        return Map.of(WEB.name(), new LedgerEntry("abc000", false, DeletionPolicy.RETAIN, Duration.ofSeconds(30), 0, 0,
+                List.of(), trial));
+    }
+
+    private static Observed observed(Map<PartitionName, WorkerStatus> workers, Map<PartitionName, LedgerEntry> ledger,
+                                     TrialReadiness readiness) {
+        return new Observed(workers, ledger, Map.of(), Map.of(WEB.name(), readiness));
+    }
+
+    static Stream<Row> allSituations() {
+        return Stream.of(situations(), dependsOnSituations(), rollouts()).flatMap(s -> s);
     }
 
     @ParameterizedTest(name = "{0}")
-    @MethodSource("situations")
+    @MethodSource("allSituations")
     void plans(Row row) {
         Plan plan = Planner.plan(row.desired(), row.observed(), row.context());
-        assertThat(plan.actions().stream().map(PlannerTest::render).toList())
-                .containsExactlyElementsOf(row.expected());
+        List<String> rendered = new ArrayList<>(plan.actions().stream().map(PlannerTest::render).toList());
+        plan.rollouts().forEach((name, step) -> rendered.add(render(name, step)));
+        assertThat(rendered).containsExactlyElementsOf(row.expected());
     }
 
     @ParameterizedTest(name = "{0}")
-    @MethodSource("situations")
+    @MethodSource("allSituations")
     void isDeterministic(Row row) {
         assertThat(Planner.plan(row.desired(), row.observed(), row.context()))
                 .isEqualTo(Planner.plan(row.desired(), row.observed(), row.context()));
+    }
+
+    private static String render(PartitionName name, RolloutStep step) {
+        String kind = step.getClass().getSimpleName() + " " + name;
+        return switch (step) {
+            case RolloutStep.Begin begin -> kind + ": try " + begin.trial().revision() + " until " + begin.trial().deadline()
+                    + ", else " + begin.trial().previousRevision() + "'s machine";
+            case RolloutStep.Failed failed -> kind + ": " + failed.trial().reason() + ": " + failed.trial().message();
+            default -> kind;
+        };
     }
 
     private static String render(Action action) {

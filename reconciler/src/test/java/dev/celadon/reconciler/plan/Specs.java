@@ -11,6 +11,7 @@ import dev.celadon.reconciler.spec.Dependency;
 import dev.celadon.reconciler.spec.Partition;
 import dev.celadon.reconciler.spec.Placement;
 import dev.celadon.reconciler.spec.RestartPolicy;
+import dev.celadon.reconciler.spec.Rollout;
 import dev.celadon.reconciler.spec.RunState;
 import dev.celadon.reconciler.spec.SourceLocation;
 
@@ -36,8 +37,7 @@ public final class Specs {
     }
 
     public static Partition withVm(Partition p, VmConfig vm) {
-        return new Partition(p.name(), p.labels(), p.runState(), p.placement(), vm, p.restartPolicy(),
-                p.deletionPolicy(), p.protectedFromDeletion(), p.source());
+        return p.withVm(vm);
     }
 
     public static Partition withDisks(Partition p, DiskConfig... disks) {
@@ -64,17 +64,22 @@ public final class Specs {
 
     public static Partition with(Partition p, RunState runState) {
         return new Partition(p.name(), p.labels(), runState, p.placement(), p.vm(), p.restartPolicy(),
-                p.deletionPolicy(), p.protectedFromDeletion(), p.source());
+                p.deletionPolicy(), p.protectedFromDeletion(), p.source(), p.readiness(), p.dependsOn(), p.rollout());
     }
 
     public static Partition with(Partition p, RestartPolicy policy) {
         return new Partition(p.name(), p.labels(), p.runState(), p.placement(), p.vm(), policy,
-                p.deletionPolicy(), p.protectedFromDeletion(), p.source());
+                p.deletionPolicy(), p.protectedFromDeletion(), p.source(), p.readiness(), p.dependsOn(), p.rollout());
+    }
+
+    public static Partition with(Partition p, Rollout rollout) {
+        return new Partition(p.name(), p.labels(), p.runState(), p.placement(), p.vm(), p.restartPolicy(),
+                p.deletionPolicy(), p.protectedFromDeletion(), p.source(), p.readiness(), p.dependsOn(), rollout);
     }
 
     public static Partition with(Partition p, Placement placement) {
         return new Partition(p.name(), p.labels(), p.runState(), placement, p.vm(), p.restartPolicy(),
-                p.deletionPolicy(), p.protectedFromDeletion(), p.source());
+                p.deletionPolicy(), p.protectedFromDeletion(), p.source(), p.readiness(), p.dependsOn(), p.rollout());
     }
 
     /** The same partition depending on the named ones; apply it last, as the other copies here drop it. */
@@ -85,6 +90,6 @@ public final class Specs {
                     "spec.dependsOn[" + dependencies.size() + "]"));
         }
         return new Partition(p.name(), p.labels(), p.runState(), p.placement(), p.vm(), p.restartPolicy(),
-                p.deletionPolicy(), p.protectedFromDeletion(), p.source(), p.readiness(), dependencies);
+                p.deletionPolicy(), p.protectedFromDeletion(), p.source(), p.readiness(), dependencies, p.rollout());
     }
 }

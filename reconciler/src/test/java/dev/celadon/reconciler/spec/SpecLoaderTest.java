@@ -45,6 +45,7 @@ class SpecLoaderTest {
         assertThat(a.restartPolicy()).isEqualTo(RestartPolicy.ALWAYS);
         assertThat(a.deletionPolicy()).isEqualTo(DeletionPolicy.RETAIN);
         assertThat(a.protectedFromDeletion()).isFalse();
+        assertThat(a.rollout()).isEqualTo(new Rollout(Rollout.Strategy.RESTART, java.time.Duration.ofMinutes(2)));
         assertThat(a.labels()).isEmpty();
         assertThat(a.source()).isEqualTo(new SourceLocation("a.yaml", 1, 1));
         assertThat(a.vm()).isEqualTo(new VmConfig(new PartitionName("a"), GuestProfile.ENLIGHTENED, 1, 128L << 20, 128L << 20,
@@ -125,6 +126,7 @@ class SpecLoaderTest {
         assertThat(web.restartPolicy()).isEqualTo(RestartPolicy.ON_FAILURE);
         assertThat(web.deletionPolicy()).isEqualTo(DeletionPolicy.DELETE);
         assertThat(web.protectedFromDeletion()).isTrue();
+        assertThat(web.rollout()).isEqualTo(new Rollout(Rollout.Strategy.TRY, java.time.Duration.ofMinutes(5)));
         VmConfig vm = web.vm();
         assertThat(vm.cpus()).isEqualTo(2);
         assertThat(vm.memoryBytes()).isEqualTo(512L << 20);
@@ -275,7 +277,7 @@ class SpecLoaderTest {
         assertThat(SpecLoader.parse(Map.of("y.yaml", spec), SpecRules.DEFAULT).errors()).map(SpecError::toString).containsExactly(
                 "y.yaml:4:1: defaults: unknown field; allowed: apiVersion, kind, metadata, spec",
                 "y.yaml:5:1: spec.cpus: required field is missing",
-                "y.yaml:6:3: spec.<<: unknown field; allowed: runState, placement, guest, cpus, memory, maxMemory, boot, disks, networks, devices, integration, restartPolicy, shutdownGracePeriod, deletionPolicy, protected, cloudInit, readiness, dependsOn",
+                "y.yaml:6:3: spec.<<: unknown field; allowed: runState, placement, guest, cpus, memory, maxMemory, boot, disks, networks, devices, integration, restartPolicy, shutdownGracePeriod, deletionPolicy, protected, cloudInit, readiness, dependsOn, rollout",
                 "y.yaml:9:14: spec.protected: expected a boolean (true or false), got the string \"no\"");
     }
 

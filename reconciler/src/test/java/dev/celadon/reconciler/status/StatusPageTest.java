@@ -26,6 +26,32 @@ class StatusPageTest {
     }
 
     @Test
+    void showsATryRolloutPlainlyUnderThePhase() {
+        PartitionStatus base = StatusFixtures.running("web-01", "r1");
+        PartitionStatus rolledBack = withConditions(base, new Condition(Condition.ROLLED_BACK, "True", "NotReady",
+                "revision r2 rolled back: not Ready within 2m: NoHeartbeat: never answered; the machine of revision r1"
+                        + " runs again until Git changes the partition", StatusFixtures.SYNCED_AT));
+        PartitionStatus trying = withConditions(StatusFixtures.running("web-02", "r2"), new Condition(Condition.ROLLED_BACK,
+                "False", "Trying", "revision r2 (restart: cpus 1 → 2) must be Ready by 2025-05-01T10:02:00Z, else the machine"
+                        + " of revision r1 is restored", StatusFixtures.SYNCED_AT));
+        StatusDocument healthy = StatusFixtures.healthy();
+        String page = StatusPage.render(new StatusDocument(healthy.appliance(), healthy.source(), healthy.errors(),
+                List.of(rolledBack, trying), healthy.summary()), NOW);
+
+        assertThat(page).contains("class=\"phase-Running rolled-back\"",
+                "<strong>Rolled back: </strong>revision r2 rolled back: not Ready within 2m",
+                "<strong>Trying: </strong>revision r2 (restart: cpus 1 → 2) must be Ready by 2025-05-01T10:02:00Z");
+        assertThat(StatusPage.needsAttention(rolledBack.conditions().getLast(), rolledBack)).isTrue();
+    }
+
+    private static PartitionStatus withConditions(PartitionStatus p, Condition extra) {
+        List<Condition> conditions = new java.util.ArrayList<>(p.conditions());
+        conditions.add(extra);
+        return new PartitionStatus(p.name(), p.phase(), p.runState(), p.revision(), p.worker(), p.guest(), conditions,
+                p.restarts(), p.pending(), p.networks());
+    }
+
+    @Test
     void rendersTheEmptyDocumentTheStoreStartsWith() {
         StatusDocument empty = new StatusDocument(new ApplianceInfo("", "", "", Map.of(), ApplianceNetwork.UNKNOWN),
                 new SourceStatus("", "", null, null, null, false), List.of(), List.of(), new Summary(0, 0, 0));
