@@ -50,6 +50,7 @@ final class Launcher {
 
     /** The launch's first phases as checks alone: the config resolved against the host, kept disks' sizes; nothing created. */
     void check(VmConfig config) throws HypervisorException {
+        refuseVfioIfIsolated(config);
         DiskPreparer.checkSizes(resolver.resolve(config, context.store().paths(config.name())));
         context.taps().check(config);
     }
@@ -61,6 +62,7 @@ final class Launcher {
      */
     QemuWorker launch(VmConfig config, Consumer<QemuWorker> known, Consumer<QemuWorker> forget) throws HypervisorException {
         PartitionName name = config.name();
+        refuseVfioIfIsolated(config);
         WorkerPaths paths = context.store().paths(name);
         ResolvedVm vm = resolver.resolve(config, paths);
         diskPreparer.prepare(vm, paths);
@@ -72,7 +74,7 @@ final class Launcher {
             Files.createDirectories(paths.workerDir());
             Files.createDirectories(run.dir());
             writeSeed(config, paths);
-            WorkerFiles.grant(identity, paths, run);
+            WorkerFiles.grant(identity, paths, run, vm);
         } catch (IOException e) {
             context.taps().tearDown(config);
             throw new WorkerLaunchException(name, "cannot prepare " + paths.workerDir() + ": " + e.getMessage(), "", e);
@@ -122,6 +124,18 @@ final class Launcher {
         Path partial = paths.seed().resolveSibling(paths.seed().getFileName() + ".partial");
         Files.write(partial, SeedImage.build(config.cloudInit().get()));
         Files.move(partial, paths.seed(), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    /**
+     * A VFIO device under an unprivileged worker needs its locked-memory limit raised to the guest's memory
+     * (QEMU pins all of it for DMA), which is not done yet: refused with what to do rather than failing in QEMU.
+     */
+    private void refuseVfioIfIsolated(VmConfig config) throws WorkerLaunchException {
+        if (context.settings().isolation().mode() == WorkerIsolation.Mode.USER && !config.devices().isEmpty()) {
+            throw new WorkerLaunchException(config.name(), "devices: PCI pass-through is not available to isolated workers yet"
+                    + " (QEMU must pin the guest's memory for VFIO); set celadon.hypervisor.isolation=none to pass PCI devices"
+                    + " through", "", null);
+        }
     }
 
     /**
@@ -252,6 +266,9 @@ final class Launcher {
         }
         forget.accept(worker);
         context.taps().tearDown(worker.config());
+        if (worker.record().identity().isolated()) {
+            WorkerFiles.giveBack(worker.config());
+        }
         try {
             context.cgroups().remove(worker.name());
         } catch (IOException e) {

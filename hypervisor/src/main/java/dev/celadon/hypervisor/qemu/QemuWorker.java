@@ -287,6 +287,9 @@ final class QemuWorker implements Worker, QmpListener, StopSequence.Target {
         // Before the record says EXITED: should this JVM die in between, the next one records the exit again
         // and so removes what is left.
         context.taps().tearDown(VmConfigJson.fromJson(record.config()));
+        if (record.identity().isolated()) {
+            WorkerFiles.giveBack(VmConfigJson.fromJson(record.config()));
+        }
         try {
             context.cgroups().remove(name);
         } catch (IOException e) {

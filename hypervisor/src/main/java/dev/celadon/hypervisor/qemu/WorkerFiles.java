@@ -1,5 +1,7 @@
 package dev.celadon.hypervisor.qemu;
 
+import dev.celadon.hypervisor.DiskConfig;
+import dev.celadon.hypervisor.VmConfig;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -7,6 +9,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Set;
+import org.jboss.logging.Logger;
 
 /**
  * Who may touch a partition's files. Its worker dir and disks dir belong to root with the worker's group
@@ -18,6 +21,7 @@ import java.util.Set;
  */
 final class WorkerFiles {
 
+    private static final Logger LOG = Logger.getLogger(WorkerFiles.class);
     static final String PRIVATE_FILE = "rw-------";
     static final String PRIVATE_DIR = "rwx------";
     /** Root's, the worker may pass through it to its own files. */
@@ -28,8 +32,19 @@ final class WorkerFiles {
     private WorkerFiles() {
     }
 
-    /** Before a launch: the partition's files given to its identity. */
-    static void grant(WorkerIdentity identity, WorkerPaths paths, WorkerPaths.RunPaths run) throws IOException {
+    /**
+     * Before a launch: the partition's files given to its identity, and its pass-through block devices handed
+     * over (their owner becomes the worker; group and mode stay, so the host's {@code disk} group keeps its
+     * access), as libvirt's DAC driver does.
+     */
+    static void grant(WorkerIdentity identity, WorkerPaths paths, WorkerPaths.RunPaths run, ResolvedVm vm) throws IOException {
+        if (identity.isolated()) {
+            for (ResolvedVm.Disk disk : vm.disks()) {
+                if (disk.kind() == ResolvedVm.Disk.Kind.PASSTHROUGH) {
+                    setOwner(disk.path(), identity.uid());
+                }
+            }
+        }
         identity.enter(paths.workerDir(), PASS_THROUGH);
         if (!Files.exists(paths.pidFile())) {
             // QEMU opens the existing file; it could not make one in a folder it may not write.
@@ -48,6 +63,23 @@ final class WorkerFiles {
             }
         }
         identity.own(run.dir(), PRIVATE_DIR);
+    }
+
+    /** Once the worker is gone: its pass-through block devices back to root, so no later owner of the uid reaches them. */
+    static void giveBack(VmConfig config) {
+        for (DiskConfig disk : config.disks()) {
+            if (disk.source() instanceof DiskConfig.Passthrough passthrough) {
+                try {
+                    setOwner(Path.of(passthrough.devicePath()), 0);
+                } catch (IOException e) {
+                    LOG.warnf("%s: cannot give %s back to root: %s", config.name(), passthrough.devicePath(), e.getMessage());
+                }
+            }
+        }
+    }
+
+    private static void setOwner(Path device, int uid) throws IOException {
+        Files.setOwner(device, device.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByName(Integer.toString(uid)));
     }
 
     /**
