@@ -33,7 +33,10 @@ public record WorkerIsolation(Mode mode, WorkerIdRange ids, long memoryOverhead,
         }
     }
 
-    /** Enough for QEMU on TCG with a 256 MiB code cache and its I/O threads (measured: some 150 MiB at most). */
+    /**
+     * QEMU itself, its I/O threads and, under TCG, the part of its translation cache in use (up to 1 GiB in
+     * QEMU 7.2, touched only as guest code is translated): not measured per guest yet, so generous.
+     */
     public static final long DEFAULT_MEMORY_OVERHEAD = 512L << 20;
     public static final int DEFAULT_PIDS_MAX = 1024;
     /** Today's behaviour: the library's default; the reconciler's is {@code user} (CeladonConfig). */
