@@ -95,8 +95,13 @@ class TapNetworkIT {
         assertThat(ip.kind(tap)).isEqualTo(TapDevices.Kind.ABSENT);
         ip.delete(tap); // absent: no error
 
+        assertThat(Files.readString(CLASS_NET.resolve(tap).resolve("owner")).strip()).as("root's: no owner").isEqualTo("-1");
+
+        // An isolated worker's tap is its own: QEMU under that uid, without CAP_NET_ADMIN, may attach to it and to no other.
         // A leftover whose config is not known (an orphan's): found among the host's interfaces by its alias.
-        ip.create(tap, alias, Optional.empty(), OptionalInt.empty(), WorkerIdentity.ROOT);
+        ip.create(tap, alias, Optional.empty(), OptionalInt.empty(), new WorkerIdentity(64077, 64078));
+        assertThat(Files.readString(CLASS_NET.resolve(tap).resolve("owner")).strip()).isEqualTo("64077");
+        assertThat(Files.readString(CLASS_NET.resolve(tap).resolve("group")).strip()).isEqualTo("64078");
         new Taps(settings().stateDir(), ip).removeAll(new PartitionName("tap-real-2"));
         assertThat(ip.kind(tap)).as("another partition's removeAll").isEqualTo(TapDevices.Kind.OTHER);
         new Taps(settings().stateDir(), ip).removeAll(new PartitionName("tap-real"));
