@@ -91,11 +91,10 @@ class TapNetworkIT {
         assertThat(Files.readString(CLASS_NET.resolve(tap).resolve("tun_flags")).strip()).as("IFF_TAP | IFF_NO_PI | IFF_PERSIST")
                 .isEqualTo("0x1802");
         assertThat(Integer.decode(Files.readString(CLASS_NET.resolve(tap).resolve("flags")).strip()) & 1).as("IFF_UP").isOne();
+        assertThat(Files.readString(CLASS_NET.resolve(tap).resolve("owner")).strip()).as("root's: no owner").isEqualTo("-1");
         ip.delete(tap);
         assertThat(ip.kind(tap)).isEqualTo(TapDevices.Kind.ABSENT);
         ip.delete(tap); // absent: no error
-
-        assertThat(Files.readString(CLASS_NET.resolve(tap).resolve("owner")).strip()).as("root's: no owner").isEqualTo("-1");
 
         // An isolated worker's tap is its own: QEMU under that uid, without CAP_NET_ADMIN, may attach to it and to no other.
         // A leftover whose config is not known (an orphan's): found among the host's interfaces by its alias.
