@@ -142,7 +142,7 @@ final class Launcher {
      * The partition's account in mode {@code user}, root otherwise. Its earlier one where known (its record's, else
      * the owner of its disks, kept from before), so that its files stay its own.
      */
-    private WorkerIdentity identity(PartitionName name, WorkerPaths paths) {
+    private WorkerIdentity identity(PartitionName name, WorkerPaths paths) throws WorkerLaunchException {
         if (context.settings().isolation().mode() == WorkerIsolation.Mode.NONE) {
             return WorkerIdentity.ROOT;
         }
@@ -160,7 +160,11 @@ final class Launcher {
                 // No owner to keep: a fresh id.
             }
         }
-        return ids.allocate(name, previous);
+        try {
+            return ids.allocate(name, previous);
+        } catch (IllegalStateException e) {
+            throw new WorkerLaunchException(name, e.getMessage(), "", e); // every id of the range taken
+        }
     }
 
     /** The limits a launch will set, as status shows them, or why there are none. */
