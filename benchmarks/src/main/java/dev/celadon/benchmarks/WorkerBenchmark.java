@@ -56,7 +56,7 @@ public final class WorkerBenchmark {
         libvirtSideBySide(images, Math.max(3, runs / 3));
     }
 
-    private static VmConfig tiny(String name, boolean agent) {
+    static VmConfig tiny(String name, boolean agent) {
         return new VmConfig(new PartitionName(name), GuestProfile.ENLIGHTENED, 1, 128L << 20, 256L << 20,
                 new BootConfig.Kernel("tiny/vmlinuz", Optional.of("tiny/initrd.img"),
                         "console=ttyS0 no_timer_check celadon.hostname=" + name),
@@ -65,7 +65,7 @@ public final class WorkerBenchmark {
     }
 
     /** Reads "QMP ready N ms after launch" from the hypervisor's own log: its clock, from spawn to negotiated QMP. */
-    private static final class QmpReadyLog extends java.util.logging.Handler {
+    static final class QmpReadyLog extends java.util.logging.Handler {
         private static final java.util.regex.Pattern READY = java.util.regex.Pattern.compile("QMP ready (\\d+) ms after launch");
         final List<Double> millis = new java.util.concurrent.CopyOnWriteArrayList<>();
 

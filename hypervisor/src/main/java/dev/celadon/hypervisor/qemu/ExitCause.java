@@ -22,8 +22,14 @@ final class ExitCause {
     private ExitCause() {
     }
 
-    static WorkerRecord.Stop of(long pid, Process child, Processes processes, Path qemuLog, Instant now) {
+    /** {@code oomKills}: how often the kernel killed in the worker's cgroup for its memory limit. */
+    static WorkerRecord.Stop of(long pid, Process child, Processes processes, Path qemuLog, Instant now, long oomKills) {
         String at = now.toString();
+        if (oomKills > 0 && processes.startTicks(pid).isEmpty()) {
+            // The kernel's SIGKILL, and the one reason worth more than "signal 9": the guest outgrew its limit.
+            return new WorkerRecord.Stop(StopReason.WORKER_KILLED.name(), at, "worker " + pid
+                    + " killed by its memory limit (cgroup memory.max; memory.events oom_kill " + oomKills + ")");
+        }
         if (child != null && child.pid() == pid) {
             try {
                 if (child.waitFor(REAP_MILLIS, TimeUnit.MILLISECONDS)) {

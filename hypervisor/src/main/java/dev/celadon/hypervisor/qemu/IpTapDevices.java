@@ -64,18 +64,24 @@ final class IpTapDevices implements TapDevices {
     }
 
     @Override
-    public void create(String tap, String alias, String bridge, OptionalInt vlan) throws IOException {
-        create(tap, alias, Optional.of(bridge), vlan);
+    public void create(String tap, String alias, String bridge, OptionalInt vlan, WorkerIdentity owner) throws IOException {
+        create(tap, alias, Optional.of(bridge), vlan, owner);
     }
 
     /**
      * {@link #create}, or without a bridge: a tap on its own, for the tests of a host whose kernel has no
      * bridges (the project's development machines), which still show QEMU opening and leaving a real tap.
      */
-    void create(String tap, String alias, Optional<String> bridge, OptionalInt vlan) throws IOException {
+    void create(String tap, String alias, Optional<String> bridge, OptionalInt vlan, WorkerIdentity owner) throws IOException {
         String ip = tool("ip");
         String bridgeTool = vlan.isPresent() ? tool("bridge") : null;
-        run(ip, "tuntap", "add", "dev", tap, "mode", "tap");
+        if (owner.isolated()) {
+            // The worker's own: QEMU, running as that uid without CAP_NET_ADMIN, may attach to it and to no other tap.
+            run(ip, "tuntap", "add", "dev", tap, "mode", "tap", "user", Integer.toString(owner.uid()), "group",
+                    Integer.toString(owner.gid()));
+        } else {
+            run(ip, "tuntap", "add", "dev", tap, "mode", "tap");
+        }
         try {
             run(ip, "link", "set", "dev", tap, "alias", alias);
             if (bridge.isPresent()) {

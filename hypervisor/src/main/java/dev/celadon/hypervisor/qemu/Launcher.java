@@ -18,6 +18,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.OptionalInt;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.jboss.logging.Logger;
@@ -31,22 +32,25 @@ import org.jboss.logging.Logger;
 final class Launcher {
 
     private static final Logger LOG = Logger.getLogger(Launcher.class);
-    private static final String PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+    static final String PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
     private final WorkerContext context;
     private final ConfigResolver resolver;
     private final DiskPreparer diskPreparer;
     private final Accel accel;
+    private final WorkerIds ids;
 
-    Launcher(WorkerContext context, ConfigResolver resolver, DiskPreparer diskPreparer, Accel accel) {
+    Launcher(WorkerContext context, ConfigResolver resolver, DiskPreparer diskPreparer, Accel accel, WorkerIds ids) {
         this.context = context;
         this.resolver = resolver;
         this.diskPreparer = diskPreparer;
         this.accel = accel;
+        this.ids = ids;
     }
 
     /** The launch's first phases as checks alone: the config resolved against the host, kept disks' sizes; nothing created. */
     void check(VmConfig config) throws HypervisorException {
+        refuseVfioIfIsolated(config);
         DiskPreparer.checkSizes(resolver.resolve(config, context.store().paths(config.name())));
         context.taps().check(config);
     }
@@ -58,22 +62,27 @@ final class Launcher {
      */
     QemuWorker launch(VmConfig config, Consumer<QemuWorker> known, Consumer<QemuWorker> forget) throws HypervisorException {
         PartitionName name = config.name();
+        refuseVfioIfIsolated(config);
         WorkerPaths paths = context.store().paths(name);
         ResolvedVm vm = resolver.resolve(config, paths);
         diskPreparer.prepare(vm, paths);
-        context.taps().setUp(config);
+        WorkerIdentity identity = identity(name, paths);
+        context.taps().setUp(config, identity);
         WorkerPaths.RunPaths run = paths.newRun();
         List<String> argv = QemuArgv.build(context.settings().qemuBinary(), vm, accel, paths, run);
         try {
             Files.createDirectories(paths.workerDir());
             Files.createDirectories(run.dir());
             writeSeed(config, paths);
+            WorkerFiles.grant(identity, paths, run, vm);
         } catch (IOException e) {
             context.taps().tearDown(config);
             throw new WorkerLaunchException(name, "cannot prepare " + paths.workerDir() + ": " + e.getMessage(), "", e);
         }
+        long memoryMax = config.maxMemoryBytes() + context.settings().isolation().memoryOverhead();
         WorkerRecord intent = WorkerRecord.launching(name.value(), Instant.now().toString(), accel.name(),
-                VmConfigJson.hash(config), VmConfigJson.toJson(config), config.memoryBytes(), run.dir().toString());
+                VmConfigJson.hash(config), VmConfigJson.toJson(config), config.memoryBytes(), run.dir().toString())
+                .withIdentity(identity, limits(identity, memoryMax));
         QemuWorker worker = QemuWorker.launching(context, name, intent);
         known.accept(worker);
         Process process = null;
@@ -81,8 +90,9 @@ final class Launcher {
             // Recorded before the spawn: whatever instant this JVM dies at, the next one knows a launch was under way.
             context.store().write(intent);
             long t0 = System.nanoTime();
-            process = spawn(name, paths, argv);
+            process = spawn(name, paths, identity.command(argv));
             worker.spawned(process);
+            confine(name, identity, process, memoryMax);
             QmpClient qmp = awaitQmp(worker, process);
             long qmpReady = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
             finishStartup(qmp, config, context.settings().commandTimeout());
@@ -114,6 +124,69 @@ final class Launcher {
         Path partial = paths.seed().resolveSibling(paths.seed().getFileName() + ".partial");
         Files.write(partial, SeedImage.build(config.cloudInit().get()));
         Files.move(partial, paths.seed(), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    /**
+     * A VFIO device under an unprivileged worker needs its locked-memory limit raised to the guest's memory
+     * (QEMU pins all of it for DMA), which is not done yet: refused with what to do rather than failing in QEMU.
+     */
+    private void refuseVfioIfIsolated(VmConfig config) throws WorkerLaunchException {
+        if (context.settings().isolation().mode() == WorkerIsolation.Mode.USER && !config.devices().isEmpty()) {
+            throw new WorkerLaunchException(config.name(), "devices: PCI pass-through is not available to isolated workers yet"
+                    + " (QEMU must pin the guest's memory for VFIO); set celadon.hypervisor.isolation=none to pass PCI devices"
+                    + " through", "", null);
+        }
+    }
+
+    /**
+     * The partition's account in mode {@code user}, root otherwise. Its earlier one where known (its record's, else
+     * the owner of its disks, kept from before), so that its files stay its own.
+     */
+    private WorkerIdentity identity(PartitionName name, WorkerPaths paths) throws WorkerLaunchException {
+        if (context.settings().isolation().mode() == WorkerIsolation.Mode.NONE) {
+            return WorkerIdentity.ROOT;
+        }
+        OptionalInt previous = OptionalInt.empty();
+        try {
+            previous = context.store().read(name).filter(r -> r.uid() != 0).map(r -> OptionalInt.of(r.uid())).orElse(previous);
+        } catch (RecordStore.Unreadable e) {
+            // Supervision moves it aside; the disks may still say.
+        }
+        if (previous.isEmpty() && Files.isDirectory(paths.disksDir())) {
+            try {
+                int owner = (Integer) Files.getAttribute(paths.disksDir(), "unix:uid");
+                previous = owner == 0 ? previous : OptionalInt.of(owner);
+            } catch (IOException e) {
+                // No owner to keep: a fresh id.
+            }
+        }
+        try {
+            return ids.allocate(name, previous);
+        } catch (IllegalStateException e) {
+            throw new WorkerLaunchException(name, e.getMessage(), "", e); // every id of the range taken
+        }
+    }
+
+    /** The limits a launch will set, as status shows them, or why there are none. */
+    private String limits(WorkerIdentity identity, long memoryMax) {
+        if (!identity.isolated()) {
+            return "none";
+        }
+        return context.cgroups().unavailable().map(why -> "limits skipped: " + why)
+                .orElse("memory.max " + memoryMax + ", pids.max " + context.settings().isolation().pidsMax());
+    }
+
+    /** The worker into its cgroup while QEMU is paused, before its guest touches any memory. */
+    private void confine(PartitionName name, WorkerIdentity identity, Process process, long memoryMax) throws WorkerLaunchException {
+        if (!identity.isolated() || context.cgroups().unavailable().isPresent()) {
+            return;
+        }
+        try {
+            context.cgroups().apply(name, process.pid(), memoryMax, context.settings().isolation().pidsMax());
+        } catch (IOException e) {
+            throw new WorkerLaunchException(name, "cannot set the worker's limits in " + context.cgroups().dir(name) + ": "
+                    + e.getMessage(), "", e);
+        }
     }
 
     private Process spawn(PartitionName name, WorkerPaths paths, List<String> argv) throws WorkerLaunchException {
@@ -197,6 +270,14 @@ final class Launcher {
         }
         forget.accept(worker);
         context.taps().tearDown(worker.config());
+        if (worker.record().identity().isolated()) {
+            WorkerFiles.giveBack(worker.config());
+        }
+        try {
+            context.cgroups().remove(worker.name());
+        } catch (IOException e) {
+            LOG.warnf("%s: cannot remove its cgroup: %s", worker.name(), e.getMessage());
+        }
         context.store().delete(worker.name());
         worker.deleteRunDir();
     }

@@ -5,6 +5,7 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.OptionalLong;
 
 /**
@@ -47,6 +48,20 @@ final class Processes {
     /** The process, if it is still the one recorded: the only safe way to signal a recorded pid. */
     Optional<ProcessHandle> handle(long pid, long startTicks) {
         return isAlive(pid, startTicks) ? ProcessHandle.of(pid) : Optional.empty();
+    }
+
+    /** The real uid of a live process, from /proc/PID/status; empty when there is none with that pid. */
+    OptionalInt uid(long pid) {
+        try {
+            for (String line : Files.readAllLines(proc.resolve(Long.toString(pid)).resolve("status"))) {
+                if (line.startsWith("Uid:")) {
+                    return OptionalInt.of(Integer.parseInt(line.substring(4).strip().split("\\s+")[0]));
+                }
+            }
+        } catch (IOException | NumberFormatException e) {
+            // Gone, or not a process's status.
+        }
+        return OptionalInt.empty();
     }
 
     static long parseStartTicks(String stat) {

@@ -55,6 +55,7 @@ public final class QemuHypervisor implements Hypervisor {
     private final WorkerContext context;
     private final Launcher launcher;
     private final WorkerScan scan;
+    private final WorkerIds ids;
     private final Map<PartitionName, QemuWorker> workers = new ConcurrentHashMap<>();
     private final Map<PartitionName, Object> startLocks = new ConcurrentHashMap<>();
     private final Map<PartitionName, Incident> incidents = new ConcurrentHashMap<>();
@@ -87,16 +88,41 @@ public final class QemuHypervisor implements Hypervisor {
         this.accel = AccelDecision.decide(settings.accel(), host);
         this.processes = new Processes(host.proc());
         this.store = new RecordStore(stateDir);
-        this.context = new WorkerContext(settings, processes, store, new Taps(stateDir, tapDevices));
+        this.context = new WorkerContext(settings, processes, store, new Taps(stateDir, tapDevices),
+                new WorkerCgroup(host.sys().resolve("fs/cgroup")));
+        this.ids = new WorkerIds(settings.isolation().ids(), WorkerIds.of(store));
         this.launcher = new Launcher(context, new ConfigResolver(settings, host), new DiskPreparer(settings.qemuImgBinary()),
-                accel.accel());
+                accel.accel(), ids);
         this.scan = new WorkerScan(host.proc(), stateDir, processes);
         try {
             Files.createDirectories(stateDir);
+            if (settings.isolation().mode() == WorkerIsolation.Mode.USER) {
+                checkCanIsolate(processes);
+                WorkerFiles.prepareStateDir(stateDir);
+            }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create the state dir " + stateDir, e);
         }
-        LOG.infof("QEMU hypervisor on %s (%s), state in %s", accel.accel(), accel.reason(), stateDir);
+        LOG.infof("QEMU hypervisor on %s (%s), state in %s, workers isolated: %s%s", accel.accel(), accel.reason(), stateDir,
+                settings.isolation().mode().value(), settings.isolation().mode() == WorkerIsolation.Mode.NONE ? ""
+                        : context.cgroups().unavailable().map(why -> " (limits skipped: " + why + ")").orElse(" (cgroup v2 limits)"));
+    }
+
+    /**
+     * Mode {@code user} gives each worker its own account and files: only root can, and setpriv must be there
+     * to drop to it. Said at start, not at each launch.
+     */
+    private static void checkCanIsolate(Processes processes) {
+        if (processes.uid(ProcessHandle.current().pid()).orElse(-1) != 0) {
+            throw new IllegalArgumentException("celadon.hypervisor.isolation=user: the reconciler must run as root to give"
+                    + " each worker its own uid and files; run it as root or set celadon.hypervisor.isolation=none");
+        }
+        boolean setpriv = Stream.of(Launcher.PATH.split(":"))
+                .anyMatch(dir -> Files.isExecutable(Path.of(dir, WorkerIdentity.SETPRIV)));
+        if (!setpriv) {
+            throw new IllegalArgumentException("celadon.hypervisor.isolation=user: " + WorkerIdentity.SETPRIV + " (util-linux)"
+                    + " is not on " + Launcher.PATH + "; install it or set celadon.hypervisor.isolation=none");
+        }
     }
 
     QemuSettings settings() {
@@ -220,7 +246,9 @@ public final class QemuHypervisor implements Hypervisor {
      */
     private List<WorkerScan.Found> resumeInterruptedLaunch(QemuWorker worker, List<WorkerScan.Found> found, Instant pass) {
         Path runDir = worker.run().dir();
-        Optional<WorkerScan.Found> spawned = found.stream().filter(f -> f.runDir().filter(runDir::equals).isPresent()).findFirst();
+        int uid = worker.record().uid();
+        Optional<WorkerScan.Found> spawned = found.stream().filter(f -> f.runDir().filter(runDir::equals).isPresent())
+                .filter(f -> processes.uid(f.pid()).stream().allMatch(u -> u == uid)).findFirst();
         if (spawned.isPresent()) {
             worker.adoptSpawned(spawned.get().pid(), spawned.get().startTicks());
             report(worker.name(), Incident.Reason.ORPHAN_ADOPTED, "worker " + spawned.get().pid()
@@ -309,7 +337,23 @@ public final class QemuHypervisor implements Hypervisor {
             }
             return Optional.empty();
         }
+        if (record.isPresent() && !runsAsRecorded(record.get())) {
+            if (repair != null) {
+                quarantine(name, new RecordStore.Unreadable(store.paths(name).record(), "it says worker " + record.get().pid()
+                        + " runs as uid " + record.get().uid() + ", but that process runs as uid "
+                        + processes.uid(record.get().pid()).orElse(-1) + "; not adopted", null), repair);
+            }
+            return Optional.empty();
+        }
         return record.map(r -> workers.computeIfAbsent(name, n -> QemuWorker.adopted(context, n, r)));
+    }
+
+    /** A live process of the record's pid and start time is its worker only if it runs as the record's uid too. */
+    private boolean runsAsRecorded(WorkerRecord record) {
+        if (record.pid() == 0 || !processes.isAlive(record.pid(), record.startTicks())) {
+            return true;
+        }
+        return processes.uid(record.pid()).stream().allMatch(uid -> uid == record.uid());
     }
 
     /** Moves the record aside; its worker, if one runs, is found by its marker and stopped as an orphan. */
@@ -394,6 +438,7 @@ public final class QemuHypervisor implements Hypervisor {
                 throw new WorkerControlException(name, "delete", e.getMessage(), e);
             }
             incidents.remove(name);
+            ids.release(name);
         }
     }
 

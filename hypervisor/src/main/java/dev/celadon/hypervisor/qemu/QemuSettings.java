@@ -21,6 +21,7 @@ import java.util.Objects;
  * @param launchTimeout      how long a launched worker may take to open its QMP socket
  * @param commandTimeout     how long one QMP command may take
  * @param agentTimeout       how long one guest agent call may take
+ * @param isolation          how workers are fenced off from the host and each other
  */
 public record QemuSettings(
         Path stateDir,
@@ -33,7 +34,8 @@ public record QemuSettings(
         Path ovmfVars,
         Duration launchTimeout,
         Duration commandTimeout,
-        Duration agentTimeout) {
+        Duration agentTimeout,
+        WorkerIsolation isolation) {
 
     public QemuSettings {
         Objects.requireNonNull(stateDir, "stateDir");
@@ -47,30 +49,39 @@ public record QemuSettings(
         Objects.requireNonNull(launchTimeout, "launchTimeout");
         Objects.requireNonNull(commandTimeout, "commandTimeout");
         Objects.requireNonNull(agentTimeout, "agentTimeout");
+        Objects.requireNonNull(isolation, "isolation");
         if (imagesDirs.isEmpty()) {
             throw new IllegalArgumentException("at least one images dir is needed");
         }
     }
 
-    /** Debian's paths and timeouts generous enough for TCG on a busy host; nothing passed through. */
+    /**
+     * Debian's paths and timeouts generous enough for TCG on a busy host; nothing passed through; workers as root
+     * (isolation none: a library user opts in, the reconciler's own default is {@code user}).
+     */
     public static QemuSettings defaults(Path stateDir, List<Path> imagesDirs) {
         return new QemuSettings(stateDir, imagesDirs, List.of(), "qemu-system-x86_64", "qemu-img", AccelChoice.AUTO,
                 Path.of("/usr/share/OVMF/OVMF_CODE_4M.fd"), Path.of("/usr/share/OVMF/OVMF_VARS_4M.fd"),
-                Duration.ofSeconds(30), Duration.ofSeconds(10), Duration.ofSeconds(5));
+                Duration.ofSeconds(30), Duration.ofSeconds(10), Duration.ofSeconds(5), WorkerIsolation.NONE);
     }
 
     public QemuSettings withAccel(AccelChoice value) {
         return new QemuSettings(stateDir, imagesDirs, passthroughAllowed, qemuBinary, qemuImgBinary, value, ovmfCode,
-                ovmfVars, launchTimeout, commandTimeout, agentTimeout);
+                ovmfVars, launchTimeout, commandTimeout, agentTimeout, isolation);
     }
 
     public QemuSettings withPassthroughAllowed(List<String> value) {
         return new QemuSettings(stateDir, imagesDirs, value, qemuBinary, qemuImgBinary, accel, ovmfCode, ovmfVars,
-                launchTimeout, commandTimeout, agentTimeout);
+                launchTimeout, commandTimeout, agentTimeout, isolation);
+    }
+
+    public QemuSettings withIsolation(WorkerIsolation value) {
+        return new QemuSettings(stateDir, imagesDirs, passthroughAllowed, qemuBinary, qemuImgBinary, accel, ovmfCode,
+                ovmfVars, launchTimeout, commandTimeout, agentTimeout, value);
     }
 
     public QemuSettings withQemuBinary(String value) {
         return new QemuSettings(stateDir, imagesDirs, passthroughAllowed, value, qemuImgBinary, accel, ovmfCode,
-                ovmfVars, launchTimeout, commandTimeout, agentTimeout);
+                ovmfVars, launchTimeout, commandTimeout, agentTimeout, isolation);
     }
 }

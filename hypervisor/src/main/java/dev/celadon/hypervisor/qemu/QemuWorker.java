@@ -130,8 +130,16 @@ final class QemuWorker implements Worker, QmpListener, StopSequence.Target {
             Optional<LiveResources> live = state == VmState.RUNNING || state == VmState.PAUSED
                     ? liveLocked(config) : Optional.empty();
             return new WorkerStatus(name, state, config, pid, Accel.valueOf(record.accel()), Instant.parse(record.startedAt()),
-                    lastStop, guest.last(), live, nics(config));
+                    lastStop, guest.last(), live, nics(config), isolation(record));
         }
+    }
+
+    /** What status says of the worker's fence: {@code none}, or its uid:gid and limits. */
+    static String isolation(WorkerRecord record) {
+        if (!record.identity().isolated()) {
+            return "none";
+        }
+        return "user " + record.identity() + "; " + (record.limits() == null ? "no limits" : record.limits());
     }
 
     /** The NICs as the launch made them: the same derivations as the argv's, so what status shows is what QEMU got. */
@@ -202,7 +210,8 @@ final class QemuWorker implements Worker, QmpListener, StopSequence.Target {
         if (record.phase() == WorkerPhase.ENDING) {
             return new WorkerRecord.Stop(record.ending().reason(), Instant.now().toString(), record.ending().detail());
         }
-        return ExitCause.of(record.pid(), child, context.processes(), paths.qemuLog(), Instant.now());
+        return ExitCause.of(record.pid(), child, context.processes(), paths.qemuLog(), Instant.now(),
+                context.cgroups().oomKills(name));
     }
 
     private static VmState stoppedState(WorkerRecord.Stop stop) {
@@ -278,6 +287,14 @@ final class QemuWorker implements Worker, QmpListener, StopSequence.Target {
         // Before the record says EXITED: should this JVM die in between, the next one records the exit again
         // and so removes what is left.
         context.taps().tearDown(VmConfigJson.fromJson(record.config()));
+        if (record.identity().isolated()) {
+            WorkerFiles.giveBack(VmConfigJson.fromJson(record.config()));
+        }
+        try {
+            context.cgroups().remove(name);
+        } catch (IOException e) {
+            LOG.warnf("%s: cannot remove its cgroup: %s", name, e.getMessage());
+        }
         record = record.exited(stop);
         context.store().write(record);
         closeConnectionsLocked();

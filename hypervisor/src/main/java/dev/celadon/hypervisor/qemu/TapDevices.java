@@ -26,7 +26,7 @@ interface TapDevices {
      * Creates a persistent tap labelled with {@code alias}, a port of {@code bridge} (with a VLAN: untagged
      * in that VLAN only, its PVID), and up. On failure nothing of it remains.
      */
-    void create(String tap, String alias, String bridge, OptionalInt vlan) throws IOException;
+    void create(String tap, String alias, String bridge, OptionalInt vlan, WorkerIdentity owner) throws IOException;
 
     /** Removes the interface; an absent one is no error. */
     void delete(String tap) throws IOException;

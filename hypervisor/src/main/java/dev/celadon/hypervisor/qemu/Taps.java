@@ -105,7 +105,7 @@ final class Taps {
     }
 
     /** Creates the config's taps, replacing this partition's leftovers (of a worker that is gone). */
-    void setUp(VmConfig config) throws HypervisorException {
+    void setUp(VmConfig config, WorkerIdentity owner) throws HypervisorException {
         check(config);
         for (int i = 0; i < config.networks().size(); i++) {
             NetworkConfig nic = config.networks().get(i);
@@ -113,7 +113,7 @@ final class Taps {
                 String tap = name(config.name(), nic.name());
                 try {
                     devices.delete(tap); // a leftover of ours (check says so): its worker is gone
-                    devices.create(tap, owner(config.name(), nic.name()), bridge.bridge(), bridge.vlan());
+                    devices.create(tap, owner(config.name(), nic.name()), bridge.bridge(), bridge.vlan(), owner);
                 } catch (IOException e) {
                     tearDown(config);
                     throw new WorkerLaunchException(config.name(), "networks[" + i + "]: cannot set up tap " + tap + " on "

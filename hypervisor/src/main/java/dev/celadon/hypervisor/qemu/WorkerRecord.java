@@ -18,6 +18,10 @@ import dev.celadon.hypervisor.StopReason;
  * @param memoryTarget  the live memory target (the balloon's), starting at the config's memory
  * @param runDir        this launch's own folder of sockets (QMP, agent, console), so that no other launch's
  *                      QEMU, exiting, can remove them
+ * @param uid           the uid the worker runs as ({@link WorkerIdentity}): 0 with isolation none (and in records
+ *                      of format 2, which predate isolation); a live process of another uid is not this worker
+ * @param gid           its gid
+ * @param limits        its resource limits as applied at launch ({@link WorkerCgroup}), or why there are none
  * @param ending        in phase ENDING: why the worker is on its way out (stop requested, guest powered
  *                      off, panicked) and what has been done so far
  * @param lastStop      in phase EXITED: why it stopped
@@ -34,11 +38,17 @@ record WorkerRecord(
         JsonNode config,
         long memoryTarget,
         String runDir,
+        int uid,
+        int gid,
+        String limits,
         Stop ending,
         Stop lastStop) {
 
-    /** 2: the phase and the per-launch run dir. Format 1 records (flags, sockets in the worker dir) are read too. */
-    static final int FORMAT = 2;
+    /**
+     * 3: the worker's uid, gid and limits. 2: the phase and the per-launch run dir. Format 1 records (flags, sockets
+     * in the worker dir) are read too; records before 3 have uid 0, which their root workers match.
+     */
+    static final int FORMAT = 3;
 
     /** A {@link dev.celadon.hypervisor.StopInfo} in plain JSON types. */
     record Stop(String reason, String at, String detail) {
@@ -48,7 +58,17 @@ record WorkerRecord(
     static WorkerRecord launching(String partition, String startedAt, String accel, String configHash, JsonNode config,
                                   long memoryTarget, String runDir) {
         return new WorkerRecord(FORMAT, partition, WorkerPhase.LAUNCHING, 0, 0, startedAt, accel, configHash, config,
-                memoryTarget, runDir, null, null);
+                memoryTarget, runDir, 0, 0, "none", null, null);
+    }
+
+    /** The worker's account and limits, chosen before the intent record is written. */
+    WorkerRecord withIdentity(WorkerIdentity identity, String newLimits) {
+        return new WorkerRecord(FORMAT, partition, phase, pid, startTicks, startedAt, accel, configHash, config, memoryTarget,
+                runDir, identity.uid(), identity.gid(), newLimits, ending, lastStop);
+    }
+
+    WorkerIdentity identity() {
+        return new WorkerIdentity(uid, gid);
     }
 
     boolean stopRequested() {
@@ -61,7 +81,7 @@ record WorkerRecord(
             throw new WorkerPhase.IllegalMove(partition, phase, WorkerPhase.LAUNCHING);
         }
         return new WorkerRecord(FORMAT, partition, phase, newPid, newStartTicks, startedAt, accel, configHash, config,
-                memoryTarget, runDir, ending, lastStop);
+                memoryTarget, runDir, uid, gid, limits, ending, lastStop);
     }
 
     WorkerRecord running() {
@@ -84,12 +104,12 @@ record WorkerRecord(
 
     WorkerRecord withMemoryTarget(long value) {
         return new WorkerRecord(FORMAT, partition, phase, pid, startTicks, startedAt, accel, configHash, config, value,
-                runDir, ending, lastStop);
+                runDir, uid, gid, limits, ending, lastStop);
     }
 
     WorkerRecord withConfig(String hash, JsonNode value) {
         return new WorkerRecord(FORMAT, partition, phase, pid, startTicks, startedAt, accel, hash, value, memoryTarget,
-                runDir, ending, lastStop);
+                runDir, uid, gid, limits, ending, lastStop);
     }
 
     private WorkerRecord to(WorkerPhase next, Stop newEnding, Stop newLastStop) {
@@ -102,6 +122,6 @@ record WorkerRecord(
 
     private WorkerRecord copy(WorkerPhase newPhase, long newPid, long newStartTicks, Stop newEnding, Stop newLastStop) {
         return new WorkerRecord(FORMAT, partition, newPhase, newPid, newStartTicks, startedAt, accel, configHash, config,
-                memoryTarget, runDir, newEnding, newLastStop);
+                memoryTarget, runDir, uid, gid, limits, newEnding, newLastStop);
     }
 }

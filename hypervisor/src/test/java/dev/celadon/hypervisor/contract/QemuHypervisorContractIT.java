@@ -43,7 +43,7 @@ class QemuHypervisorContractIT extends HypervisorContract {
         return new QemuSettings(leaks.stateDir().resolve("state"), List.of(images, notKernels()), List.of(), "qemu-system-x86_64",
                 "qemu-img", AccelChoice.AUTO, Path.of("/usr/share/OVMF/OVMF_CODE_4M.fd"),
                 Path.of("/usr/share/OVMF/OVMF_VARS_4M.fd"), Duration.ofSeconds(60), Duration.ofSeconds(10),
-                Duration.ofSeconds(2));
+                Duration.ofSeconds(2), dev.celadon.hypervisor.qemu.WorkerIsolation.NONE);
     }
 
     @Override

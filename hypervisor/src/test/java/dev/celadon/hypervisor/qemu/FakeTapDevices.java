@@ -45,7 +45,8 @@ final class FakeTapDevices implements TapDevices {
     }
 
     @Override
-    public synchronized void create(String tap, String alias, String bridge, OptionalInt vlan) throws IOException {
+    public synchronized void create(String tap, String alias, String bridge, OptionalInt vlan, WorkerIdentity owner)
+            throws IOException {
         if (tap.length() > 15) {
             throw new IOException("name too long: " + tap);
         }

@@ -376,7 +376,7 @@ class QemuHypervisorIT {
         QemuSettings settings = new QemuSettings(leaks.stateDir().resolve("state"), List.of(images, extraImages),
                 List.of("/dev/disk/by-id", "0000:ff:1f.7"), "qemu-system-x86_64", "qemu-img", AccelChoice.AUTO,
                 Path.of("/usr/share/OVMF/OVMF_CODE_4M.fd"), Path.of("/usr/share/OVMF/OVMF_VARS_4M.fd"),
-                Duration.ofSeconds(30), Duration.ofSeconds(10), Duration.ofSeconds(5));
+                Duration.ofSeconds(30), Duration.ofSeconds(10), Duration.ofSeconds(5), WorkerIsolation.NONE);
         VmConfig good = tiny("bad-1", GuestProfile.ENLIGHTENED, 256 * MIB, 256 * MIB);
         try (QemuHypervisor hypervisor = new QemuHypervisor(settings)) {
             assertThatThrownBy(() -> hypervisor.start(withBoot(good, "tiny/missing-vmlinuz")))

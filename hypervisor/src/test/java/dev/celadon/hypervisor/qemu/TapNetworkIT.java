@@ -81,22 +81,26 @@ class TapNetworkIT {
         String tap = Taps.name(settings().stateDir(), new PartitionName("tap-real"), "lan");
         String alias = "celadon tap-real/lan " + settings().stateDir().toAbsolutePath().normalize();
         // This kernel has no bridges: the step that enslaves the tap fails, and the tap made before it goes.
-        assertThatThrownBy(() -> ip.create(tap, alias, "cdnobridge0", OptionalInt.empty()))
+        assertThatThrownBy(() -> ip.create(tap, alias, "cdnobridge0", OptionalInt.empty(), WorkerIdentity.ROOT))
                 .isInstanceOf(IOException.class).hasMessageContaining("master cdnobridge0");
         assertThat(ip.kind(tap)).isEqualTo(TapDevices.Kind.ABSENT);
 
-        ip.create(tap, alias, Optional.empty(), OptionalInt.empty());
+        ip.create(tap, alias, Optional.empty(), OptionalInt.empty(), WorkerIdentity.ROOT);
         assertThat(ip.kind(tap)).isEqualTo(TapDevices.Kind.OTHER);
         assertThat(ip.alias(tap)).hasValue(alias);
         assertThat(Files.readString(CLASS_NET.resolve(tap).resolve("tun_flags")).strip()).as("IFF_TAP | IFF_NO_PI | IFF_PERSIST")
                 .isEqualTo("0x1802");
         assertThat(Integer.decode(Files.readString(CLASS_NET.resolve(tap).resolve("flags")).strip()) & 1).as("IFF_UP").isOne();
+        assertThat(Files.readString(CLASS_NET.resolve(tap).resolve("owner")).strip()).as("root's: no owner").isEqualTo("-1");
         ip.delete(tap);
         assertThat(ip.kind(tap)).isEqualTo(TapDevices.Kind.ABSENT);
         ip.delete(tap); // absent: no error
 
+        // An isolated worker's tap is its own: QEMU under that uid, without CAP_NET_ADMIN, may attach to it and to no other.
         // A leftover whose config is not known (an orphan's): found among the host's interfaces by its alias.
-        ip.create(tap, alias, Optional.empty(), OptionalInt.empty());
+        ip.create(tap, alias, Optional.empty(), OptionalInt.empty(), new WorkerIdentity(64077, 64078));
+        assertThat(Files.readString(CLASS_NET.resolve(tap).resolve("owner")).strip()).isEqualTo("64077");
+        assertThat(Files.readString(CLASS_NET.resolve(tap).resolve("group")).strip()).isEqualTo("64078");
         new Taps(settings().stateDir(), ip).removeAll(new PartitionName("tap-real-2"));
         assertThat(ip.kind(tap)).as("another partition's removeAll").isEqualTo(TapDevices.Kind.OTHER);
         new Taps(settings().stateDir(), ip).removeAll(new PartitionName("tap-real"));
@@ -194,8 +198,8 @@ class TapNetworkIT {
         }
 
         @Override
-        public void create(String tap, String alias, String bridgeName, OptionalInt vlan) throws IOException {
-            real.create(tap, alias, Optional.empty(), OptionalInt.empty());
+        public void create(String tap, String alias, String bridgeName, OptionalInt vlan, WorkerIdentity owner) throws IOException {
+            real.create(tap, alias, Optional.empty(), OptionalInt.empty(), owner);
         }
 
         @Override

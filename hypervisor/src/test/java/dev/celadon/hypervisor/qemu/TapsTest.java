@@ -65,7 +65,7 @@ class TapsTest {
         devices.bridges.add("celadon0");
         VmConfig config = config("web-01", lan("lan", "celadon0", 0), lan("dmz", "celadon0", 20),
                 new NetworkConfig("mgmt", new NetworkConfig.User(List.of())));
-        taps.setUp(config);
+        taps.setUp(config, WorkerIdentity.ROOT);
         String lan = taps.name(config.name(), "lan");
         String dmz = taps.name(config.name(), "dmz");
         assertThat(devices.taps).containsOnlyKeys(lan, dmz);
@@ -82,7 +82,7 @@ class TapsTest {
         devices.bridges.add("celadon0");
         devices.others.add("eth0");
         VmConfig missing = config("web-01", lan("lan", "celadon0", 0), lan("dmz", "celadon9", 20));
-        assertThatThrownBy(() -> taps.setUp(missing)).isInstanceOfSatisfying(BridgeMissingException.class, e -> {
+        assertThatThrownBy(() -> taps.setUp(missing, WorkerIdentity.ROOT)).isInstanceOfSatisfying(BridgeMissingException.class, e -> {
             assertThat(e.reason()).isEqualTo("BridgeMissing");
             assertThat(e.field()).isEqualTo("networks[1].bridge");
             assertThat(e.getMessage()).contains("no bridge celadon9");
@@ -99,7 +99,7 @@ class TapsTest {
         String tap = taps.name(config.name(), "lan");
         devices.others.add(tap);
         devices.foreignAliases.put(tap, "somebody else's");
-        assertThatThrownBy(() -> taps.setUp(config)).isInstanceOf(WorkerLaunchException.class)
+        assertThatThrownBy(() -> taps.setUp(config, WorkerIdentity.ROOT)).isInstanceOf(WorkerLaunchException.class)
                 .hasMessageContaining("networks[0]").hasMessageContaining(tap).hasMessageContaining("somebody else's");
         taps.tearDown(config);
         assertThat(devices.others).contains(tap);
@@ -123,9 +123,9 @@ class TapsTest {
     void aLeftoverOfThisPartitionIsReplaced() throws Exception {
         devices.bridges.add("celadon0");
         VmConfig old = config("web-01", lan("lan", "celadon0", 0));
-        taps.setUp(old);
+        taps.setUp(old, WorkerIdentity.ROOT);
         VmConfig changed = config("web-01", lan("lan", "celadon0", 30));
-        taps.setUp(changed);
+        taps.setUp(changed, WorkerIdentity.ROOT);
         String tap = taps.name(old.name(), "lan");
         assertThat(devices.log).containsExactly("create " + tap, "delete " + tap, "create " + tap);
         assertThat(devices.taps.get(tap).vlan()).hasValue(30);
@@ -134,9 +134,9 @@ class TapsTest {
     @Test
     void removeAllFindsThisPartitionsTapsByAliasAndNoOneElses() throws Exception {
         devices.bridges.add("celadon0");
-        taps.setUp(config("web", lan("a", "celadon0", 0), lan("b", "celadon0", 20)));
-        taps.setUp(config("web-2", lan("a", "celadon0", 0)));
-        new Taps(Path.of("/srv/celadon"), devices).setUp(config("web", lan("a", "celadon0", 0)));
+        taps.setUp(config("web", lan("a", "celadon0", 0), lan("b", "celadon0", 20)), WorkerIdentity.ROOT);
+        taps.setUp(config("web-2", lan("a", "celadon0", 0)), WorkerIdentity.ROOT);
+        new Taps(Path.of("/srv/celadon"), devices).setUp(config("web", lan("a", "celadon0", 0)), WorkerIdentity.ROOT);
         devices.others.add("cd-000000000000");
         devices.foreignAliases.put("cd-000000000000", "celadon web/a /var/lib/celadon/x");
 
@@ -150,7 +150,7 @@ class TapsTest {
     void aTapThatCannotBeMadeLeavesNoneOfThePartitionsBehind() {
         devices.bridges.add("celadon0");
         VmConfig config = config("web-01", lan("a", "celadon0", 0), lan("b", "celadon0", 4095));
-        assertThatThrownBy(() -> taps.setUp(config)).isInstanceOf(WorkerLaunchException.class)
+        assertThatThrownBy(() -> taps.setUp(config, WorkerIdentity.ROOT)).isInstanceOf(WorkerLaunchException.class)
                 .hasMessageContaining("networks[1]: cannot set up tap").hasMessageContaining("invalid VLAN id 4095");
         assertThat(devices.taps).isEmpty();
     }

@@ -1,6 +1,8 @@
 package dev.celadon.reconciler.config;
 
 import dev.celadon.hypervisor.qemu.AccelChoice;
+import dev.celadon.hypervisor.qemu.WorkerIdRange;
+import dev.celadon.hypervisor.qemu.WorkerIsolation;
 import dev.celadon.reconciler.source.VerifyMode;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithConverter;
@@ -160,6 +162,26 @@ public interface CeladonConfig {
         @WithDefault("512Mi")
         @WithConverter(Converters.Size.class)
         String reservedMemory();
+
+        /** {@code user}: each worker under its own uid/gid without capabilities; {@code none}: as root (DESIGN.md §isolation). */
+        @WithDefault("user")
+        @WithConverter(Converters.Isolation.class)
+        WorkerIsolation.Mode isolation();
+
+        /** The uids (and gids) of isolated workers, FIRST-LAST; no other account of the host may use them. */
+        @WithDefault("64000-64999")
+        @WithConverter(Converters.WorkerIds.class)
+        WorkerIdRange workerIds();
+
+        /** What a worker may use beyond its guest's memory before cgroup v2's memory.max stops it. */
+        @WithDefault("512Mi")
+        @WithConverter(Converters.Size.class)
+        String workerMemoryOverhead();
+
+        /** The most tasks (QEMU's threads) one worker may have: cgroup v2's pids.max. */
+        @WithDefault("1024")
+        @WithConverter(Converters.PidsMax.class)
+        int workerPidsMax();
     }
 
     interface Events {

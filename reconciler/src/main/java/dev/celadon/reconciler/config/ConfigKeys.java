@@ -28,6 +28,8 @@ public final class ConfigKeys {
             "celadon.network.uplink", "celadon.network.address", "celadon.network.gateway", "celadon.network.dns",
             "celadon.network.bridges." + ANY + ".uplink",
             "celadon.hypervisor.qemu-binary", "celadon.hypervisor.accel", "celadon.hypervisor.reserved-memory",
+            "celadon.hypervisor.isolation", "celadon.hypervisor.worker-ids", "celadon.hypervisor.worker-memory-overhead",
+            "celadon.hypervisor.worker-pids-max",
             "celadon.loop.enabled", "celadon.events.retained");
     private static final String ENV_PREFIX = "CELADON_";
     /** More edits than this and a key is not a typo of another. */

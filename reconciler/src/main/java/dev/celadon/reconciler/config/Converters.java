@@ -1,6 +1,8 @@
 package dev.celadon.reconciler.config;
 
 import dev.celadon.hypervisor.qemu.AccelChoice;
+import dev.celadon.hypervisor.qemu.WorkerIdRange;
+import dev.celadon.hypervisor.qemu.WorkerIsolation;
 import dev.celadon.reconciler.source.VerifyMode;
 import dev.celadon.reconciler.spec.Quantities;
 import dev.celadon.reconciler.status.EventHistory;
@@ -30,6 +32,34 @@ public final class Converters {
             } catch (IllegalArgumentException e) {
                 throw new IllegalArgumentException("must be auto, kvm or tcg");
             }
+        }
+    }
+
+    /** {@code none} or {@code user}, in any case. */
+    public static final class Isolation implements Converter<WorkerIsolation.Mode> {
+        @Override
+        public WorkerIsolation.Mode convert(String value) {
+            return WorkerIsolation.Mode.parse(value);
+        }
+    }
+
+    /** {@code FIRST-LAST}, e.g. {@code 64000-64999}. */
+    public static final class WorkerIds implements Converter<WorkerIdRange> {
+        @Override
+        public WorkerIdRange convert(String value) {
+            return WorkerIdRange.parse(value);
+        }
+    }
+
+    /** A worker's most tasks: a whole number from 16 (QEMU's own threads) to 4194304 (the kernel's pid_max). */
+    public static final class PidsMax implements Converter<Integer> {
+        @Override
+        public Integer convert(String value) {
+            String digits = value.strip();
+            if (!digits.matches("[0-9]{1,7}") || Integer.parseInt(digits) < 16 || Integer.parseInt(digits) > 4_194_304) {
+                throw new IllegalArgumentException("must be a whole number from 16 to 4194304");
+            }
+            return Integer.parseInt(digits);
         }
     }
 

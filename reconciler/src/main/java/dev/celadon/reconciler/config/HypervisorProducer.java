@@ -3,8 +3,10 @@ package dev.celadon.reconciler.config;
 import dev.celadon.hypervisor.Hypervisor;
 import dev.celadon.hypervisor.qemu.QemuHypervisor;
 import dev.celadon.hypervisor.qemu.QemuSettings;
+import dev.celadon.hypervisor.qemu.WorkerIsolation;
 import jakarta.enterprise.inject.Disposes;
 import jakarta.enterprise.inject.Produces;
+import dev.celadon.reconciler.spec.Quantities;
 import jakarta.inject.Singleton;
 
 import java.util.List;
@@ -19,7 +21,9 @@ public class HypervisorProducer {
         QemuSettings settings = QemuSettings.defaults(dirs.hypervisor(), dirs.images(config))
                 .withAccel(config.hypervisor().accel())
                 .withQemuBinary(config.hypervisor().qemuBinary())
-                .withPassthroughAllowed(config.passthrough().allowed().orElse(List.of()));
+                .withPassthroughAllowed(config.passthrough().allowed().orElse(List.of()))
+                .withIsolation(new WorkerIsolation(config.hypervisor().isolation(), config.hypervisor().workerIds(),
+                        Quantities.parse(config.hypervisor().workerMemoryOverhead()), config.hypervisor().workerPidsMax()));
         try {
             return new QemuHypervisor(settings);
         } catch (IllegalArgumentException e) {

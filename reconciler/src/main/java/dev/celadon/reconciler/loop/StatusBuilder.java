@@ -355,7 +355,8 @@ final class StatusBuilder {
         Optional<LiveResources> live = worker.live();
         return new WorkerView(worker.pid().getAsLong(), worker.accel().qemuName(),
                 live.map(LiveResources::cpus).orElse(null), live.map(LiveResources::memoryBytes).orElse(null),
-                live.filter(l -> l.balloonBytes().isPresent()).map(l -> l.balloonBytes().getAsLong()).orElse(null));
+                live.filter(l -> l.balloonBytes().isPresent()).map(l -> l.balloonBytes().getAsLong()).orElse(null),
+                worker.isolation());
     }
 
     /**

@@ -266,7 +266,7 @@ final class StatusPage {
                 .findFirst().orElse(null);
     }
 
-    /** The process, and the machine as the hypervisor reports it: vCPUs, RAM, the balloon's current size. */
+    /** The process, the machine as the hypervisor reports it (vCPUs, RAM, the balloon's current size), its isolation. */
     private static void worker(HtmlWriter html, WorkerView worker) {
         html.open("td", "class", "worker");
         if (worker == null) {
@@ -276,6 +276,7 @@ final class StatusPage {
             if (worker.cpus() != null && worker.memoryBytes() != null) {
                 html.markup("<br>").element("span", resources(worker), "class", "resources");
             }
+            html.markup("<br>").element("span", "isolation " + orNone(worker.isolation()), "class", "isolation");
         }
         html.close("td");
     }

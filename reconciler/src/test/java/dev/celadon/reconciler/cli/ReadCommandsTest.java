@@ -81,7 +81,7 @@ class ReadCommandsTest {
     }
 
     private static PartitionStatus running(String name) {
-        return new PartitionStatus(name, Phase.Running, "Running", REVISION, new WorkerView(4242, "tcg", 1, 128L << 20, null),
+        return new PartitionStatus(name, Phase.Running, "Running", REVISION, new WorkerView(4242, "tcg", 1, 128L << 20, null, "none"),
                 new GuestView(AT, "Celadon tiny guest", name, List.of(), true),
                 List.of(new Condition(Condition.GUEST_READY, "True", "AgentAnswered", "ok", AT)), 0, null);
     }

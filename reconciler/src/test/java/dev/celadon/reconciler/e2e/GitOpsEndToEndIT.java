@@ -147,6 +147,16 @@ class GitOpsEndToEndIT {
         return PackagedJar.run(List.of(), all, Map.of());
     }
 
+    /** The real uid of a process, from /proc/PID/status. */
+    private static int uidOf(long pid) {
+        try {
+            return Files.readAllLines(Path.of("/proc", Long.toString(pid), "status")).stream().filter(l -> l.startsWith("Uid:"))
+                    .map(l -> Integer.parseInt(l.substring(4).strip().split("\\s+")[0])).findFirst().orElseThrow();
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
     private void awaitHeartbeat(String name) {
         await(name + " heartbeat").atMost(CONVERGE).pollInterval(Duration.ofMillis(500))
                 .untilAsserted(() -> assertThat(status.condition(name, "GuestReady"))
@@ -338,6 +348,10 @@ class GitOpsEndToEndIT {
     void reconcilerKilledAndRestartedAdoptsEveryWorker() {
         long pid = status.pid("web");
         int restarts = status.partition("web").orElseThrow().path("restarts").asInt();
+        // Isolation user, the default: the worker runs as its own account, and is adopted as that account.
+        String isolation = status.partition("web").orElseThrow().path("worker").path("isolation").asText();
+        assertThat(isolation).startsWith("user ");
+        assertThat(uidOf(pid)).isBetween(64000, 64999).isEqualTo(Integer.parseInt(isolation.split("[ :]")[1]));
         List<JsonNode> before = events();
         reconciler.kill9();
         assertThat(ProcessHandle.of(pid)).hasValueSatisfying(p -> assertThat(p.isAlive()).isTrue());
@@ -347,6 +361,7 @@ class GitOpsEndToEndIT {
             assertThat(status.pid("web")).isEqualTo(pid);
         });
         awaitHeartbeat("web");
+        assertThat(status.partition("web").orElseThrow().path("worker").path("isolation").asText()).isEqualTo(isolation);
         assertThat(status.partition("web").orElseThrow().path("restarts").asInt()).isEqualTo(restarts);
         // The history outlived the crash, and goes on numbering after it.
         List<JsonNode> after = events();
@@ -375,14 +390,15 @@ class GitOpsEndToEndIT {
         Files.writeString(killer, "#!/bin/bash\nkill -9 \"$PPID\"\nexec qemu-system-x86_64 \"$@\"\n");
         assertThat(killer.toFile().setExecutable(true)).isTrue();
         reconciler.kill9();
-        reconciler.restartWith(Map.of("CELADON_HYPERVISOR_QEMU_BINARY", killer.toString()));
+        // An isolated worker cannot signal its root reconciler (the point of isolation): this crash is made as root.
+        reconciler.restartWith(Map.of("CELADON_HYPERVISOR_QEMU_BINARY", killer.toString(), "CELADON_HYPERVISOR_ISOLATION", "none"));
         commit("f1.yaml", partition("f1", ""), "add f1");
         assertThat(reconciler.awaitExit(CONVERGE)).as("the reconciler killed by the QEMU it launched").isTrue();
         await("f1's QEMU runs without its reconciler").atMost(CONVERGE).until(() -> workersOf("f1").size() == 1);
         long f1 = workersOf("f1").getFirst();
 
         reconciler.kill9();
-        reconciler.restartWith(Map.of("CELADON_HYPERVISOR_QEMU_BINARY", "qemu-system-x86_64"));
+        reconciler.restartWith(Map.of("CELADON_HYPERVISOR_QEMU_BINARY", "qemu-system-x86_64", "CELADON_HYPERVISOR_ISOLATION", "user"));
         reconciler.awaitReady();
         awaitPhase("f1", "Running");
         awaitHeartbeat("f1");

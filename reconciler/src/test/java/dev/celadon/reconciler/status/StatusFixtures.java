@@ -26,7 +26,7 @@ final class StatusFixtures {
 
     static PartitionStatus running(String name, String revision) {
         return new PartitionStatus(name, Phase.Running, "Running", revision,
-                new WorkerView(4242, "tcg", 2, 512L << 20, 256L << 20),
+                new WorkerView(4242, "tcg", 2, 512L << 20, 256L << 20, "user 64012:64012; limits skipped: cgroup v2 is not mounted at /sys/fs/cgroup"),
                 new GuestView(SYNCED_AT.minusSeconds(1), "Debian GNU/Linux 12", name, List.of("10.0.2.15"), true),
                 List.of(new Condition(Condition.WORKER_RUNNING, "True", "Started", "worker up", SYNCED_AT),
                         new Condition(Condition.GUEST_READY, "True", "AgentAnswered", "guest-ping ok", SYNCED_AT)),
@@ -75,7 +75,7 @@ final class StatusFixtures {
     /** A worker that runs whose guest no agent is asked about. */
     static PartitionStatus unasked(String name) {
         return new PartitionStatus(name, Phase.Running, "Running", GOOD_REVISION,
-                new WorkerView(4344, "tcg", 1, 256L << 20, null), GuestView.UNKNOWN,
+                new WorkerView(4344, "tcg", 1, 256L << 20, null, "none"), GuestView.UNKNOWN,
                 List.of(new Condition(Condition.WORKER_RUNNING, "True", "Running", "pid 4344", SYNCED_AT),
                         new Condition(Condition.GUEST_READY, "Unknown", "NoAgent",
                                 "no guest agent is asked for heartbeats", SYNCED_AT)),
@@ -85,7 +85,7 @@ final class StatusFixtures {
     /** A worker that runs whose guest never answered: stuck in its firmware, the balloon still the whole machine. */
     static PartitionStatus notReady(String name) {
         return new PartitionStatus(name, Phase.Running, "Running", GOOD_REVISION,
-                new WorkerView(4343, "tcg", 1, 256L << 20, 256L << 20), GuestView.UNKNOWN,
+                new WorkerView(4343, "tcg", 1, 256L << 20, 256L << 20, "none"), GuestView.UNKNOWN,
                 List.of(new Condition(Condition.WORKER_RUNNING, "True", "Running", "pid 4343", SYNCED_AT),
                         new Condition(Condition.GUEST_READY, "False", "NoHeartbeat",
                                 "the guest agent has not answered since the worker started at 2025-05-01T09:50:00Z",

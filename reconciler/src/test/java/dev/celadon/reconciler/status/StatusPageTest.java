@@ -117,14 +117,15 @@ class StatusPageTest {
         String page = StatusPage.render(StatusFixtures.healthy(), NOW);
 
         assertThat(row(page, "web-01")).contains("pid 4242 · tcg<br><span class=\"resources\">2 vCPUs · 512 MiB, "
-                + "balloon 256 MiB</span>");
-        assertThat(StatusPage.resources(new WorkerView(1, "tcg", 1, 256L << 20, null))).isEqualTo("1 vCPU · 256 MiB");
+                + "balloon 256 MiB</span><br><span class=\"isolation\">isolation user 64012:64012; limits skipped: cgroup v2 is"
+                + " not mounted at /sys/fs/cgroup</span>");
+        assertThat(StatusPage.resources(new WorkerView(1, "tcg", 1, 256L << 20, null, "none"))).isEqualTo("1 vCPU · 256 MiB");
         assertThat(StatusPage.bytes(700)).isEqualTo("700 B");
         assertThat(StatusPage.bytes(1536L << 20)).isEqualTo("1.5 GiB");
         assertThat(StatusPage.bytes(4L << 30)).isEqualTo("4 GiB");
         // A hypervisor that did not answer: the process only.
-        assertThat(row(StatusPage.render(withWorker(new WorkerView(7, "tcg", null, null, null)), NOW), "web-01"))
-                .contains("pid 7 · tcg</td>").doesNotContain("resources");
+        assertThat(row(StatusPage.render(withWorker(new WorkerView(7, "tcg", null, null, null, "none")), NOW), "web-01"))
+                .contains("pid 7 · tcg<br><span class=\"isolation\">isolation none</span></td>").doesNotContain("resources");
     }
 
     @Test

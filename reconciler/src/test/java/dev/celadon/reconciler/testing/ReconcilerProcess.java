@@ -41,11 +41,33 @@ public final class ReconcilerProcess implements AutoCloseable {
     /** Starts the reconciler with these {@code CELADON_*} variables and waits until it is ready. */
     public static ReconcilerProcess start(Map<String, String> celadonEnv, Path log) {
         Map<String, String> env = new HashMap<>(celadonEnv);
+        if (env.containsKey("CELADON_STATE_DIR")) {
+            letWorkersReach(Path.of(env.get("CELADON_STATE_DIR")));
+        }
         int port = freePort();
         env.put("QUARKUS_HTTP_PORT", String.valueOf(port));
         ReconcilerProcess reconciler = new ReconcilerProcess(env, log, port);
         reconciler.launch();
         return reconciler;
+    }
+
+    /**
+     * Isolated workers (the default, {@code celadon.hypervisor.isolation=user}) must pass through every folder
+     * above the state dir, as an operator's are; a test's temporary folder is {@code rwx------}.
+     */
+    private static void letWorkersReach(Path stateDir) {
+        try {
+            for (Path dir = stateDir.toAbsolutePath().getParent(); dir != null; dir = dir.getParent()) {
+                if (Files.isDirectory(dir)) {
+                    java.util.Set<java.nio.file.attribute.PosixFilePermission> permissions = Files.getPosixFilePermissions(dir);
+                    if (permissions.add(java.nio.file.attribute.PosixFilePermission.OTHERS_EXECUTE)) {
+                        Files.setPosixFilePermissions(dir, permissions);
+                    }
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     public int port() {

@@ -1,0 +1,76 @@
+package dev.celadon.hypervisor.qemu;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFileAttributeView;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.nio.file.attribute.UserPrincipalLookupService;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The account a partition's worker processes run as: the one place that says how a process of the
+ * partition is started and what of its files it owns. QEMU runs under it today; any other process of
+ * the partition (swtpm for a TPM) is started through {@link #command} too, so it has the same uid, no
+ * capabilities and NoNewPrivs, and can open exactly the files {@link #own} gave the worker.
+ *
+ * <p>{@link #ROOT} is isolation {@code none}: root, commands unchanged.
+ *
+ * @param uid the worker's uid (0: root)
+ * @param gid its gid, the same number in mode {@code user}
+ */
+record WorkerIdentity(int uid, int gid) {
+
+    static final WorkerIdentity ROOT = new WorkerIdentity(0, 0);
+    /** util-linux's: drops to the ids before exec, clears groups, capabilities and the bounding set, sets NoNewPrivs. */
+    static final String SETPRIV = "setpriv";
+
+    boolean isolated() {
+        return uid != 0;
+    }
+
+    /**
+     * {@code argv} as this identity runs it: for an isolated one, behind {@code setpriv}, which drops
+     * everything before exec so the program never holds root for a single instruction (QEMU's own
+     * {@code -runas} drops only after it has opened its files as root, and its seccomp filter with
+     * {@code elevateprivileges=deny} forbids the drop anyway).
+     */
+    List<String> command(List<String> argv) {
+        if (!isolated()) {
+            return argv;
+        }
+        List<String> command = new ArrayList<>(argv.size() + 8);
+        command.addAll(List.of(SETPRIV, "--reuid=" + uid, "--regid=" + gid, "--clear-groups", "--inh-caps=-all",
+                "--bounding-set=-all", "--no-new-privs", "--"));
+        command.addAll(argv);
+        return command;
+    }
+
+    /** A file or folder of the worker's: owned by it, mode {@code mode} ({@code rw-------}, {@code rwx------}). */
+    void own(Path path, String mode) throws IOException {
+        PosixFileAttributeView view = Files.getFileAttributeView(path, PosixFileAttributeView.class);
+        UserPrincipalLookupService users = path.getFileSystem().getUserPrincipalLookupService();
+        // Numeric ids: the worker's have no name in /etc/passwd, and need none.
+        view.setOwner(users.lookupPrincipalByName(Integer.toString(uid)));
+        view.setGroup(users.lookupPrincipalByGroupName(Integer.toString(gid)));
+        view.setPermissions(PosixFilePermissions.fromString(mode));
+    }
+
+    /**
+     * A folder the reconciler owns that the worker must pass through (or read, {@code r-x}) but never
+     * change: root-owned, the worker's group, nobody else; QEMU cannot replace or remove what lies in it.
+     */
+    void enter(Path dir, String groupMode) throws IOException {
+        PosixFileAttributeView view = Files.getFileAttributeView(dir, PosixFileAttributeView.class);
+        UserPrincipalLookupService users = dir.getFileSystem().getUserPrincipalLookupService();
+        view.setOwner(users.lookupPrincipalByName("0"));
+        view.setGroup(users.lookupPrincipalByGroupName(Integer.toString(gid)));
+        view.setPermissions(PosixFilePermissions.fromString(groupMode));
+    }
+
+    @Override
+    public String toString() {
+        return uid + ":" + gid;
+    }
+}

@@ -1,0 +1,201 @@
+package dev.celadon.hypervisor.qemu;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.celadon.hypervisor.DiskConfig;
+import dev.celadon.hypervisor.Incident;
+import dev.celadon.hypervisor.PartitionName;
+import dev.celadon.hypervisor.VmConfig;
+import dev.celadon.hypervisor.VmState;
+import dev.celadon.hypervisor.WorkerStatus;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.Channels;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * Isolation {@code user} on real QEMU: each worker under its own uid without capabilities, its files its
+ * own, what another worker cannot open, and adoption by a later hypervisor that checks the uid.
+ */
+class IsolationIT {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Duration LAUNCH = Duration.ofSeconds(120);
+
+    @RegisterExtension
+    final WorkerLeakCheck leaks = new WorkerLeakCheck();
+
+    private static Path images;
+
+    @BeforeAll
+    static void tinyGuestIsBuilt() {
+        images = TinyGuest.images();
+    }
+
+    private QemuSettings settings() throws IOException {
+        // The test's temporary folder is rwx------: workers must pass through it to reach the state dir.
+        Files.setPosixFilePermissions(leaks.stateDir(), PosixFilePermissions.fromString("rwx--x--x"));
+        WorkerIsolation user = WorkerIsolation.NONE.withMode(WorkerIsolation.Mode.USER);
+        return QemuSettings.defaults(leaks.stateDir().resolve("state"), List.of(images)).withIsolation(user);
+    }
+
+    private static VmConfig withDisk(String name) {
+        VmConfig config = KernelOnlyConfig.of(new PartitionName(name));
+        return config.withDisks(List.of(new DiskConfig("root", new DiskConfig.Blank(16 * KernelOnlyConfig.MIB))));
+    }
+
+    private static Map<String, String> status(long pid) throws IOException {
+        try (Stream<String> lines = Files.lines(Path.of("/proc", Long.toString(pid), "status"))) {
+            return lines.filter(l -> l.contains(":")).collect(Collectors.toMap(l -> l.substring(0, l.indexOf(':')),
+                    l -> l.substring(l.indexOf(':') + 1).strip(), (a, b) -> a));
+        }
+    }
+
+    @Test
+    void eachWorkerRunsAsItsOwnUnprivilegedAccountAndReachesOnlyItsOwnFiles() throws Exception {
+        QemuSettings settings = settings();
+        VmConfig a = withDisk("iso-a");
+        VmConfig b = withDisk("iso-b");
+        long pidA;
+        WorkerRecord recordA;
+        WorkerRecord recordB;
+        try (QemuHypervisor hypervisor = new QemuHypervisor(settings)) {
+            hypervisor.start(a);
+            hypervisor.start(b);
+            WorkerStatus statusA = hypervisor.worker(a.name()).orElseThrow().status();
+            pidA = statusA.pid().orElseThrow();
+            recordA = hypervisor.store().read(a.name()).orElseThrow();
+            recordB = hypervisor.store().read(b.name()).orElseThrow();
+            assertThat(recordA.uid()).isBetween(64000, 64999).isNotEqualTo(recordB.uid());
+            assertThat(recordA.gid()).isEqualTo(recordA.uid());
+            assertThat(statusA.isolation()).startsWith("user " + recordA.uid() + ":" + recordA.uid() + "; ");
+
+            Map<String, String> proc = status(pidA);
+            assertThat(proc.get("Uid")).isEqualTo(String.join("\t", List.of("" + recordA.uid(), "" + recordA.uid(),
+                    "" + recordA.uid(), "" + recordA.uid())));
+            assertThat(proc.get("Gid").split("\\s+")).containsOnly(Integer.toString(recordA.gid()));
+            assertThat(proc.get("Groups")).isEmpty();
+            assertThat(proc.get("CapEff")).isEqualTo("0000000000000000");
+            assertThat(proc.get("CapPrm")).isEqualTo("0000000000000000");
+            assertThat(proc.get("CapBnd")).isEqualTo("0000000000000000");
+            assertThat(proc.get("NoNewPrivs")).isEqualTo("1");
+            assertThat(proc.get("Seccomp")).isEqualTo("2");
+
+            WorkerPaths pathsA = hypervisor.store().paths(a.name());
+            WorkerPaths pathsB = hypervisor.store().paths(b.name());
+            assertOwned(pathsA.disk("root"), recordA.uid(), "rw-------");
+            assertOwned(pathsB.disk("root"), recordB.uid(), "rw-------");
+            assertOwned(pathsA.pidFile(), recordA.uid(), "rw-------");
+            assertOwned(Path.of(recordA.runDir()), recordA.uid(), "rwx------");
+            assertOwned(Path.of(recordA.runDir()).resolve("qmp.sock"), recordA.uid(), null);
+            assertOwned(pathsA.workerDir(), 0, "rwx--x---");
+            assertOwned(pathsA.record(), 0, null);
+        }
+        // The hypervisor is gone (as after a reconciler's kill -9 its connections are): the test is A's only QMP client.
+        try (Qmp qmp = new Qmp(Path.of(recordA.runDir()).resolve("qmp.sock"))) {
+            Path own = leaks.stateDir().resolve("state/disks/iso-a/root.qcow2");
+            Path other = leaks.stateDir().resolve("state/disks/iso-b/root.qcow2");
+            assertThat(qmp.blockdevAdd("own", own)).doesNotContain("\"error\"");
+            assertThat(qmp.blockdevAdd("other", other)).contains("\"error\"").contains("Permission denied");
+            assertThat(qmp.blockdevAdd("shadow", Path.of("/etc/shadow"))).contains("Permission denied");
+        }
+        try (QemuHypervisor next = new QemuHypervisor(settings)) {
+            next.supervise();
+            assertThat(next.worker(a.name()).orElseThrow().status()).satisfies(s -> {
+                assertThat(s.state()).isEqualTo(VmState.RUNNING);
+                assertThat(s.pid()).hasValue(pidA);
+            });
+            assertThat(next.incidents()).isEmpty();
+            next.worker(a.name()).orElseThrow().stop(Duration.ofSeconds(5));
+            next.worker(b.name()).orElseThrow().stop(Duration.ofSeconds(5));
+        }
+    }
+
+    @Test
+    void aRecordWhoseUidIsNotTheProcessesIsNotAdopted() throws Exception {
+        QemuSettings settings = settings();
+        VmConfig a = KernelOnlyConfig.of(new PartitionName("iso-c"));
+        long pid;
+        try (QemuHypervisor hypervisor = new QemuHypervisor(settings)) {
+            pid = hypervisor.start(a).status().pid().orElseThrow();
+        }
+        Path record = leaks.stateDir().resolve("state/workers/iso-c/worker.json");
+        ObjectNode tree = (ObjectNode) JSON.readTree(record.toFile());
+        tree.put("uid", tree.get("uid").asInt() + 1);
+        JSON.writeValue(record.toFile(), tree);
+        try (QemuHypervisor next = new QemuHypervisor(settings)) {
+            assertThat(next.observe()).isEmpty();
+            next.supervise();
+            assertThat(next.incidents()).singleElement().satisfies(i -> {
+                assertThat(i.reason()).isEqualTo(Incident.Reason.RECORD_QUARANTINED);
+                assertThat(i.message()).contains("runs as uid").contains("not adopted");
+            });
+            // Not adopted: found by its marker and stopped as an orphan.
+            await("orphan stopped").atMost(LAUNCH).until(() -> {
+                next.supervise();
+                return ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false) == Boolean.FALSE;
+            });
+        }
+    }
+
+    private static void assertOwned(Path path, int uid, String mode) throws IOException {
+        assertThat(Files.getAttribute(path, "unix:uid")).as(path + " owner").isEqualTo(uid);
+        if (mode != null) {
+            assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(path))).as(path + " mode").isEqualTo(mode);
+        }
+    }
+
+    /** A bare QMP client of the test's own: the hypervisor's knows only the commands Celadon sends. */
+    private static final class Qmp implements AutoCloseable {
+        private final SocketChannel channel;
+        private final BufferedReader in;
+
+        Qmp(Path socket) throws IOException {
+            channel = SocketChannel.open(UnixDomainSocketAddress.of(socket));
+            in = new BufferedReader(new InputStreamReader(Channels.newInputStream(channel), StandardCharsets.UTF_8));
+            in.readLine(); // greeting
+            send("{\"execute\":\"qmp_capabilities\"}");
+        }
+
+        String blockdevAdd(String node, Path file) throws IOException {
+            return send("{\"execute\":\"blockdev-add\",\"arguments\":{\"driver\":\"file\",\"node-name\":\"" + node
+                    + "\",\"filename\":\"" + file + "\",\"read-only\":true,\"locking\":\"off\"}}");
+        }
+
+        /** The command's answer, events in between passed over. */
+        private String send(String command) throws IOException {
+            Channels.newOutputStream(channel).write((command + "\n").getBytes(StandardCharsets.UTF_8));
+            while (true) {
+                String line = in.readLine();
+                if (line == null) {
+                    throw new IOException("QMP closed");
+                }
+                if (line.contains("\"return\"") || line.contains("\"error\"")) {
+                    return line;
+                }
+            }
+        }
+
+        @Override
+        public void close() throws IOException {
+            channel.close();
+        }
+    }
+}

@@ -1,0 +1,62 @@
+package dev.celadon.hypervisor.qemu;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.celadon.hypervisor.PartitionName;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The cgroup v2 files a worker's limits are written to, in a folder standing in for {@code /sys/fs/cgroup}
+ * (the development machines have the hybrid v1 hierarchy; the kernel makes a cgroup's files itself, so the
+ * stand-in makes them as the kernel would). Real cgroups: the appliance.
+ */
+class WorkerCgroupTest {
+
+    private static final PartitionName WEB = new PartitionName("web");
+
+    @TempDir
+    Path root;
+
+    @Test
+    void withoutCgroupV2TheLimitsAreSkippedAndSaySo() throws IOException {
+        assertThat(new WorkerCgroup(root).unavailable()).hasValue("cgroup v2 is not mounted at " + root);
+        Files.writeString(root.resolve("cgroup.controllers"), "cpuset cpu io\n");
+        assertThat(new WorkerCgroup(root).unavailable()).hasValue("cgroup v2 at " + root + " lacks the controllers memory, pids");
+    }
+
+    @Test
+    void theWorkerGetsItsLimitsThenJoins() throws IOException {
+        Files.writeString(root.resolve("cgroup.controllers"), "cpuset cpu io memory hugetlb pids rdma misc\n");
+        Files.writeString(root.resolve("cgroup.subtree_control"), "cpuset\n");
+        // What the kernel makes in a new cgroup, made here by hand for celadon/.
+        WorkerCgroup cgroups = new WorkerCgroup(root);
+        Path parent = Files.createDirectories(root.resolve("celadon"));
+        Files.writeString(parent.resolve("cgroup.subtree_control"), "");
+        assertThat(cgroups.unavailable()).isEmpty();
+        Path dir = cgroups.dir(WEB);
+        assertThat(dir).isEqualTo(root.resolve("celadon/web"));
+        // The stand-in cannot create a cgroup's files on mkdir: apply is checked up to that point.
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> cgroups.apply(WEB, 4242, 768L << 20, 1024))
+                .isInstanceOfSatisfying(java.nio.file.NoSuchFileException.class,
+                        e -> assertThat(e.getFile()).isEqualTo(dir.resolve("memory.max").toString()));
+        assertThat(Files.readString(root.resolve("cgroup.subtree_control"))).isEqualTo("+memory +pids");
+        assertThat(Files.readString(parent.resolve("cgroup.subtree_control"))).isEqualTo("+memory +pids");
+        assertThat(dir).isDirectory();
+    }
+
+    @Test
+    void aKillByTheMemoryLimitIsReadFromMemoryEvents() throws IOException {
+        WorkerCgroup cgroups = new WorkerCgroup(root);
+        assertThat(cgroups.oomKills(WEB)).isZero();
+        Path dir = Files.createDirectories(cgroups.dir(WEB));
+        Files.writeString(dir.resolve("memory.events"), "low 0\nhigh 0\nmax 12\noom 1\noom_kill 1\noom_group_kill 0\n");
+        assertThat(cgroups.oomKills(WEB)).isEqualTo(1);
+        Files.delete(dir.resolve("memory.events"));
+        cgroups.remove(WEB);
+        assertThat(dir).doesNotExist();
+    }
+}
