@@ -39,7 +39,8 @@ import static org.awaitility.Awaitility.await;
 /**
  * The appliance image (issue 5) on real parts: the image {@code make image} built, booted under
  * QEMU + OVMF with TCG, configured only through celadon.properties on its ESP, following a real
- * {@code git daemon} on the host's loopback. The image path comes from the system property
+ * {@code git daemon} on the host's loopback; the first boot follows the same repository over smart HTTP
+ * that wants a token, which it gets from the ESP's {@code celadon/} folder (issue 19). The image path comes from the system property
  * {@code celadon-test.appliance}; without the image the test fails and says to run {@code make image}.
  * Slow: each boot takes about a minute of emulation, the partition inside (TCG inside TCG) minutes.
  */
