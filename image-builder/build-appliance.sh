@@ -151,8 +151,8 @@ jre=$root/usr/lib/celadon/jre
 "$JAVA_HOME/bin/jlink" --add-modules "$JDK_MODULES" --strip-debug --no-header-files --no-man-pages \
 	--generate-cds-archive --output "$jre" >/dev/null
 rm "$jre/lib/server/classes_nocoops.jsa"
-# The JDK's native code keeps its full symbol table (libjvm.so: 5 MB, for naming frames in crash
-# reports); the dynamic symbols it links by stay. The class archive still maps (checked).
+# The JDK's native code without its full symbol tables (libjvm.so: 5 MB, used only to name frames in
+# crash reports); the dynamic symbols it links by stay. The class archive still maps (checked).
 find "$jre" -type f \( -name '*.so' -o -path '*/bin/*' \) -exec strip --strip-unneeded {} +
 "$jre/bin/java" -Xshare:on -version >/dev/null 2>&1 ||
 	{ echo "build-appliance: the stripped runtime does not map its class archive" >&2; exit 1; }
