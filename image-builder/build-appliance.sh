@@ -30,7 +30,10 @@ JAVA_HOME=${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}
 QUARKUS_APP=$TOP/reconciler/target/quarkus-app
 STUB=/usr/lib/systemd/boot/efi/linuxx64.efi.stub
 KERNEL_META=linux-image-amd64	# the generic kernel: real NICs, disks, KVM, VFIO
-DATA_SIZE_MIB=64	# the state dir's partition; disks of partitions need more on a real machine
+# The state dir's partition as the image has it: /init grows it to fill the disk the image is written
+# to (disks of partitions need that room); 32 MiB keeps an image booted as it is working.
+DATA_SIZE_MIB=32
+ESP_SPARE_MIB=8	# beyond the UKI: celadon.properties and the celadon/ folder (tokens, keys, a CA bundle)
 # Drivers in load order (dependencies are added in front from modules.dep): the disks and NICs of
 # QEMU and common servers, the ESP and data filesystems, and what the workers use (KVM, tap on a
 # bridge, vhost, VFIO). Built-in or absent ones are noted and skipped.
@@ -71,7 +74,16 @@ QEMU_TCG=/usr/lib/x86_64-linux-gnu/qemu/accel-tcg-x86_64.so	# Debian builds TCG 
 BINARIES=(/usr/bin/qemu-system-x86_64 /usr/bin/qemu-img "$QEMU_TCG"
 	/usr/sbin/sgdisk /usr/sbin/resize2fs /bin/ip /sbin/bridge /usr/bin/setpriv)
 OVMF=(/usr/share/OVMF/OVMF_CODE_4M.fd /usr/share/OVMF/OVMF_VARS_4M.fd)	# for `firmware: uefi` partitions
-for f in "$BUSYBOX" "${BINARIES[@]}" "${OVMF[@]}"; do
+# The firmware QEMU loads for QemuArgv's machines (pc and q35, -nodefaults, no VGA): SeaBIOS for
+# partitions without OVMF; the option ROMs that load a -kernel (linuxboot, multiboot, PVH) and
+# kvmvapic (pc under KVM); the iPXE ROM of each NicModel (virtio-net-pci, e1000, rtl8139: their
+# default romfile, which QEMU refuses to start without). Not the other architectures' firmware, the
+# VGA BIOSes, the pxe-*.rom (QEMU 7.2 defaults to efi-*.rom), QEMU's OVMF.fd, keymaps or descriptors.
+FIRMWARE=(/usr/share/seabios/bios-256k.bin /usr/share/qemu/kvmvapic.bin /usr/share/qemu/linuxboot.bin
+	/usr/share/qemu/linuxboot_dma.bin /usr/share/qemu/multiboot.bin /usr/share/qemu/multiboot_dma.bin
+	/usr/share/qemu/pvh.bin /usr/lib/ipxe/qemu/efi-virtio.rom /usr/lib/ipxe/qemu/efi-e1000.rom
+	/usr/lib/ipxe/qemu/efi-rtl8139.rom)
+for f in "$BUSYBOX" "${BINARIES[@]}" "${OVMF[@]}" "${FIRMWARE[@]}"; do
 	[ -e "$f" ] || { echo "build-appliance: $f missing (apt-get install qemu-system-x86 qemu-utils ovmf busybox-static gdisk e2fsprogs iproute2 util-linux)" >&2; exit 1; }
 done
 
@@ -81,17 +93,20 @@ manifest() {
 	dpkg-query -W -f='package ${Package} ${Version}\n' busybox-static qemu-system-x86 qemu-utils ovmf seabios ipxe-qemu systemd-boot-efi \
 		binutils mtools dosfstools gdisk e2fsprogs cpio zstd iproute2 util-linux
 	echo "jdk $("$JAVA_HOME/bin/java" -XshowSettings:properties -version 2>&1 | awk '/java.runtime.version/ {print $3}') $JDK_MODULES"
-	echo "source-date-epoch $SOURCE_DATE_EPOCH data-mib $DATA_SIZE_MIB aot-cache ${AOT_CACHE:-0}"
+	echo "source-date-epoch $SOURCE_DATE_EPOCH data-mib $DATA_SIZE_MIB esp-spare-mib $ESP_SPARE_MIB aot-cache ${AOT_CACHE:-0}"
 	echo "modules $(echo $MODULES)"
-	(cd "$HERE" && sha256sum build-appliance.sh kernel-package.sh) && (cd "$TOP" && sha256sum reconciler/src/main/aot/train.sh)
+	echo "python $(python3 -c 'import sys; print(sys.version.split()[0])')"	# store-jars.py's zipfile
+	(cd "$HERE" && sha256sum build-appliance.sh kernel-package.sh store-jars.py) && (cd "$TOP" && sha256sum reconciler/src/main/aot/train.sh)
 	(cd "$TOP" && find appliance -type f | sort | xargs sha256sum)
 	(cd "$TINY" && sha256sum vmlinuz initrd.img base.qcow2)
 	(cd "$QUARKUS_APP" && find . -type f ! -name app.aot | sort | xargs sha256sum)	# the host's AOT cache is not in the image
 }
 MANIFEST=$(manifest)
 DEST=$OUT/appliance
+# MANIFEST ends with the sizes the build measured (SIZES_HEADING and below): not inputs.
+SIZES_HEADING="# Sizes in bytes (measured by the build, not inputs)"
 if [ -f "$DEST/MANIFEST" ] && [ -f "$DEST/celadon.raw" ] && [ -f "$DEST/celadon.qcow2" ] &&
-	[ "$MANIFEST" = "$(cat "$DEST/MANIFEST")" ]; then
+	[ "$MANIFEST" = "$(sed "/^$SIZES_HEADING/,\$d" "$DEST/MANIFEST")" ]; then
 	echo "build-appliance: $DEST is up to date"
 	exit 0
 fi
@@ -123,25 +138,29 @@ install -m 0755 "$A/etc/udhcpc.script" "$root/etc/udhcpc.script"
 install -m 0644 "$A/etc/inittab" "$A/etc/os-release" "$A/etc/passwd" "$A/etc/group" "$A/etc/hosts" "$root/etc/"
 install -m 0644 "$A/etc/appliance.properties" "$root/etc/celadon/"
 
-# QEMU: the binaries, the TCG module, OVMF, and the firmware QEMU loads from its firmware path
-# (Debian's: /usr/share/qemu, /usr/share/seabios, /usr/lib/ipxe/qemu; dereferenced).
-for f in "${BINARIES[@]}" "${OVMF[@]}"; do
-	install -D -m 0755 "$f" "$root$f"
+# QEMU: the binaries, the TCG module, OVMF, and of the firmware in QEMU's firmware path (Debian's:
+# /usr/share/qemu, /usr/share/seabios, /usr/lib/ipxe/qemu) only what QemuArgv's machines load.
+for f in "${BINARIES[@]}" "${OVMF[@]}" "${FIRMWARE[@]}"; do
+	install -D -m 0755 "$f" "$root$f"	# dereferenced
 done
-chmod 0644 "$root"/usr/share/OVMF/*
-mkdir -p "$root/usr/lib/ipxe"
-for d in /usr/share/qemu /usr/share/seabios /usr/lib/ipxe/qemu; do
-	cp -rL "$d" "$root$d"
-done
-rm -f "$root/usr/share/qemu/trace-events-all"	# only for tracing, 450 KB
+chmod 0644 "$root"/usr/share/OVMF/* "${FIRMWARE[@]/#/$root}"
 
 # The reconciler: a runtime of just the modules it needs, and the fast-jar as built.
 # With the JDK's class data sharing archive for its own classes (deterministic, no machine code);
 # the one for heaps over 32 GiB is left out.
+jre=$root/usr/lib/celadon/jre
 "$JAVA_HOME/bin/jlink" --add-modules "$JDK_MODULES" --strip-debug --no-header-files --no-man-pages \
-	--generate-cds-archive --output "$root/usr/lib/celadon/jre" >/dev/null
-rm "$root/usr/lib/celadon/jre/lib/server/classes_nocoops.jsa"
+	--generate-cds-archive --output "$jre" >/dev/null
+rm "$jre/lib/server/classes_nocoops.jsa"
+# The JDK's native code without its full symbol tables (libjvm.so: 5 MB, used only to name frames in
+# crash reports); the dynamic symbols it links by stay. The class archive still maps (checked).
+find "$jre" -type f \( -name '*.so' -o -path '*/bin/*' \) -exec strip --strip-unneeded {} +
+"$jre/bin/java" -Xshare:on -version >/dev/null 2>&1 ||
+	{ echo "build-appliance: the stripped runtime does not map its class archive" >&2; exit 1; }
 cp -r "$QUARKUS_APP" "$root/usr/lib/celadon/app"
+# The jars as stored (uncompressed) zip entries: deflate per entry is about 2.3x, the initramfs's
+# zstd over all of them at once does better (34 MB of jars: 31 -> 18 MB in the image).
+find "$root/usr/lib/celadon/app" -name '*.jar' | sort | python3 "$HERE/store-jars.py"
 # `make build` trains an AOT cache for this host's JDK and CPU; it has no place in the image (not
 # reproducible, and machine code for the build CPU). AOT_CACHE=1 trains the image's own below.
 rm -f "$root/usr/lib/celadon/app/app.aot"
@@ -169,6 +188,29 @@ kernel_modules_install "$root" build-appliance $MODULES
 find "$root" -exec touch -h -d "@$SOURCE_DATE_EPOCH" {} +
 [ "${AOT_CACHE:-0}" = 0 ] || bash "$TOP/reconciler/src/main/aot/train.sh" "$root/usr/lib/celadon/jre/bin/java" \
 	"$root/usr/lib/celadon/app" "$root/usr/lib/celadon/jvm.options"
+
+# The size of each part of the tree, unpacked (files only), for MANIFEST: the next regression shows there.
+sizes() {
+	local name paths qemu=("${BINARIES[@]:0:3}") tools=("${BINARIES[@]:3}")
+	while read -r name paths; do
+		# shellcheck disable=SC2086 # paths: a list
+		echo "size initramfs.$name $(cd "$root" && find $paths -type f -printf '%s\n' | awk '{ n += $1 } END { print n + 0 }')"
+	done <<-EOF
+		jre usr/lib/celadon/jre
+		jre.classes usr/lib/celadon/jre/lib/modules
+		jre.libjvm usr/lib/celadon/jre/lib/server/libjvm.so
+		jre.cds usr/lib/celadon/jre/lib/server/classes.jsa
+		reconciler usr/lib/celadon/app
+		qemu ${qemu[*]#/}
+		firmware usr/share/OVMF ${FIRMWARE[*]#/}
+		libraries lib/x86_64-linux-gnu lib64
+		kernel-modules lib/modules
+		busybox+tools bin/busybox ${tools[*]#/}
+		tiny-guest usr/share/celadon/images
+		all .
+	EOF
+}
+SIZES=$(sizes)
 
 # --- The initramfs: /dev/console first (a hand-written entry: making the node needs root), then
 # the tree; the kernel unpacks concatenated archives in order. ---
@@ -212,7 +254,7 @@ printf "$(le32 0)" | dd of="$WORK/celadon.efi" bs=1 seek=$((pe + 88)) conv=notru
 install -m 0644 "$A/celadon.properties" "$WORK/celadon.properties"
 touch -d "@$SOURCE_DATE_EPOCH" "$WORK/celadon.efi" "$WORK/celadon.properties"
 mib() { echo $(( ($1 + 1048575) / 1048576 )); }
-esp_mib=$(( $(mib "$(stat -c %s "$WORK/celadon.efi")") + 16 ))	# room for celadon.properties and a spare
+esp_mib=$(( $(mib "$(stat -c %s "$WORK/celadon.efi")") + ESP_SPARE_MIB ))
 truncate -s "${esp_mib}M" "$WORK/esp.img"
 mkfs.vfat -F 32 -S 512 -s 1 --invariant -i "$ESP_VOLUME_ID" -n CELADON-ESP "$WORK/esp.img" >/dev/null
 export MTOOLS_SKIP_CHECK=1
@@ -241,7 +283,15 @@ new=$WORK/appliance
 mkdir "$new"
 mv "$raw" "$WORK/celadon.qcow2" "$new/"
 chmod 0644 "$new"/*
-echo "$MANIFEST" >"$new/MANIFEST"
+{
+	echo "$MANIFEST"
+	echo "$SIZES_HEADING"
+	echo "$SIZES"
+	for part in "linux $kroot/boot/vmlinuz-$kver" "initrd $WORK/initrd.img" "uki $WORK/celadon.efi" "esp $WORK/esp.img" \
+		"data $WORK/data.img" "celadon.raw $new/celadon.raw" "celadon.qcow2 $new/celadon.qcow2"; do
+		echo "size ${part%% *} $(stat -c %s "${part#* }")"
+	done
+} >"$new/MANIFEST"
 rm -rf "$DEST.old"
 [ ! -e "$DEST" ] || mv "$DEST" "$DEST.old"
 mv "$new" "$DEST"

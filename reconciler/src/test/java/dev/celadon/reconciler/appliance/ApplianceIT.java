@@ -3,6 +3,7 @@ package dev.celadon.reconciler.appliance;
 import com.fasterxml.jackson.databind.JsonNode;
 
 import dev.celadon.reconciler.testing.GitDaemon;
+import dev.celadon.reconciler.testing.GitHttpServer;
 import dev.celadon.reconciler.testing.StatusClient;
 import dev.celadon.reconciler.testing.TestRepo;
 import org.junit.jupiter.api.AfterAll;
@@ -25,6 +26,8 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -36,7 +39,8 @@ import static org.awaitility.Awaitility.await;
 /**
  * The appliance image (issue 5) on real parts: the image {@code make image} built, booted under
  * QEMU + OVMF with TCG, configured only through celadon.properties on its ESP, following a real
- * {@code git daemon} on the host's loopback. The image path comes from the system property
+ * {@code git daemon} on the host's loopback; the first boot follows the same repository over smart HTTP
+ * that wants a token, which it gets from the ESP's {@code celadon/} folder (issue 19). The image path comes from the system property
  * {@code celadon-test.appliance}; without the image the test fails and says to run {@code make image}.
  * Slow: each boot takes about a minute of emulation, the partition inside (TCG inside TCG) minutes.
  */
@@ -53,6 +57,9 @@ class ApplianceIT {
     private Path root;
     private TestRepo repo;
     private GitDaemon daemon;
+    /** The same repository over smart HTTP, for a token only: the one the first boot gets from its ESP. */
+    private GitHttpServer httpGit;
+    private static final String TOKEN = "appliance-it-s3cret-token";
     private final List<ApplianceVm> vms = new ArrayList<>();
     private ApplianceVm appliance;
     private StatusClient status;
@@ -66,6 +73,7 @@ class ApplianceIT {
         repo.write("partitions.d/README.md", "specs for the appliance test\n");
         repo.commitAndPush("start empty");
         daemon = GitDaemon.start(root.resolve("git"));
+        httpGit = GitHttpServer.start(root.resolve("git"), Optional.of("Bearer " + TOKEN));
     }
 
     @AfterAll
@@ -73,6 +81,9 @@ class ApplianceIT {
         vms.forEach(ApplianceVm::close);
         if (daemon != null) {
             daemon.close();
+        }
+        if (httpGit != null) {
+            httpGit.close();
         }
         // Three disk copies and two builds: hundreds of MB that no one reads afterwards.
         if (root != null) {
@@ -94,6 +105,11 @@ class ApplianceIT {
         return vm;
     }
 
+    /** The repository at the guest's HTTP forward, the path as the server has it. */
+    private String gitHttpUrl() {
+        return httpGit.url(repo).replace("127.0.0.1:" + httpGit.port(), ApplianceVm.GIT_HTTP_HOST);
+    }
+
     private static String gitUrl() {
         return "git://" + ApplianceVm.GIT_HOST + "/fleet.git";
     }
@@ -109,14 +125,17 @@ class ApplianceIT {
     @Order(1)
     void bootsAndShowsTheRepositoryRevision() throws IOException {
         long start = System.nanoTime();
-        appliance = boot("good", """
+        // The repository needs the token, which comes in the ESP's celadon/ folder, named by its ESP path.
+        appliance = ApplianceVm.boot(image, root.resolve("good"), """
                 # written by ApplianceIT
                 celadon.git.url=%s
+                celadon.git.token-file=/boot/efi/celadon/git-token
                 celadon.git.poll-interval=2s
                 celadon.hypervisor.accel=tcg
                 celadon.appliance.name=appliance-it
                 celadon.network.bridges.lab.uplink=eth9
-                """.formatted(gitUrl()), 256);
+                """.formatted(gitHttpUrl()), daemon.port(), 256, httpGit.port(), Map.of("git-token", TOKEN + "\n"));
+        vms.add(appliance);
         status = new StatusClient(appliance::statusUrl);
         await("/status shows the revision").atMost(BOOT).pollInterval(Duration.ofSeconds(1)).ignoreExceptions()
                 .untilAsserted(() -> {
@@ -125,8 +144,10 @@ class ApplianceIT {
                 });
         System.out.printf("appliance: QEMU start to /status with the revision: %.1f s%n", (System.nanoTime() - start) / 1e9);
         assertThat(status.status().path("appliance").path("name").asText()).isEqualTo("appliance-it");
-        assertThat(appliance.console()).contains("celadon: state on /dev/vda2").doesNotContain("Kernel panic");
-        // Written to a disk 256 MiB bigger than the image, its 64 MiB data partition takes the rest.
+        assertThat(appliance.console()).contains("celadon: state on /dev/vda2").doesNotContain("Kernel panic")
+                .contains("celadon: 1 files from the ESP's celadon/ folder in /run/celadon/esp-files").doesNotContain(TOKEN);
+        assertThat(status.status().toString()).doesNotContain(TOKEN);
+        // Written to a disk 256 MiB bigger than the image, its 32 MiB data partition takes the rest.
         Matcher grown = Pattern.compile("celadon: data partition grown to fill the disk: (\\d+) MiB")
                 .matcher(appliance.console());
         assertThat(grown.find()).as("the data partition grew").isTrue();
