@@ -31,7 +31,8 @@ import org.jboss.logging.Logger;
 final class Launcher {
 
     private static final Logger LOG = Logger.getLogger(Launcher.class);
-    private static final String PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+    /** The workers' PATH, where QEMU and swtpm are looked up. */
+    static final String PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
     private final WorkerContext context;
     private final ConfigResolver resolver;
@@ -81,7 +82,10 @@ final class Launcher {
             // Recorded before the spawn: whatever instant this JVM dies at, the next one knows a launch was under way.
             context.store().write(intent);
             long t0 = System.nanoTime();
-            process = spawn(name, paths, argv);
+            if (config.tpm()) {
+                startTpm(name, paths, run);
+            }
+            process = spawn(name, paths, argv, paths.qemuLog());
             worker.spawned(process);
             QmpClient qmp = awaitQmp(worker, process);
             long qmpReady = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
@@ -116,7 +120,34 @@ final class Launcher {
         Files.move(partial, paths.seed(), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     }
 
-    private Process spawn(PartitionName name, WorkerPaths paths, List<String> argv) throws WorkerLaunchException {
+    /**
+     * The partition's TPM, before its QEMU, which connects to it at start. Its state dir is made here, with
+     * the disks; an abandoned launch's swtpm goes with the run dir ({@link QemuWorker#deleteRunDir}).
+     */
+    private void startTpm(PartitionName name, WorkerPaths paths, WorkerPaths.RunPaths run) throws WorkerLaunchException {
+        try {
+            Files.createDirectories(paths.tpmState());
+        } catch (IOException e) {
+            throw new WorkerLaunchException(name, "cannot create " + paths.tpmState() + ": " + e.getMessage(), "", e);
+        }
+        Process swtpm = spawn(name, paths, Swtpm.argv(paths, run), paths.tpmLog());
+        try {
+            if (!Swtpm.awaitSocket(swtpm, run, context.settings().launchTimeout())) {
+                throw new WorkerLaunchException(name, Swtpm.BINARY + (swtpm.isAlive() ? " did not open its socket within "
+                        + context.settings().launchTimeout().toSeconds() + " s" : " exited before opening its socket"),
+                        ExitCause.tail(paths.tpmLog()).orElse(""), null);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new WorkerLaunchException(name, "interrupted while waiting for " + Swtpm.BINARY, "", e);
+        }
+    }
+
+    /**
+     * Spawns one of a worker's processes (QEMU, swtpm) with its output to {@code log}: the one place where
+     * they are given their session, environment and working dir.
+     */
+    private Process spawn(PartitionName name, WorkerPaths paths, List<String> argv, Path log) throws WorkerLaunchException {
         List<String> command = new ArrayList<>(argv.size() + 1);
         // setsid: the worker gets its own session, so it outlives this JVM and no signal aimed at our
         // process group or terminal reaches it. Not a group leader yet, setsid execs without forking.
@@ -125,7 +156,7 @@ final class Launcher {
         ProcessBuilder builder = new ProcessBuilder(command)
                 .directory(paths.workerDir().toFile())
                 .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
-                .redirectOutput(paths.qemuLog().toFile())
+                .redirectOutput(log.toFile())
                 .redirectErrorStream(true);
         // A clean environment: nothing of ours (tokens, proxies) leaks into the worker.
         builder.environment().clear();
@@ -134,7 +165,7 @@ final class Launcher {
         try {
             return builder.start();
         } catch (IOException e) {
-            throw new WorkerLaunchException(name, "cannot execute " + context.settings().qemuBinary() + ": " + e.getMessage(), "", e);
+            throw new WorkerLaunchException(name, "cannot execute " + argv.getFirst() + ": " + e.getMessage(), "", e);
         }
     }
 
