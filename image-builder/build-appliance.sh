@@ -67,18 +67,21 @@ QEMU_TCG=/usr/lib/x86_64-linux-gnu/qemu/accel-tcg-x86_64.so	# Debian builds TCG 
 # sgdisk and resize2fs: /init grows the data partition on a disk bigger than the image. iproute2's
 # ip and bridge: VLAN-aware bridges, the partitions' taps and their VLANs (busybox ip has no tuntap,
 # alias or `bridge vlan`); its ip replaces busybox's applet. No qemu-bridge-helper: taps are Celadon's.
+# swtpm: the TPM of `tpm: true` partitions (36 KB, with libtpms about 1 MB more).
 BINARIES=(/usr/bin/qemu-system-x86_64 /usr/bin/qemu-img "$QEMU_TCG"
-	/usr/sbin/sgdisk /usr/sbin/resize2fs /bin/ip /sbin/bridge)
-OVMF=(/usr/share/OVMF/OVMF_CODE_4M.fd /usr/share/OVMF/OVMF_VARS_4M.fd)	# for `firmware: uefi` partitions
+	/usr/sbin/sgdisk /usr/sbin/resize2fs /bin/ip /sbin/bridge /usr/bin/swtpm)
+# For `firmware: uefi` partitions; the .ms pair (Secure Boot, Microsoft's keys; 4.2 MB) for `secureBoot: true`.
+OVMF=(/usr/share/OVMF/OVMF_CODE_4M.fd /usr/share/OVMF/OVMF_VARS_4M.fd
+	/usr/share/OVMF/OVMF_CODE_4M.ms.fd /usr/share/OVMF/OVMF_VARS_4M.ms.fd)
 for f in "$BUSYBOX" "${BINARIES[@]}" "${OVMF[@]}"; do
-	[ -e "$f" ] || { echo "build-appliance: $f missing (apt-get install qemu-system-x86 qemu-utils ovmf busybox-static gdisk e2fsprogs iproute2)" >&2; exit 1; }
+	[ -e "$f" ] || { echo "build-appliance: $f missing (apt-get install qemu-system-x86 qemu-utils ovmf busybox-static gdisk e2fsprogs iproute2 swtpm)" >&2; exit 1; }
 done
 
 manifest() {
 	echo "# Celadon appliance: inputs (a change rebuilds)"
 	echo "kernel $deb_file $deb_hash"
 	dpkg-query -W -f='package ${Package} ${Version}\n' busybox-static qemu-system-x86 qemu-utils ovmf seabios ipxe-qemu systemd-boot-efi \
-		binutils mtools dosfstools gdisk e2fsprogs cpio zstd iproute2
+		swtpm libtpms0 binutils mtools dosfstools gdisk e2fsprogs cpio zstd iproute2
 	echo "jdk $("$JAVA_HOME/bin/java" -XshowSettings:properties -version 2>&1 | awk '/java.runtime.version/ {print $3}') $JDK_MODULES"
 	echo "source-date-epoch $SOURCE_DATE_EPOCH data-mib $DATA_SIZE_MIB aot-cache ${AOT_CACHE:-0}"
 	echo "modules $(echo $MODULES)"
