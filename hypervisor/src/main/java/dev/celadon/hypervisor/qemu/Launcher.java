@@ -14,6 +14,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -126,7 +127,8 @@ final class Launcher {
      */
     private void startTpm(PartitionName name, WorkerPaths paths, WorkerPaths.RunPaths run) throws WorkerLaunchException {
         try {
-            Files.createDirectories(paths.tpmState());
+            // Its own files are 0600 (--tpmstate mode), but its lock file is 0640: the folder keeps everyone else out.
+            Files.createDirectories(paths.tpmState(), PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
         } catch (IOException e) {
             throw new WorkerLaunchException(name, "cannot create " + paths.tpmState() + ": " + e.getMessage(), "", e);
         }
