@@ -47,8 +47,6 @@ class GenerationTwoIT {
     /** A Debian boot with Secure Boot firmware under TCG on a loaded two-core host. */
     private static final Duration DEBIAN_BOOT = Duration.ofMinutes(12);
     private static final Duration FIRMWARE = Duration.ofMinutes(4);
-    /** The UEFI global variable GUID: {@code SecureBoot} is 4 attribute bytes and 1 value byte. */
-    private static final String SECURE_BOOT_VARIABLE = "/sys/firmware/efi/efivars/SecureBoot-8be4df61-93ca-11d0-aa8d-00e098032b8c";
     /** An owner-defined NV index (TCG's range for the platform owner, 0x01800000 and below is free). */
     private static final String NV_INDEX = "0x1500016";
     private static final String TCTI = "TPM2TOOLS_TCTI=device:/dev/tpmrm0";
@@ -77,11 +75,9 @@ class GenerationTwoIT {
             awaitAgent(agent);
             LOG.infof("timings: Secure Boot + TPM Debian boot to agent %d s", TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - t0));
 
-            // The variable as the firmware set it, through efivarfs (mounted here should nothing have mounted it yet).
-            byte[] secureBoot = exec(agent, "/bin/sh", "-c", "mountpoint -q /sys/firmware/efi/efivars"
-                    + " || mount -t efivarfs efivarfs /sys/firmware/efi/efivars; cat " + SECURE_BOOT_VARIABLE);
-            assertThat(secureBoot).as("the SecureBoot variable the guest's firmware set").hasSize(5);
-            assertThat(secureBoot[4]).as("SecureBoot's value").isEqualTo((byte) 1);
+            // The guest's kernel reads the firmware's SecureBoot variable at boot and logs what it found. (The variable
+            // itself is not in the guest's efivarfs under TCG here: efivarfs lists nothing; left for later.)
+            assertThat(sh(agent, "dmesg")).as("the guest's kernel log").contains("secureboot: Secure boot enabled");
             assertThat(console(hypervisor.consoleLog(name))).as("the boot on the serial console")
                     .contains("Welcome to GRUB", "Secure boot enabled");
 
