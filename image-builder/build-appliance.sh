@@ -71,9 +71,12 @@ QEMU_TCG=/usr/lib/x86_64-linux-gnu/qemu/accel-tcg-x86_64.so	# Debian builds TCG 
 # ip and bridge: VLAN-aware bridges, the partitions' taps and their VLANs (busybox ip has no tuntap,
 # alias or `bridge vlan`); its ip replaces busybox's applet. No qemu-bridge-helper: taps are Celadon's.
 # util-linux's setpriv: each QEMU worker starts under its own uid without capabilities (isolation user).
+# swtpm: the TPM of `tpm: true` partitions (36 KB, with libtpms about 1 MB more).
 BINARIES=(/usr/bin/qemu-system-x86_64 /usr/bin/qemu-img "$QEMU_TCG"
-	/usr/sbin/sgdisk /usr/sbin/resize2fs /bin/ip /sbin/bridge /usr/bin/setpriv)
-OVMF=(/usr/share/OVMF/OVMF_CODE_4M.fd /usr/share/OVMF/OVMF_VARS_4M.fd)	# for `firmware: uefi` partitions
+	/usr/sbin/sgdisk /usr/sbin/resize2fs /bin/ip /sbin/bridge /usr/bin/setpriv /usr/bin/swtpm)
+# For `firmware: uefi` partitions; the .ms pair (Secure Boot, Microsoft's keys; 4.2 MB) for `secureBoot: true`.
+OVMF=(/usr/share/OVMF/OVMF_CODE_4M.fd /usr/share/OVMF/OVMF_VARS_4M.fd
+	/usr/share/OVMF/OVMF_CODE_4M.ms.fd /usr/share/OVMF/OVMF_VARS_4M.ms.fd)
 # The firmware QEMU loads for QemuArgv's machines (pc and q35, -nodefaults, no VGA): SeaBIOS for
 # partitions without OVMF; the option ROMs that load a -kernel (linuxboot, multiboot, PVH) and
 # kvmvapic (pc under KVM); the iPXE ROM of each NicModel (virtio-net-pci, e1000, rtl8139: their
@@ -84,14 +87,14 @@ FIRMWARE=(/usr/share/seabios/bios-256k.bin /usr/share/qemu/kvmvapic.bin /usr/sha
 	/usr/share/qemu/pvh.bin /usr/lib/ipxe/qemu/efi-virtio.rom /usr/lib/ipxe/qemu/efi-e1000.rom
 	/usr/lib/ipxe/qemu/efi-rtl8139.rom)
 for f in "$BUSYBOX" "${BINARIES[@]}" "${OVMF[@]}" "${FIRMWARE[@]}"; do
-	[ -e "$f" ] || { echo "build-appliance: $f missing (apt-get install qemu-system-x86 qemu-utils ovmf busybox-static gdisk e2fsprogs iproute2 util-linux)" >&2; exit 1; }
+	[ -e "$f" ] || { echo "build-appliance: $f missing (apt-get install qemu-system-x86 qemu-utils ovmf busybox-static gdisk e2fsprogs iproute2 util-linux swtpm)" >&2; exit 1; }
 done
 
 manifest() {
 	echo "# Celadon appliance: inputs (a change rebuilds)"
 	echo "kernel $deb_file $deb_hash"
 	dpkg-query -W -f='package ${Package} ${Version}\n' busybox-static qemu-system-x86 qemu-utils ovmf seabios ipxe-qemu systemd-boot-efi \
-		binutils mtools dosfstools gdisk e2fsprogs cpio zstd iproute2 util-linux
+		swtpm libtpms0 binutils mtools dosfstools gdisk e2fsprogs cpio zstd iproute2 util-linux
 	echo "jdk $("$JAVA_HOME/bin/java" -XshowSettings:properties -version 2>&1 | awk '/java.runtime.version/ {print $3}') $JDK_MODULES"
 	echo "source-date-epoch $SOURCE_DATE_EPOCH data-mib $DATA_SIZE_MIB esp-spare-mib $ESP_SPARE_MIB aot-cache ${AOT_CACHE:-0}"
 	echo "modules $(echo $MODULES)"

@@ -15,10 +15,18 @@ public sealed interface BootConfig {
         }
     }
 
-    /** Firmware boot from the first disk. */
-    record FromDisk(Firmware firmware) implements BootConfig {
+    /**
+     * Firmware boot from the first disk. {@code secureBoot}: UEFI firmware that runs only boot loaders signed
+     * with the keys it holds (Microsoft's, as on a PC; Hyper-V's generation 2); {@link VmConfigRules} refuses it with BIOS.
+     */
+    record FromDisk(Firmware firmware, boolean secureBoot) implements BootConfig {
         public FromDisk {
             Objects.requireNonNull(firmware, "firmware");
+        }
+
+        /** Without Secure Boot. */
+        public FromDisk(Firmware firmware) {
+            this(firmware, false);
         }
     }
 }

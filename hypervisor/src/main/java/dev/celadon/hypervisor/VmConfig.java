@@ -14,6 +14,7 @@ import java.util.Optional;
  * @param maxMemoryBytes the ceiling for live memory changes; equal to memoryBytes when the
  *                       partition has no balloon headroom
  * @param cloudInit      the NoCloud seed attached read-only, when the spec has {@code cloudInit}
+ * @param tpm            a TPM 2.0 whose state lives with the partition's disks (its own swtpm process)
  */
 public record VmConfig(
         PartitionName name,
@@ -27,7 +28,8 @@ public record VmConfig(
         List<PciAddress> devices,
         IntegrationServices integration,
         Duration shutdownGracePeriod,
-        Optional<CloudInit> cloudInit) {
+        Optional<CloudInit> cloudInit,
+        boolean tpm) {
 
     public VmConfig {
         Objects.requireNonNull(name, "name");
@@ -47,12 +49,20 @@ public record VmConfig(
         devices = List.copyOf(devices);
     }
 
+    /** A machine without a TPM. */
+    public VmConfig(PartitionName name, GuestProfile profile, int cpus, long memoryBytes, long maxMemoryBytes,
+                    BootConfig boot, List<DiskConfig> disks, List<NetworkConfig> networks, List<PciAddress> devices,
+                    IntegrationServices integration, Duration shutdownGracePeriod, Optional<CloudInit> cloudInit) {
+        this(name, profile, cpus, memoryBytes, maxMemoryBytes, boot, disks, networks, devices, integration,
+                shutdownGracePeriod, cloudInit, false);
+    }
+
     /** A machine without a cloud-init seed. */
     public VmConfig(PartitionName name, GuestProfile profile, int cpus, long memoryBytes, long maxMemoryBytes,
                     BootConfig boot, List<DiskConfig> disks, List<NetworkConfig> networks, List<PciAddress> devices,
                     IntegrationServices integration, Duration shutdownGracePeriod) {
         this(name, profile, cpus, memoryBytes, maxMemoryBytes, boot, disks, networks, devices, integration,
-                shutdownGracePeriod, Optional.empty());
+                shutdownGracePeriod, Optional.empty(), false);
     }
 
     /** True when the guest has the management channel: enlightened profiles with any integration service. */
@@ -63,16 +73,21 @@ public record VmConfig(
     /** The same machine with another live memory target; the only change applied without a restart. */
     public VmConfig withMemory(long bytes) {
         return new VmConfig(name, profile, cpus, bytes, maxMemoryBytes, boot, disks, networks, devices,
-                integration, shutdownGracePeriod, cloudInit);
+                integration, shutdownGracePeriod, cloudInit, tpm);
     }
 
     public VmConfig withDisks(List<DiskConfig> value) {
         return new VmConfig(name, profile, cpus, memoryBytes, maxMemoryBytes, boot, value, networks, devices,
-                integration, shutdownGracePeriod, cloudInit);
+                integration, shutdownGracePeriod, cloudInit, tpm);
     }
 
     public VmConfig withCloudInit(Optional<CloudInit> value) {
         return new VmConfig(name, profile, cpus, memoryBytes, maxMemoryBytes, boot, disks, networks, devices,
-                integration, shutdownGracePeriod, value);
+                integration, shutdownGracePeriod, value, tpm);
+    }
+
+    public VmConfig withTpm(boolean value) {
+        return new VmConfig(name, profile, cpus, memoryBytes, maxMemoryBytes, boot, disks, networks, devices,
+                integration, shutdownGracePeriod, cloudInit, value);
     }
 }

@@ -56,6 +56,7 @@ public final class VmConfigRules {
         List<Problem> problems = new ArrayList<>();
         cpus(config, problems);
         boot(config, problems);
+        tpm(config, problems);
         disks(config, problems);
         networks(config, problems);
         cloudInit(config, problems);
@@ -173,11 +174,21 @@ public final class VmConfigRules {
                 kernel.initrd().flatMap(VmConfigRules::imagePathProblem)
                         .ifPresent(p -> problems.add(new Problem("boot.initrd", p)));
             }
-            case BootConfig.FromDisk ignored -> {
+            case BootConfig.FromDisk fromDisk -> {
                 if (config.disks().isEmpty()) {
                     problems.add(new Problem("boot.firmware", "firmware boot needs a disk to boot from"));
                 }
+                if (fromDisk.secureBoot() && fromDisk.firmware() != Firmware.UEFI) {
+                    problems.add(new Problem("boot.secureBoot", "Secure Boot is a UEFI feature; set firmware: uefi"));
+                }
             }
+        }
+    }
+
+    /** The TPM is a CRB device on the q35 machine; the legacy profile's i440fx machine has none. */
+    private static void tpm(VmConfig config, List<Problem> problems) {
+        if (config.tpm() && config.profile() == GuestProfile.LEGACY) {
+            problems.add(new Problem("tpm", "the legacy profile has no TPM; use profile enlightened or windows"));
         }
     }
 

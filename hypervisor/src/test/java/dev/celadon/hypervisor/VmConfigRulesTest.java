@@ -57,6 +57,19 @@ class VmConfigRulesTest {
     }
 
     @Test
+    void secureBootOnlyWithUefiAndATpmNotOnLegacy() {
+        List<DiskConfig> disk = List.of(new DiskConfig("c", new DiskConfig.Blank(MIB)));
+        assertThat(fields(config(GuestProfile.WINDOWS, 1, new BootConfig.FromDisk(Firmware.UEFI, true), disk, List.of()).withTpm(true)))
+                .isEmpty();
+        assertThat(fields(config(GuestProfile.WINDOWS, 1, new BootConfig.FromDisk(Firmware.BIOS, true), disk, List.of())))
+                .containsExactly("boot.secureBoot");
+        assertThat(fields(config(GuestProfile.ENLIGHTENED, 1, new BootConfig.FromDisk(Firmware.BIOS), disk, List.of()).withTpm(true)))
+                .as("SeaBIOS and kernel boot have a TPM too").isEmpty();
+        assertThat(fields(config(GuestProfile.LEGACY, 1, new BootConfig.FromDisk(Firmware.BIOS), disk, List.of()).withTpm(true)))
+                .containsExactly("tpm");
+    }
+
+    @Test
     void deviceNamesUpTo32CharactersOnceEach() {
         assertThat(fields(disks(GuestProfile.ENLIGHTENED, List.of(new DiskConfig("a".repeat(32), new DiskConfig.Blank(MIB))))))
                 .isEmpty();

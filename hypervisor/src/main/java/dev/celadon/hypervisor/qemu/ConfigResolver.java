@@ -56,20 +56,35 @@ final class ConfigResolver {
             }
             case BootConfig.FromDisk fromDisk -> {
                 if (fromDisk.firmware() == Firmware.UEFI) {
-                    for (Path file : List.of(settings.ovmfCode(), settings.ovmfVars())) {
-                        if (!Files.isRegularFile(file)) {
-                            throw new InvalidVmConfigException(name, "boot.firmware", "UEFI firmware " + file + " is not installed (Debian package ovmf)");
-                        }
-                    }
-                    uefi = Optional.of(new ResolvedVm.Uefi(settings.ovmfCode(), paths.uefiVars()));
+                    uefi = Optional.of(uefi(name, fromDisk.secureBoot(), paths));
                 }
             }
+        }
+        if (config.tpm() && Swtpm.binary().isEmpty()) {
+            throw new InvalidVmConfigException(name, "tpm", Swtpm.BINARY + " is not installed (Debian package swtpm)");
         }
         List<ResolvedVm.Disk> disks = disks(config, paths);
         for (int i = 0; i < config.devices().size(); i++) {
             pciDevice(name, "devices[" + i + "].pci", config.devices().get(i));
         }
         return new ResolvedVm(config, kernel, uefi, disks);
+    }
+
+    /**
+     * The firmware and the partition's variable store. A Secure Boot store starts from the template with
+     * Microsoft's keys and has a name of its own: a store made without keys, kept from a start without
+     * Secure Boot, would leave the firmware in setup mode, where it checks nothing.
+     */
+    private ResolvedVm.Uefi uefi(PartitionName name, boolean secureBoot, WorkerPaths paths) throws InvalidVmConfigException {
+        Path code = secureBoot ? QemuSettings.SECURE_BOOT_CODE : settings.ovmfCode();
+        Path template = secureBoot ? QemuSettings.SECURE_BOOT_VARS : settings.ovmfVars();
+        for (Path file : List.of(code, template)) {
+            if (!Files.isRegularFile(file)) {
+                throw new InvalidVmConfigException(name, secureBoot ? "boot.secureBoot" : "boot.firmware",
+                        "UEFI firmware " + file + " is not installed (Debian package ovmf)");
+            }
+        }
+        return new ResolvedVm.Uefi(code, template, secureBoot ? paths.secureBootVars() : paths.uefiVars(), secureBoot);
     }
 
     private List<ResolvedVm.Disk> disks(VmConfig config, WorkerPaths paths) throws InvalidVmConfigException, HostFileMissingException {

@@ -59,7 +59,7 @@ final class DiskPreparer {
         if (vm.uefi().isPresent() && !Files.exists(vm.uefi().get().vars())) {
             try {
                 Files.createDirectories(paths.disksDir());
-                Files.copy(vm.uefi().get().code().resolveSibling(varsTemplateName(vm.uefi().get().code())), vm.uefi().get().vars());
+                Files.copy(vm.uefi().get().template(), vm.uefi().get().vars());
             } catch (IOException e) {
                 throw new WorkerControlException(name, "prepare UEFI variables", e.getMessage(), e);
             }
@@ -115,11 +115,6 @@ final class DiskPreparer {
     static InvalidVmConfigException shrinkRefused(PartitionName name, String disk, long currentBytes) {
         return new InvalidVmConfigException(name, "disks." + disk + ".size", "the disk has " + currentBytes
                 + " bytes and is never shrunk (its data would be cut off); ask for at least that");
-    }
-
-    /** OVMF_CODE_4M.fd pairs with OVMF_VARS_4M.fd, OVMF_CODE.fd with OVMF_VARS.fd. */
-    private static String varsTemplateName(Path code) {
-        return code.getFileName().toString().replace("CODE", "VARS").replace(".secboot", "").replace(".ms", "");
     }
 
     private static String format(PartitionName name, String disk, Path base) throws WorkerControlException {

@@ -14,6 +14,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -32,6 +33,7 @@ import org.jboss.logging.Logger;
 final class Launcher {
 
     private static final Logger LOG = Logger.getLogger(Launcher.class);
+    /** The workers' PATH, where QEMU and swtpm are looked up. */
     static final String PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
     private final WorkerContext context;
@@ -90,7 +92,10 @@ final class Launcher {
             // Recorded before the spawn: whatever instant this JVM dies at, the next one knows a launch was under way.
             context.store().write(intent);
             long t0 = System.nanoTime();
-            process = spawn(name, paths, identity.command(argv));
+            if (config.tpm()) {
+                startTpm(name, paths, run, identity);
+            }
+            process = spawn(name, paths, identity.command(argv), paths.qemuLog());
             worker.spawned(process);
             confine(name, identity, process, memoryMax);
             QmpClient qmp = awaitQmp(worker, process);
@@ -189,7 +194,43 @@ final class Launcher {
         }
     }
 
-    private Process spawn(PartitionName name, WorkerPaths paths, List<String> argv) throws WorkerLaunchException {
+    /**
+     * The partition's TPM, before its QEMU, which connects to it at start. Its state dir is made here, with
+     * the disks; an abandoned launch's swtpm goes with the run dir ({@link QemuWorker#deleteRunDir}).
+     */
+    private void startTpm(PartitionName name, WorkerPaths paths, WorkerPaths.RunPaths run, WorkerIdentity identity)
+            throws WorkerLaunchException {
+        try {
+            // Its own files are 0600 (--tpmstate mode), but its lock file is 0640: the folder keeps everyone else out.
+            Files.createDirectories(paths.tpmState(), PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+            // The worker's, as its disks are: swtpm runs under the same identity as its QEMU.
+            identity.own(paths.tpmState(), WorkerFiles.PRIVATE_DIR);
+            try (java.nio.file.DirectoryStream<Path> files = Files.newDirectoryStream(paths.tpmState(), Files::isRegularFile)) {
+                for (Path file : files) {
+                    identity.own(file, WorkerFiles.PRIVATE_FILE);
+                }
+            }
+        } catch (IOException e) {
+            throw new WorkerLaunchException(name, "cannot create " + paths.tpmState() + ": " + e.getMessage(), "", e);
+        }
+        Process swtpm = spawn(name, paths, identity.command(Swtpm.argv(paths, run)), paths.tpmLog());
+        try {
+            if (!Swtpm.awaitSocket(swtpm, run, context.settings().launchTimeout())) {
+                throw new WorkerLaunchException(name, Swtpm.BINARY + (swtpm.isAlive() ? " did not open its socket within "
+                        + context.settings().launchTimeout().toSeconds() + " s" : " exited before opening its socket"),
+                        ExitCause.tail(paths.tpmLog()).orElse(""), null);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new WorkerLaunchException(name, "interrupted while waiting for " + Swtpm.BINARY, "", e);
+        }
+    }
+
+    /**
+     * Spawns one of a worker's processes (QEMU, swtpm) with its output to {@code log}: the one place where
+     * they are given their session, environment and working dir.
+     */
+    private Process spawn(PartitionName name, WorkerPaths paths, List<String> argv, Path log) throws WorkerLaunchException {
         List<String> command = new ArrayList<>(argv.size() + 1);
         // setsid: the worker gets its own session, so it outlives this JVM and no signal aimed at our
         // process group or terminal reaches it. Not a group leader yet, setsid execs without forking.
@@ -198,7 +239,7 @@ final class Launcher {
         ProcessBuilder builder = new ProcessBuilder(command)
                 .directory(paths.workerDir().toFile())
                 .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
-                .redirectOutput(paths.qemuLog().toFile())
+                .redirectOutput(log.toFile())
                 .redirectErrorStream(true);
         // A clean environment: nothing of ours (tokens, proxies) leaks into the worker.
         builder.environment().clear();
@@ -207,7 +248,7 @@ final class Launcher {
         try {
             return builder.start();
         } catch (IOException e) {
-            throw new WorkerLaunchException(name, "cannot execute " + context.settings().qemuBinary() + ": " + e.getMessage(), "", e);
+            throw new WorkerLaunchException(name, "cannot execute " + argv.getFirst() + ": " + e.getMessage(), "", e);
         }
     }
 

@@ -1,9 +1,11 @@
 package dev.celadon.hypervisor.qemu;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.OptionalLong;
@@ -62,6 +64,16 @@ final class Processes {
             // Gone, or not a process's status.
         }
         return OptionalInt.empty();
+    }
+
+    /** The process's command line, or empty when there is none with that pid. */
+    Optional<List<String>> commandLine(long pid) {
+        try {
+            return Optional.of(List.of(new String(Files.readAllBytes(proc.resolve(Long.toString(pid)).resolve("cmdline")),
+                    StandardCharsets.UTF_8).split("\0")));
+        } catch (IOException e) {
+            return Optional.empty();
+        }
     }
 
     static long parseStartTicks(String stat) {

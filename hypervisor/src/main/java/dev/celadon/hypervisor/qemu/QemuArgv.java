@@ -49,7 +49,9 @@ final class QemuArgv {
         // Paused until QMP is negotiated and we say cont; no host config files, no default devices;
         // a guest poweroff stops the CPUs instead of exiting, so we see why the guest stopped.
         argv.addAll(List.of("-S", "-no-user-config", "-nodefaults", "-no-shutdown"));
-        add(argv, "-machine", (legacy ? "pc" : "q35") + ",accel=" + accel.qemuName());
+        // Secure Boot firmware keeps its keys in flash only SMM code may write: the guest's OS cannot replace them.
+        boolean secureBoot = vm.uefi().filter(ResolvedVm.Uefi::secureBoot).isPresent();
+        add(argv, "-machine", (legacy ? "pc" : "q35") + (secureBoot ? ",smm=on" : "") + ",accel=" + accel.qemuName());
         add(argv, "-cpu", cpu(config.profile(), accel));
         add(argv, "-smp", Integer.toString(config.cpus()));
         // Enlightened guests boot with maxMemory and the balloon takes them down to memory, so that
@@ -68,6 +70,9 @@ final class QemuArgv {
         add(argv, "-chardev", "socket,id=charserial0,path=" + escape(run.consoleSocket()) + ",server=on,wait=off");
         add(argv, "-serial", "chardev:charserial0");
         vm.uefi().ifPresent(uefi -> {
+            if (uefi.secureBoot()) {
+                add(argv, "-global", "driver=cfi.pflash01,property=secure,value=on");
+            }
             add(argv, "-drive", "if=pflash,format=raw,unit=0,readonly=on,file=" + escape(uefi.code()));
             add(argv, "-drive", "if=pflash,format=raw,unit=1,file=" + escape(uefi.vars()));
         });
@@ -96,6 +101,12 @@ final class QemuArgv {
             add(argv, "-device", "virtio-balloon-pci,id=balloon0");
             // pvpanic lets a panicking guest say so (GUEST_PANICKED) instead of just going quiet.
             add(argv, "-device", "pvpanic,id=panic0");
+        }
+        if (config.tpm()) {
+            // The partition's own swtpm (Swtpm), started before QEMU; CRB is the TPM 2.0 interface Windows and Linux expect.
+            add(argv, "-chardev", "socket,id=chartpm,path=" + escape(run.tpmSocket()));
+            add(argv, "-tpmdev", "emulator,id=tpm0,chardev=chartpm");
+            add(argv, "-device", "tpm-crb,tpmdev=tpm0,id=tpm-crb0");
         }
         int hostdev = 0;
         for (PciAddress device : config.devices()) {

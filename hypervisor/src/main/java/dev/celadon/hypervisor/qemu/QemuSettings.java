@@ -37,6 +37,13 @@ public record QemuSettings(
         Duration agentTimeout,
         WorkerIsolation isolation) {
 
+    /**
+     * Debian's OVMF with Secure Boot and Microsoft's keys enrolled (package ovmf), for {@code secureBoot}: the
+     * keys a PC ships with, which sign shim and Windows' boot manager.
+     */
+    static final Path SECURE_BOOT_CODE = Path.of("/usr/share/OVMF/OVMF_CODE_4M.ms.fd");
+    static final Path SECURE_BOOT_VARS = Path.of("/usr/share/OVMF/OVMF_VARS_4M.ms.fd");
+
     public QemuSettings {
         Objects.requireNonNull(stateDir, "stateDir");
         imagesDirs = List.copyOf(imagesDirs);

@@ -88,6 +88,7 @@ final class QemuWorker implements Worker, QmpListener, StopSequence.Target {
         QemuWorker worker = new QemuWorker(context, name, record, false);
         if (record.pid() != 0) {
             worker.superviseOnExit(context.processes().handle(record.pid(), record.startTicks()));
+            worker.superviseTpm();
         }
         return worker;
     }
@@ -376,6 +377,20 @@ final class QemuWorker implements Worker, QmpListener, StopSequence.Target {
         process.filter(h -> h.pid() != ProcessHandle.current().pid()).ifPresent(h -> h.onExit().thenRun(this::supervise));
     }
 
+    /**
+     * A TPM that goes while its QEMU runs leaves the guest without the keys it sealed: the worker is stopped
+     * as crashed, so that its restart policy brings both back. swtpm ending after its QEMU is its normal end.
+     */
+    private void superviseTpm() {
+        Swtpm.find(context.processes(), run).ifPresent(swtpm -> swtpm.onExit().thenRun(() -> {
+            synchronized (lock) {
+                if (!detached && !stopping && record.phase() == WorkerPhase.RUNNING && alive()) {
+                    guestStoppedLocked(StopReason.WORKER_EXITED, "its TPM (swtpm " + swtpm.pid() + ") exited");
+                }
+            }
+        }));
+    }
+
     @Override
     public void onEvent(QmpEvent event) {
         switch (event.kind()) {
@@ -421,6 +436,7 @@ final class QemuWorker implements Worker, QmpListener, StopSequence.Target {
             context.store().write(record);
         }
         superviseOnExit(Optional.of(process.toHandle()));
+        superviseTpm();
     }
 
     /** A process found by its marker, whose launcher died before recording it: now this record's. */
@@ -430,6 +446,7 @@ final class QemuWorker implements Worker, QmpListener, StopSequence.Target {
             context.store().write(record);
         }
         superviseOnExit(context.processes().handle(pid, startTicks));
+        superviseTpm();
     }
 
     /** The launcher's own connection, outside {@code lock}: the greeting can take seconds on a loaded host. */
@@ -484,6 +501,7 @@ final class QemuWorker implements Worker, QmpListener, StopSequence.Target {
     /** This launch's sockets and their folder, once its QEMU is gone (QEMU removes what it can itself). */
     void deleteRunDir() {
         try {
+            Swtpm.stop(context.processes(), run);
             Files.deleteIfExists(run.qmpSocket());
             Files.deleteIfExists(run.agentSocket());
             Files.deleteIfExists(run.consoleSocket());

@@ -23,8 +23,12 @@ record ResolvedVm(VmConfig config, Optional<Kernel> kernel, Optional<Uefi> uefi,
     record Kernel(Path kernel, Optional<Path> initrd, String cmdline) {
     }
 
-    /** UEFI firmware: shared read-only code, per-partition variable store. */
-    record Uefi(Path code, Path vars) {
+    /**
+     * UEFI firmware: shared read-only code, and the partition's own variable store, copied from
+     * {@code template} at the first start. Secure Boot firmware needs SMM, so that only the firmware
+     * itself can write the store that holds its keys.
+     */
+    record Uefi(Path code, Path template, Path vars, boolean secureBoot) {
     }
 
     /**

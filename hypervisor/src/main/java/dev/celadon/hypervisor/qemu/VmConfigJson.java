@@ -50,7 +50,12 @@ public final class VmConfigJson {
                 boot.put("type", "kernel").put("kernel", k.kernel()).put("cmdline", k.cmdline());
                 k.initrd().ifPresent(initrd -> boot.put("initrd", initrd));
             }
-            case BootConfig.FromDisk d -> boot.put("type", "disk").put("firmware", d.firmware().name());
+            case BootConfig.FromDisk d -> {
+                boot.put("type", "disk").put("firmware", d.firmware().name());
+                if (d.secureBoot()) {
+                    boot.put("secureBoot", true);
+                }
+            }
         }
         ArrayNode disks = o.putArray("disks");
         for (DiskConfig d : c.disks()) {
@@ -88,6 +93,9 @@ public final class VmConfigJson {
             ObjectNode cloudInit = o.putObject("cloudInit").put("userData", ci.userData()).put("metaData", ci.metaData());
             ci.networkConfig().ifPresent(n -> cloudInit.put("networkConfig", n));
         });
+        if (c.tpm()) {
+            o.put("tpm", true);
+        }
         return o;
     }
 
@@ -96,7 +104,7 @@ public final class VmConfigJson {
         BootConfig boot = switch (b.path("type").asText()) {
             case "kernel" -> new BootConfig.Kernel(b.path("kernel").asText(),
                     b.has("initrd") ? Optional.of(b.path("initrd").asText()) : Optional.empty(), b.path("cmdline").asText());
-            case "disk" -> new BootConfig.FromDisk(Firmware.valueOf(b.path("firmware").asText()));
+            case "disk" -> new BootConfig.FromDisk(Firmware.valueOf(b.path("firmware").asText()), b.path("secureBoot").asBoolean(false));
             default -> throw new IllegalArgumentException("unknown boot type " + b.path("type"));
         };
         List<DiskConfig> disks = new ArrayList<>();
@@ -134,7 +142,7 @@ public final class VmConfigJson {
                 o.path("cpus").asInt(), o.path("memoryBytes").asLong(), o.path("maxMemoryBytes").asLong(), boot, disks,
                 networks, devices, new IntegrationServices(i.path("heartbeat").asBoolean(), i.path("shutdown").asBoolean(),
                 i.path("timeSync").asBoolean()), Duration.ofMillis(o.path("shutdownGracePeriodMillis").asLong()),
-                cloudInit(o.path("cloudInit")));
+                cloudInit(o.path("cloudInit")), o.path("tpm").asBoolean(false));
     }
 
     /** Records written before cloud-init existed have no such field: no seed. */

@@ -81,6 +81,11 @@ record WorkerPaths(Path workerDir, Path disksDir, Path runRoot) {
         return workerDir.resolve("qemu.log");
     }
 
+    /** swtpm's own stdout and stderr. */
+    Path tpmLog() {
+        return workerDir.resolve("swtpm.log");
+    }
+
     /**
      * The cloud-init seed ({@link SeedImage}), written at each launch from the config: it goes with the
      * worker, not with the disks, since the config is all it holds.
@@ -97,6 +102,16 @@ record WorkerPaths(Path workerDir, Path disksDir, Path runRoot) {
         return disksDir.resolve("OVMF_VARS.fd");
     }
 
+    /** The variable store of Secure Boot firmware, begun from the template with Microsoft's keys. */
+    Path secureBootVars() {
+        return disksDir.resolve("OVMF_VARS.ms.fd");
+    }
+
+    /** The TPM's state (swtpm's files): with the disks, since a guest's secrets are sealed to it. */
+    Path tpmState() {
+        return disksDir.resolve("tpm");
+    }
+
     /** One launch's sockets. */
     record RunPaths(Path dir) {
 
@@ -110,6 +125,16 @@ record WorkerPaths(Path workerDir, Path disksDir, Path runRoot) {
 
         Path consoleSocket() {
             return dir.resolve(LONGEST_SOCKET);
+        }
+
+        /** swtpm's control socket, which QEMU connects to. */
+        Path tpmSocket() {
+            return dir.resolve("tpm.sock");
+        }
+
+        /** swtpm's pid, by which a later reconciler finds it again. */
+        Path tpmPidFile() {
+            return dir.resolve("swtpm.pid");
         }
     }
 }

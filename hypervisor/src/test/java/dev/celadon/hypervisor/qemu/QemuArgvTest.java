@@ -43,9 +43,13 @@ class QemuArgvTest {
         Optional<ResolvedVm.Kernel> kernel = config.boot() instanceof BootConfig.Kernel k
                 ? Optional.of(new ResolvedVm.Kernel(IMAGES.resolve(k.kernel()), k.initrd().map(IMAGES::resolve), k.cmdline()))
                 : Optional.empty();
-        Optional<ResolvedVm.Uefi> uefi = config.boot() instanceof BootConfig.FromDisk(Firmware firmware) && firmware == Firmware.UEFI
-                ? Optional.of(new ResolvedVm.Uefi(Path.of("/usr/share/OVMF/OVMF_CODE_4M.fd"), paths.uefiVars()))
-                : Optional.empty();
+        Optional<ResolvedVm.Uefi> uefi = Optional.empty();
+        if (config.boot() instanceof BootConfig.FromDisk(Firmware firmware, boolean secureBoot) && firmware == Firmware.UEFI) {
+            uefi = Optional.of(secureBoot
+                    ? new ResolvedVm.Uefi(QemuSettings.SECURE_BOOT_CODE, QemuSettings.SECURE_BOOT_VARS, paths.secureBootVars(), true)
+                    : new ResolvedVm.Uefi(Path.of("/usr/share/OVMF/OVMF_CODE_4M.fd"), Path.of("/usr/share/OVMF/OVMF_VARS_4M.fd"),
+                    paths.uefiVars(), false));
+        }
         List<ResolvedVm.Disk> disks = config.disks().stream().map(d -> switch (d.source()) {
             case DiskConfig.Overlay o -> new ResolvedVm.Disk(d.name(), ResolvedVm.Disk.Kind.IMAGE, paths.disk(d.name()),
                     Optional.of(IMAGES.resolve(o.baseImage())), o.sizeBytes());
@@ -108,6 +112,29 @@ class QemuArgvTest {
                 List.of(), List.of(), IntegrationServices.ALL), Accel.TCG);
         GoldenArgs.assertMatches("windows-uefi-tcg", argv);
         assertThat(String.join(" ", argv)).doesNotContain("hv-");
+    }
+
+    /** Hyper-V's generation 2, as Windows 11 needs it: Secure Boot firmware with SMM, and the partition's own TPM. */
+    @Test
+    void generation2HasSecureBootWithSmmAndATpm() throws Exception {
+        List<String> argv = argv(config("win-11", GuestProfile.WINDOWS, new BootConfig.FromDisk(Firmware.UEFI, true),
+                List.of(new DiskConfig("c", new DiskConfig.Blank(64L * 1024 * MIB))), List.of(), List.of(),
+                IntegrationServices.ALL).withTpm(true), Accel.KVM);
+        GoldenArgs.assertMatches("generation-2-kvm", argv);
+        assertThat(argv).contains("q35,smm=on,accel=kvm", "driver=cfi.pflash01,property=secure,value=on",
+                "if=pflash,format=raw,unit=0,readonly=on,file=/usr/share/OVMF/OVMF_CODE_4M.ms.fd",
+                "if=pflash,format=raw,unit=1,file=/var/lib/celadon/disks/win-11/OVMF_VARS.ms.fd",
+                "socket,id=chartpm,path=/var/lib/celadon/run/r0n1d2x3y4/tpm.sock", "emulator,id=tpm0,chardev=chartpm",
+                "tpm-crb,tpmdev=tpm0,id=tpm-crb0");
+    }
+
+    /** A TPM without Secure Boot, on a kernel-booted guest under TCG: no SMM, no secure flash. */
+    @Test
+    void tpmAloneAddsOnlyTheTpm() throws Exception {
+        List<String> argv = argv(config("web-01", GuestProfile.ENLIGHTENED, KERNEL, ROOT_AND_SCRATCH, List.of(USER_NET),
+                List.of(), IntegrationServices.ALL).withTpm(true), Accel.TCG);
+        GoldenArgs.assertMatches("enlightened-kernel-tpm-tcg", argv);
+        assertThat(String.join(" ", argv)).doesNotContain("smm", "cfi.pflash01", "pflash").contains("tpm-crb");
     }
 
     @Test

@@ -39,6 +39,20 @@ class VmConfigJsonTest {
     }
 
     @Test
+    void roundTripsSecureBootAndTheTpmAndLeavesOlderHashesAlone() {
+        VmConfig uefi = FULL.withDisks(List.of(new DiskConfig("c", new DiskConfig.Blank(1L << 30))));
+        VmConfig plain = new VmConfig(uefi.name(), GuestProfile.WINDOWS, 2, 1L << 30, 1L << 30, new BootConfig.FromDisk(Firmware.UEFI),
+                uefi.disks(), List.of(), List.of(), IntegrationServices.ALL, Duration.ofSeconds(30));
+        VmConfig gen2 = new VmConfig(plain.name(), plain.profile(), 2, 1L << 30, 1L << 30, new BootConfig.FromDisk(Firmware.UEFI, true),
+                plain.disks(), List.of(), List.of(), IntegrationServices.ALL, Duration.ofSeconds(30)).withTpm(true);
+        assertThat(VmConfigJson.fromJson(VmConfigJson.toJson(gen2))).isEqualTo(gen2);
+        assertThat(VmConfigJson.hash(gen2)).isNotEqualTo(VmConfigJson.hash(gen2.withTpm(false)))
+                .isNotEqualTo(VmConfigJson.hash(plain.withTpm(true)));
+        assertThat(VmConfigJson.toJson(plain).has("tpm")).as("a running worker's hash must not change").isFalse();
+        assertThat(VmConfigJson.toJson(plain).path("boot").has("secureBoot")).isFalse();
+    }
+
+    @Test
     void roundTripsTheCloudInitSeed() {
         VmConfig seeded = FULL.withCloudInit(Optional.of(CloudInit.of(FULL.name(), "#cloud-config\nruncmd: [ [ touch, /x ] ]\n",
                 Optional.of("version: 2\n"))));

@@ -36,6 +36,7 @@ final class ConfigDiff {
         }
         compare(changes, "networks", running, desired, c -> describeNetworks(c.networks()));
         compare(changes, "devices", running, desired, c -> c.devices().toString());
+        compare(changes, "tpm", running, desired, c -> String.valueOf(c.tpm()));
         compare(changes, "integration", running, desired, c -> describeIntegration(c));
         if (!running.cloudInit().equals(desired.cloudInit())) {
             // The files are too long to show; what matters is whether the guest's cloud-init runs again.
@@ -102,7 +103,7 @@ final class ConfigDiff {
         return switch (boot) {
             case BootConfig.Kernel k -> "kernel " + k.kernel() + k.initrd().map(i -> " initrd " + i).orElse("")
                     + (k.cmdline().isEmpty() ? "" : " cmdline \"" + k.cmdline() + "\"");
-            case BootConfig.FromDisk d -> "firmware " + d.firmware().name().toLowerCase(Locale.ROOT);
+            case BootConfig.FromDisk d -> "firmware " + d.firmware().name().toLowerCase(Locale.ROOT) + (d.secureBoot() ? " secureBoot" : "");
         };
     }
 

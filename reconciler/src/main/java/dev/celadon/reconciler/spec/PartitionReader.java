@@ -142,6 +142,7 @@ final class PartitionReader {
         List<DiskConfig> disks = spec.optional("disks").map(v -> disks(v, effectiveProfile)).orElse(List.of());
         List<NetworkConfig> networks = spec.optional("networks").map(this::networks).orElse(List.of());
         List<PciAddress> devices = spec.optional("devices").map(this::devices).orElse(List.of());
+        boolean tpm = spec.optional("tpm").flatMap(Value::bool).orElse(false);
         IntegrationServices integration = spec.optional("integration").map(v -> integration(v, effectiveProfile))
                 .orElse(effectiveProfile == GuestProfile.LEGACY ? IntegrationServices.NONE : IntegrationServices.ALL);
         RestartPolicy restartPolicy = spec.optional("restartPolicy").flatMap(v -> v.oneOf(RESTART_POLICIES)).orElse(RestartPolicy.ALWAYS);
@@ -162,7 +163,7 @@ final class PartitionReader {
             return Optional.empty();
         }
         VmConfig vm = new VmConfig(name.get(), profile.get(), cpus.get(), memory.get(), maxMemory.get(), boot.get(),
-                disks, networks, devices, integration, grace, cloudInit.map(c -> c.seed(name.get())));
+                disks, networks, devices, integration, grace, cloudInit.map(c -> c.seed(name.get())), tpm);
         return Optional.of(new Spec(runState, placement, vm, restartPolicy, deletionPolicy, protectedFromDeletion,
                 readiness.get(), dependsOn, rollout));
     }
@@ -246,8 +247,11 @@ final class PartitionReader {
             for (String kernelOnly : List.of("initrd", "cmdline")) {
                 boot.optional(kernelOnly).ifPresent(v -> v.error("only used with kernel boot; remove it or set kernel instead of firmware"));
             }
-            return firmware.flatMap(v -> v.oneOf(FIRMWARES)).map(BootConfig.FromDisk::new);
+            // With BIOS, VmConfigRules refuses it (one rule for the spec and the hypervisor).
+            boolean secureBoot = boot.optional("secureBoot").flatMap(Value::bool).orElse(false);
+            return firmware.flatMap(v -> v.oneOf(FIRMWARES)).map(f -> new BootConfig.FromDisk(f, secureBoot));
         }
+        boot.optional("secureBoot").ifPresent(v -> v.error("only used with firmware boot; set firmware: uefi instead of kernel"));
         if (kernel.isEmpty()) {
             boot.owner().error("set kernel (with optional initrd and cmdline) or firmware (bios or uefi)");
             return Optional.empty();

@@ -1,14 +1,17 @@
 package dev.celadon.reconciler.plan;
 
 import dev.celadon.hypervisor.Accel;
+import dev.celadon.hypervisor.BootConfig;
 import dev.celadon.hypervisor.CloudInit;
 import dev.celadon.hypervisor.DiskConfig;
+import dev.celadon.hypervisor.Firmware;
 import dev.celadon.hypervisor.GuestInfo;
 import dev.celadon.hypervisor.GuestProfile;
 import dev.celadon.hypervisor.HostResources;
 import dev.celadon.hypervisor.PartitionName;
 import dev.celadon.hypervisor.StopInfo;
 import dev.celadon.hypervisor.StopReason;
+import dev.celadon.hypervisor.VmConfig;
 import dev.celadon.hypervisor.VmState;
 import dev.celadon.hypervisor.WorkerStatus;
 import dev.celadon.reconciler.spec.DeletionPolicy;
@@ -97,6 +100,11 @@ class PlannerTest {
                         "Restart web: restart: cloudInit added (new instance-id)"),
                 row("cloud-init removed restarts", desired(WEB), workers(running(withCloudInit(WEB, ""))),
                         "Restart web: restart: cloudInit removed (the seed drive is detached)"),
+                row("a TPM added restarts", desired(Specs.withVm(WEB, WEB.vm().withTpm(true))), workers(running(WEB)),
+                        "Restart web: restart: tpm false → true"),
+                row("Secure Boot switched on restarts", desired(Specs.withVm(WEB, uefi(WEB, true))),
+                        workers(running(Specs.withVm(WEB, uefi(WEB, false)))),
+                        "Restart web: restart: boot firmware uefi → firmware uefi secureBoot"),
                 row("the same cloud-init is in sync", desired(withCloudInit(WEB, "#cloud-config\n")),
                         workers(running(withCloudInit(WEB, "#cloud-config\n"))), "InSync web"),
                 row("before the first good revision every worker is held", Desired.NOTHING,
@@ -433,5 +441,12 @@ class PlannerTest {
 
     private static Partition withCloudInit(Partition p, String userData) {
         return Specs.withVm(p, p.vm().withCloudInit(Optional.of(CloudInit.of(p.name(), userData, Optional.empty()))));
+    }
+
+    private static VmConfig uefi(Partition p, boolean secureBoot) {
+        VmConfig vm = p.vm();
+        return new VmConfig(vm.name(), vm.profile(), vm.cpus(), vm.memoryBytes(), vm.maxMemoryBytes(),
+                new BootConfig.FromDisk(Firmware.UEFI, secureBoot), List.of(blank("c", 1024)), vm.networks(), vm.devices(),
+                vm.integration(), vm.shutdownGracePeriod());
     }
 }
