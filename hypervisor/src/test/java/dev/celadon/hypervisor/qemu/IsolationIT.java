@@ -71,7 +71,8 @@ class IsolationIT {
     @Test
     void eachWorkerRunsAsItsOwnUnprivilegedAccountAndReachesOnlyItsOwnFiles() throws Exception {
         QemuSettings settings = settings();
-        VmConfig a = withDisk("iso-a");
+        // A's TPM: swtpm runs under A's identity too, and its state is A's.
+        VmConfig a = withDisk("iso-a").withTpm(true);
         VmConfig b = withDisk("iso-b");
         long pidA;
         WorkerRecord recordA;
@@ -105,6 +106,12 @@ class IsolationIT {
             assertOwned(pathsA.pidFile(), recordA.uid(), "rw-------");
             assertOwned(Path.of(recordA.runDir()), recordA.uid(), "rwx------");
             assertOwned(Path.of(recordA.runDir()).resolve("qmp.sock"), recordA.uid(), null);
+            long swtpm = Long.parseLong(Files.readString(Path.of(recordA.runDir()).resolve("swtpm.pid")).strip());
+            Map<String, String> tpm = status(swtpm);
+            assertThat(tpm.get("Uid")).isEqualTo(proc.get("Uid"));
+            assertThat(tpm.get("CapEff")).isEqualTo("0000000000000000");
+            assertThat(tpm.get("NoNewPrivs")).isEqualTo("1");
+            assertOwned(pathsA.tpmState(), recordA.uid(), "rwx------");
             assertOwned(pathsA.workerDir(), 0, "rwx--x---");
             assertOwned(pathsA.record(), 0, null);
         }
