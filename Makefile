@@ -11,6 +11,10 @@ APPLIANCE := $(IMAGES)/appliance/celadon.raw
 # The demo's state (Git clone, worker records, disks, the embedded demo repository); not under target/,
 # so `mvn clean` never pulls the disks from under running demo partitions.
 DEMO_STATE := $(CURDIR)/.demo
+# The demo's workers run under their own accounts (celadon.hypervisor.isolation=user) where they can reach its
+# state: every folder above it lets others pass. A checkout in a private folder (/root is 0700) runs them as
+# root (none) instead, and `make run` says so.
+DEMO_ISOLATION := $(shell d='$(CURDIR)'; while [ "$$d" != / ]; do case $$(stat -c %A "$$d") in (*x | *t) ;; (*) echo none; exit;; esac; d=$$(dirname "$$d"); done; echo user)
 # How a run uses the AOT cache `make build` trains: the same no-machine-code flags it was trained with.
 AOT_RUN := -XX:+UnlockDiagnosticVMOptions -XX:-AOTAdapterCaching -XX:-AOTStubCaching \
 	-XX:AOTCache=$(CURDIR)/reconciler/target/quarkus-app/app.aot
@@ -18,7 +22,7 @@ AOT_RUN := -XX:+UnlockDiagnosticVMOptions -XX:-AOTAdapterCaching -XX:-AOTStubCac
 # Debian packages the build, the tests and the demo use.
 DEB_PACKAGES := qemu-system-x86 qemu-utils ovmf busybox-static qemu-guest-agent \
 	mtools dosfstools gdisk systemd-boot-efi cpio zstd xz-utils git curl chromium python3 openssh-server openssh-client \
-	binutils e2fsprogs seabios ipxe-qemu socat zip unzip mmdebstrap gnupg
+	binutils e2fsprogs seabios ipxe-qemu socat zip unzip mmdebstrap gnupg swtpm
 
 # Only the benchmarks use these: wrk for status throughput, libvirt and virt-install for the side-by-side rows.
 BENCH_PACKAGES := wrk libvirt-daemon-system libvirt-clients virtinst
@@ -83,8 +87,10 @@ run: deps guest build
 	@echo
 	@echo "Celadon: status on http://localhost:8080 (JSON: /status). Stop with Ctrl-C: the partitions keep running."
 	@bash reconciler/demo-hints $(DEMO_STATE)
+	@[ $(DEMO_ISOLATION) = user ] || echo "Celadon: a folder above $(CURDIR) keeps others out, so the demo's workers run as root (celadon.hypervisor.isolation=none); clone elsewhere to isolate them."
 	@echo
 	CELADON_STATE_DIR=$(DEMO_STATE) CELADON_IMAGES_DIRS=$(IMAGES) QUARKUS_HTTP_HOST=127.0.0.1 \
+		CELADON_HYPERVISOR_ISOLATION=$(DEMO_ISOLATION) \
 		$(JAVA_HOME)/bin/java @appliance/jvm.options $(AOT_RUN) -jar $(CURDIR)/$(APP)
 
 ## Validate a spec folder without starting anything: make validate DIR=partitions.d

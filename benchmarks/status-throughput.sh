@@ -8,6 +8,7 @@ java=$1
 cd "$(dirname "$0")/.."
 app=$(readlink -f reconciler/target/quarkus-app)
 work=$(mktemp -d)
+chmod 0711 "$work"	# the workers' own accounts (isolation user) pass through to the state dir
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 CELADON_STATE_DIR="$work/state" CELADON_IMAGES_DIRS="$work/no-images" QUARKUS_HTTP_HOST=127.0.0.1 \
 QUARKUS_HTTP_PORT=$port "$java" @appliance/jvm.options -XX:+UnlockDiagnosticVMOptions -XX:-AOTAdapterCaching \

@@ -19,6 +19,9 @@ set -euo pipefail
 java=$1 app=$(readlink -f "$2") options=$(readlink -f "$3")
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
+# mktemp's 0700 would keep the workers' own accounts (celadon.hypervisor.isolation=user) out of the state dir
+# below it, and the reconciler refuses such a state dir at start.
+chmod 0711 "$work"
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 
 rm -f "$app/app.aot"

@@ -42,7 +42,7 @@ public final class ConvergeBenchmark {
         Path images = Path.of(args[1]).toAbsolutePath();
         int commits = args.length > 2 ? Integer.parseInt(args[2]) : 10;
         List<String> command = PackagedReconciler.command(jar, args, 3);
-        Path root = Files.createTempDirectory("cc");
+        Path root = PackagedReconciler.tempRoot("cc");
         Process reconciler = null;
         try (LocalGit repo = LocalGit.start(root.resolve("git"))) {
             int port = LocalGit.freePort();

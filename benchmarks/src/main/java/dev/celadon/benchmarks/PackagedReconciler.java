@@ -1,7 +1,9 @@
 package dev.celadon.benchmarks;
 
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -13,6 +15,14 @@ import java.util.Map;
 final class PackagedReconciler {
 
     private PackagedReconciler() {
+    }
+
+    /**
+     * A fresh temporary folder for state dirs that others may pass through: the reconciler's isolated workers run
+     * under their own accounts, and it refuses a state dir they cannot reach (a plain temporary folder is 0700).
+     */
+    static Path tempRoot(String prefix) throws IOException {
+        return Files.createTempDirectory(prefix, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx--x--x")));
     }
 
     /**

@@ -36,7 +36,7 @@ public final class StartupBenchmark {
         Path jar = Path.of(args[0]).toAbsolutePath();
         int runs = Integer.parseInt(args[1]);
         List<String> jvmOptions = List.of(args).subList(2, args.length);
-        Path root = Files.createTempDirectory("cs");
+        Path root = PackagedReconciler.tempRoot("cs");
         try (LocalGit repo = LocalGit.start(root.resolve("git"))) {
             List<Double> live = new ArrayList<>();
             List<Double> rss = new ArrayList<>();
