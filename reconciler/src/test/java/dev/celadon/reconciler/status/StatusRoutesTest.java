@@ -59,7 +59,7 @@ class StatusRoutesTest {
         JsonNode running = status.get("partitions").get(0);
         assertPartition(running, OBJECT, NULL);
         assertFields(running.get("worker"), Map.of("pid", NUMBER, "accel", STRING, "cpus", NUMBER,
-                "memoryBytes", NUMBER, "balloonBytes", NUMBER));
+                "memoryBytes", NUMBER, "balloonBytes", NUMBER, "isolation", STRING));
         assertFields(running.get("guest"), Map.of("heartbeatAt", STRING, "os", STRING, "hostname", STRING,
                 "addresses", ARRAY, "current", BOOLEAN));
         assertFields(running.get("conditions").get(0), Map.of("type", STRING, "status", STRING, "reason", STRING,
