@@ -131,6 +131,7 @@ for applet in $("$BUSYBOX" --list-full); do
 done
 
 rm "$root/sbin/ip"	# iproute2's /bin/ip (BINARIES) instead
+rm "$root/bin/setpriv"	# util-linux's /usr/bin/setpriv (BINARIES): busybox's has no --reuid or --bounding-set
 
 A=$TOP/appliance
 install -m 0755 "$A/init" "$root/init"
