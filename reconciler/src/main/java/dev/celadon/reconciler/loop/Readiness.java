@@ -16,7 +16,10 @@ import java.util.Locale;
  */
 public final class Readiness {
 
-    /** A heartbeat older than this means the guest stopped answering. */
+    /**
+     * A heartbeat older than this means the guest stopped answering. (Not {@code multipliedBy}: it goes
+     * through BigDecimal, whose class initialization alone cost about 10 ms of the reconciler's start.)
+     */
     static final Duration HEARTBEAT_STALE = Duration.ofMillis(ReconcileLoop.PROBE_INTERVAL.toMillis() * 3);
     /**
      * Results of tcp and exec checks older than this no longer say anything: a probe makes them every
@@ -34,11 +37,6 @@ public final class Readiness {
      */
     public record Verdict(boolean ready, String reason) {
         static final Verdict READY = new Verdict(true, "every readiness check holds");
-    }
-
-    /** Whether the partition is Ready: {@link #verdict}{@code .ready()}. */
-    public static boolean ready(ReadinessSpec spec, WorkerStatus worker, GuestChecks checks, Instant now) {
-        return verdict(spec, worker, checks, now).ready();
     }
 
     /**

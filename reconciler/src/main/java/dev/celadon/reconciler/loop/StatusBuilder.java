@@ -34,7 +34,6 @@ import dev.celadon.reconciler.status.StatusDocument;
 import dev.celadon.reconciler.status.Summary;
 import dev.celadon.reconciler.status.WorkerView;
 
-import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
@@ -47,12 +46,6 @@ import java.util.stream.Collectors;
 
 /** Turns one pass of the loop into the status document of DESIGN.md §5. */
 final class StatusBuilder {
-
-    /**
-     * A heartbeat older than this means the guest stopped answering. (Not {@code multipliedBy}: it goes
-     * through BigDecimal, whose class initialization alone cost about 10 ms of the reconciler's start.)
-     */
-    static final Duration HEARTBEAT_STALE = Readiness.HEARTBEAT_STALE;
 
     private final LoopSettings settings;
     private final String accel;

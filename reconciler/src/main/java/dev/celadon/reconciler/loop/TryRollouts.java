@@ -58,13 +58,13 @@ final class TryRollouts {
     /** A Try rollout waits for the partition's {@code Ready} (its {@code spec.readiness}), as dependsOn does. */
     private TrialReadiness readiness(WorkerStatus worker, Readiness.Verdict verdict, Instant now) {
         if (worker == null || verdict == null) {
-            return TrialReadiness.notReady("NoWorker", "no worker process");
+            return TrialReadiness.notReady("no worker process");
         }
         if (verdict.ready()) {
             return TrialReadiness.READY;
         }
-        return now.isBefore(judgedFrom) ? TrialReadiness.notYetKnown("NotReady", "not asked yet since the reconciler started")
-                : TrialReadiness.notReady("NotReady", verdict.reason());
+        return now.isBefore(judgedFrom) ? TrialReadiness.notYetKnown("not asked yet since the reconciler started")
+                : TrialReadiness.notReady(verdict.reason());
     }
 
     /**

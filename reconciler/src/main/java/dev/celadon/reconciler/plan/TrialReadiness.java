@@ -3,10 +3,9 @@ package dev.celadon.reconciler.plan;
 /**
  * Whether a partition on trial is Ready, as the loop found it: what a Try rollout waits for.
  *
- * @param reason  one word, e.g. {@code NoHeartbeat}; null when Ready
- * @param message for people; null when Ready
+ * @param message for people: the check that does not hold; null when Ready
  */
-public record TrialReadiness(State state, String reason, String message) {
+public record TrialReadiness(State state, String message) {
 
     public enum State {
         READY,
@@ -15,13 +14,13 @@ public record TrialReadiness(State state, String reason, String message) {
         NOT_YET_KNOWN
     }
 
-    public static final TrialReadiness READY = new TrialReadiness(State.READY, null, null);
+    public static final TrialReadiness READY = new TrialReadiness(State.READY, null);
 
-    public static TrialReadiness notReady(String reason, String message) {
-        return new TrialReadiness(State.NOT_READY, reason, message);
+    public static TrialReadiness notReady(String message) {
+        return new TrialReadiness(State.NOT_READY, message);
     }
 
-    public static TrialReadiness notYetKnown(String reason, String message) {
-        return new TrialReadiness(State.NOT_YET_KNOWN, reason, message);
+    public static TrialReadiness notYetKnown(String message) {
+        return new TrialReadiness(State.NOT_YET_KNOWN, message);
     }
 }

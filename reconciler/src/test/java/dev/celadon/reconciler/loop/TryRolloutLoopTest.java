@@ -225,7 +225,7 @@ class TryRolloutLoopTest {
         StatusDocument doc = converge();
         assertThat(cpus()).as("not judged before it could ask").isEqualTo(2);
         assertThat(rolledBack(doc)).hasValueSatisfying(c -> assertThat(c.reason()).isEqualTo("Trying"));
-        clock.advance(StatusBuilder.HEARTBEAT_STALE);
+        clock.advance(Readiness.HEARTBEAT_STALE);
         doc = converge();
         assertThat(cpus()).isEqualTo(1);
         assertThat(rolledBack(doc)).hasValueSatisfying(c -> assertThat(c.status()).isEqualTo("True"));

@@ -271,7 +271,7 @@ class PlannerTest {
                         "Failed web: NotReady: not Ready within 2m (heartbeat)"),
                 row("Try: a deadline passed while the reconciler was down waits until readiness is known", desired(TRIED),
                         observed(workers(running(TRIED)), ledger(expired),
-                                TrialReadiness.notYetKnown("NotReady", "not asked yet since the reconciler started")), "InSync web"),
+                                TrialReadiness.notYetKnown("not asked yet since the reconciler started")), "InSync web"),
                 row("Try: the tried machine crashed by the deadline: the previous one starts", desired(TRIED),
                         observed(workers(stopped(TRIED, StopReason.GUEST_PANICKED, NOW.minusSeconds(60))), ledger(expired),
                                 notReady()),
@@ -337,7 +337,7 @@ class PlannerTest {
     private static final Partition OTHER = Specs.withMemory(TRY_WEB, 128 * MI, 512 * MI);
 
     private static TrialReadiness notReady() {
-        return TrialReadiness.notReady("NotReady", "heartbeat");
+        return TrialReadiness.notReady("heartbeat");
     }
 
     private static Map<PartitionName, LedgerEntry> ledger(Trial trial) {
