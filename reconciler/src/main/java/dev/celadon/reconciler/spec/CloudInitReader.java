@@ -146,7 +146,8 @@ final class CloudInitReader {
         LoaderOptions options = new LoaderOptions();
         options.setMaxAliasesForCollections(Integer.MAX_VALUE);
         try {
-            Composer composer = new Composer(new ParserImpl(new StreamReader(text), options), new Resolver(), options);
+            StreamReader stream = new StreamReader(text);
+            Composer composer = new Composer(new EscapeCheckedParser(new ParserImpl(stream, options), stream), new Resolver(), options);
             Node document = null;
             while (composer.checkNode()) {
                 Node next = composer.getNode();

@@ -38,7 +38,8 @@ final class YamlDocuments {
         // collection aliases would only refuse files of many small documents that each alias a block.
         options.setMaxAliasesForCollections(Integer.MAX_VALUE);
         try {
-            Parser parser = new BoundedParser(new ParserImpl(new StreamReader(content), options), content.length());
+            StreamReader stream = new StreamReader(content);
+            Parser parser = new BoundedParser(new EscapeCheckedParser(new ParserImpl(stream, options), stream), content.length());
             Composer composer = new Composer(parser, new CoreSchemaResolver(), options);
             while (composer.checkNode()) {
                 Node document = composer.getNode();

@@ -126,6 +126,12 @@ class CloudInitSpecTest {
     }
 
     @Test
+    void aUserDataEscapePastUnicodeIsNotValidYaml() throws IOException {
+        assertThat(errors(Map.of("web.yaml", HEAD + "    userData: \"#cloud-config\\nx: \\\"\\\\UFFFFFFFF\\\"\"\n"))).singleElement().asString()
+                .startsWith("web.yaml:9:15:").contains("a #cloud-config user-data is not valid YAML: " + EscapeCheckedParser.PROBLEM);
+    }
+
+    @Test
     void networkConfigMustBeAYamlMapping() throws IOException {
         assertThat(errors(Map.of("web.yaml", HEAD + "    networkConfig: |\n" + indent("version: 2\nethernets: {eth0: [\n"))))
                 .singleElement().asString().startsWith("web.yaml:1").contains("spec.cloudInit.networkConfig: a network config is not valid YAML");

@@ -167,6 +167,16 @@ class SpecLoaderTest {
     }
 
     @Test
+    void aHexEscapeCutShortOrPastUnicodeIsAPositionedYamlError() {
+        // SnakeYAML itself throws a bare NumberFormatException for both; the fuzzer found the first.
+        SpecSet set = SpecLoader.parse(Map.of("cut.yaml", "a: 1\nb: \"\\x", "big.yaml", "a: \"\\UFFFFFFFF\""), SpecRules.DEFAULT);
+
+        assertThat(set.errors()).map(SpecError::toString).containsExactly(
+                "big.yaml:1:7: invalid YAML: " + EscapeCheckedParser.PROBLEM + " (while scanning a double-quoted scalar)",
+                "cut.yaml:2:7: invalid YAML: " + EscapeCheckedParser.PROBLEM + " (while scanning a double-quoted scalar)");
+    }
+
+    @Test
     void reportsEveryErrorOfEveryFileAtOnceInFileLineColumnOrder() {
         SpecSet set = SpecLoader.parse(Map.of(
                 "b.yaml", """
