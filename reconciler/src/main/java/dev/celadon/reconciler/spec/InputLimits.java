@@ -1,7 +1,7 @@
 package dev.celadon.reconciler.spec;
 
 /**
- * How much a revision may hold. Whoever can commit can write anything; the reconciler runs in a 48 MiB
+ * How much a revision may hold. Whoever can commit can write anything; the reconciler runs in a 64 MiB
  * heap ({@code appliance/jvm.options}) and must read every revision to its end, or to a positioned
  * error, without running out of it. Each limit is far above what a real fleet commits, and each is
  * checked before the memory it guards is spent: sizes before a file is read, nodes and aliases while
