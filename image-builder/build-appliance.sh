@@ -70,10 +70,12 @@ QEMU_TCG=/usr/lib/x86_64-linux-gnu/qemu/accel-tcg-x86_64.so	# Debian builds TCG 
 # sgdisk and resize2fs: /init grows the data partition on a disk bigger than the image. iproute2's
 # ip and bridge: VLAN-aware bridges, the partitions' taps and their VLANs (busybox ip has no tuntap,
 # alias or `bridge vlan`); its ip replaces busybox's applet. No qemu-bridge-helper: taps are Celadon's.
-# util-linux's setpriv: each QEMU worker starts under its own uid without capabilities (isolation user).
+# util-linux's setpriv: each QEMU worker starts under its own uid without capabilities (isolation user);
+# util-linux's setsid starts it, since busybox's setsid runs busybox's own setpriv applet (it prefers
+# its applets to PATH), which has no --reuid.
 # swtpm: the TPM of `tpm: true` partitions (36 KB, with libtpms about 1 MB more).
 BINARIES=(/usr/bin/qemu-system-x86_64 /usr/bin/qemu-img "$QEMU_TCG"
-	/usr/sbin/sgdisk /usr/sbin/resize2fs /bin/ip /sbin/bridge /usr/bin/setpriv /usr/bin/swtpm)
+	/usr/sbin/sgdisk /usr/sbin/resize2fs /bin/ip /sbin/bridge /usr/bin/setpriv /usr/bin/setsid /usr/bin/swtpm)
 # For `firmware: uefi` partitions; the .ms pair (Secure Boot, Microsoft's keys; 4.2 MB) for `secureBoot: true`.
 OVMF=(/usr/share/OVMF/OVMF_CODE_4M.fd /usr/share/OVMF/OVMF_VARS_4M.fd
 	/usr/share/OVMF/OVMF_CODE_4M.ms.fd /usr/share/OVMF/OVMF_VARS_4M.ms.fd)
@@ -132,6 +134,7 @@ done
 
 rm "$root/sbin/ip"	# iproute2's /bin/ip (BINARIES) instead
 rm "$root/bin/setpriv"	# util-linux's /usr/bin/setpriv (BINARIES): busybox's has no --reuid or --bounding-set
+rm "$root/usr/bin/setsid"	# util-linux's (BINARIES): busybox's would exec its own setpriv, not the one on PATH
 
 A=$TOP/appliance
 install -m 0755 "$A/init" "$root/init"

@@ -55,6 +55,7 @@ public final class VmConfigRules {
     public static List<Problem> problems(VmConfig config) {
         List<Problem> problems = new ArrayList<>();
         cpus(config, problems);
+        cpuLimit(config, problems);
         boot(config, problems);
         tpm(config, problems);
         disks(config, problems);
@@ -182,6 +183,14 @@ public final class VmConfigRules {
                     problems.add(new Problem("boot.secureBoot", "Secure Boot is a UEFI feature; set firmware: uefi"));
                 }
             }
+        }
+    }
+
+    /** A limit above the vCPUs' own (one core each) never binds: most likely a unit mistaken. */
+    private static void cpuLimit(VmConfig config, List<Problem> problems) {
+        if (config.cpuLimitMillicores() > config.cpus() * 1000) {
+            problems.add(new Problem("cpuLimit", config.cpuLimitMillicores() + "m is more than the " + config.cpus()
+                    + " vCPUs can use; use at most " + config.cpus() + " cores (" + config.cpus() * 1000 + "m)"));
         }
     }
 

@@ -1,6 +1,7 @@
 package dev.celadon.hypervisor;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -54,6 +55,17 @@ class VmConfigRulesTest {
         assertThat(fields(config(GuestProfile.LEGACY, 256, boot, List.of(), List.of()))).containsExactly("cpus");
         assertThat(fields(config(GuestProfile.ENLIGHTENED, 288, boot, List.of(), List.of()))).isEmpty();
         assertThat(fields(config(GuestProfile.WINDOWS, 289, boot, List.of(), List.of()))).containsExactly("cpus");
+    }
+
+    @Test
+    void aCpuLimitUpToTheVcpus() {
+        BootConfig boot = new BootConfig.Kernel("k", Optional.empty(), "");
+        assertThat(fields(config(GuestProfile.ENLIGHTENED, 2, boot, List.of(), List.of()).withCpuLimit(2000))).isEmpty();
+        assertThat(fields(config(GuestProfile.ENLIGHTENED, 2, boot, List.of(), List.of()).withCpuLimit(10))).isEmpty();
+        assertThat(problems(config(GuestProfile.ENLIGHTENED, 2, boot, List.of(), List.of()).withCpuLimit(2001)))
+                .containsExactly("cpuLimit: 2001m is more than the 2 vCPUs can use; use at most 2 cores (2000m)");
+        assertThatThrownBy(() -> config(GuestProfile.ENLIGHTENED, 1, boot, List.of(), List.of()).withCpuLimit(9))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("at least 10 millicores");
     }
 
     @Test

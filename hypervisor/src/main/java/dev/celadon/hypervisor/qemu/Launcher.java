@@ -84,7 +84,7 @@ final class Launcher {
         long memoryMax = config.maxMemoryBytes() + context.settings().isolation().memoryOverhead();
         WorkerRecord intent = WorkerRecord.launching(name.value(), Instant.now().toString(), accel.name(),
                 VmConfigJson.hash(config), VmConfigJson.toJson(config), config.memoryBytes(), run.dir().toString())
-                .withIdentity(identity, limits(identity, memoryMax));
+                .withIdentity(identity, limits(identity, memoryMax, config.cpuLimitMillicores()));
         QemuWorker worker = QemuWorker.launching(context, name, intent);
         known.accept(worker);
         Process process = null;
@@ -97,7 +97,7 @@ final class Launcher {
             }
             process = spawn(name, paths, identity.command(argv), paths.qemuLog());
             worker.spawned(process);
-            confine(name, identity, process, memoryMax);
+            confine(name, identity, process, memoryMax, config.cpuLimitMillicores());
             QmpClient qmp = awaitQmp(worker, process);
             long qmpReady = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
             finishStartup(qmp, config, context.settings().commandTimeout());
@@ -173,25 +173,38 @@ final class Launcher {
     }
 
     /** The limits a launch will set, as status shows them, or why there are none. */
-    private String limits(WorkerIdentity identity, long memoryMax) {
+    private String limits(WorkerIdentity identity, long memoryMax, int cpuLimitMillicores) {
         if (!identity.isolated()) {
             return "none";
         }
         return context.cgroups().unavailable().map(why -> "limits skipped: " + why)
-                .orElse("memory.max " + memoryMax + ", pids.max " + context.settings().isolation().pidsMax());
+                .orElse("memory.max " + memoryMax + ", pids.max " + context.settings().isolation().pidsMax()
+                        + (cpuLimitMillicores > 0 ? ", cpu.max " + WorkerCgroup.cpuMax(cpuLimitMillicores) : ""));
     }
 
     /** The worker into its cgroup while QEMU is paused, before its guest touches any memory. */
-    private void confine(PartitionName name, WorkerIdentity identity, Process process, long memoryMax) throws WorkerLaunchException {
+    private void confine(PartitionName name, WorkerIdentity identity, Process process, long memoryMax, int cpuLimitMillicores)
+            throws WorkerLaunchException {
         if (!identity.isolated() || context.cgroups().unavailable().isPresent()) {
             return;
         }
         try {
-            context.cgroups().apply(name, process.pid(), memoryMax, context.settings().isolation().pidsMax());
+            context.cgroups().apply(name, process.pid(), memoryMax, context.settings().isolation().pidsMax(), cpuLimitMillicores);
         } catch (IOException e) {
+            // The kernel's "No such process": QEMU has already exited, and its own words say why.
+            if (!process.isAlive()) {
+                throw exitedBefore(name, process, "joining its cgroup");
+            }
             throw new WorkerLaunchException(name, "cannot set the worker's limits in " + context.cgroups().dir(name) + ": "
                     + e.getMessage(), "", e);
         }
+    }
+
+    /** A worker's QEMU gone during its launch, with its exit code and the end of its log. */
+    private WorkerLaunchException exitedBefore(PartitionName name, Process process, String step) {
+        waitQuietly(process);
+        return new WorkerLaunchException(name, context.settings().qemuBinary() + " exited with code " + process.exitValue()
+                + " before " + step, ExitCause.tail(context.store().paths(name).qemuLog()).orElse(""), null);
     }
 
     /**
@@ -267,9 +280,7 @@ final class Launcher {
         long deadline = started + timeout.toNanos();
         while (true) {
             if (!process.isAlive()) {
-                waitQuietly(process);
-                throw new WorkerLaunchException(worker.name(), context.settings().qemuBinary() + " exited with code "
-                        + process.exitValue() + " before opening QMP", ExitCause.tail(qemuLog).orElse(""), null);
+                throw exitedBefore(worker.name(), process, "opening QMP");
             }
             if (Files.exists(worker.run().qmpSocket())) {
                 try {

@@ -96,6 +96,10 @@ public final class VmConfigJson {
         if (c.tpm()) {
             o.put("tpm", true);
         }
+        // Absent without a limit: the hashes of the machines recorded before cpuLimit existed stay theirs.
+        if (c.cpuLimitMillicores() != 0) {
+            o.put("cpuLimitMillicores", c.cpuLimitMillicores());
+        }
         return o;
     }
 
@@ -142,7 +146,7 @@ public final class VmConfigJson {
                 o.path("cpus").asInt(), o.path("memoryBytes").asLong(), o.path("maxMemoryBytes").asLong(), boot, disks,
                 networks, devices, new IntegrationServices(i.path("heartbeat").asBoolean(), i.path("shutdown").asBoolean(),
                 i.path("timeSync").asBoolean()), Duration.ofMillis(o.path("shutdownGracePeriodMillis").asLong()),
-                cloudInit(o.path("cloudInit")), o.path("tpm").asBoolean(false));
+                cloudInit(o.path("cloudInit")), o.path("tpm").asBoolean(false), o.path("cpuLimitMillicores").asInt(0));
     }
 
     /** Records written before cloud-init existed have no such field: no seed. */

@@ -11,7 +11,8 @@ import java.util.Set;
 
 /**
  * A worker's resource limits through cgroup v2: {@code /sys/fs/cgroup/celadon/NAME} with {@code memory.max}
- * (guest memory + the configured overhead) and {@code pids.max}. Where cgroup v2 is not mounted (a host on the hybrid v1 hierarchy) or lacks the
+ * (guest memory + the configured overhead), {@code pids.max} and, for a partition with a {@code cpuLimit},
+ * {@code cpu.max}. Where cgroup v2 is not mounted (a host on the hybrid v1 hierarchy) or lacks the
  * controllers, the limits are skipped and the worker's status says why.
  *
  * <p>The worker joins its cgroup right after the spawn, while QEMU is still paused ({@code -S}) and has
@@ -22,7 +23,9 @@ import java.util.Set;
 final class WorkerCgroup {
 
     static final String PARENT = "celadon";
-    private static final List<String> CONTROLLERS = List.of("memory", "pids");
+    private static final List<String> CONTROLLERS = List.of("memory", "pids", "cpu");
+    /** cgroup v2's default period, in microseconds: the quota is this many per core. */
+    static final int CPU_PERIOD_MICROS = 100_000;
 
     private final Path root;
 
@@ -55,7 +58,7 @@ final class WorkerCgroup {
      * Makes the partition's cgroup afresh (the counts in memory.events are the last worker's otherwise), sets the
      * limits and moves {@code pid} in.
      */
-    void apply(PartitionName name, long pid, long memoryMax, int pidsMax) throws IOException {
+    void apply(PartitionName name, long pid, long memoryMax, int pidsMax, int cpuLimitMillicores) throws IOException {
         enable(root);
         Path parent = root.resolve(PARENT);
         Files.createDirectories(parent);
@@ -65,7 +68,15 @@ final class WorkerCgroup {
         Files.createDirectory(dir);
         write(dir.resolve("memory.max"), Long.toString(memoryMax));
         write(dir.resolve("pids.max"), Integer.toString(pidsMax));
+        if (cpuLimitMillicores > 0) {
+            write(dir.resolve("cpu.max"), cpuMax(cpuLimitMillicores));
+        }
         write(dir.resolve("cgroup.procs"), Long.toString(pid));
+    }
+
+    /** {@code cpu.max} for a limit: quota and period in microseconds, 1500 millicores being {@code 150000 100000}. */
+    static String cpuMax(int millicores) {
+        return (long) millicores * CPU_PERIOD_MICROS / 1000 + " " + CPU_PERIOD_MICROS;
     }
 
     /** How often the kernel killed a process of the partition's cgroup for its memory limit; 0 without a cgroup. */

@@ -53,6 +53,14 @@ class VmConfigJsonTest {
     }
 
     @Test
+    void roundTripsTheCpuLimitAndLeavesOlderHashesAlone() {
+        VmConfig limited = FULL.withCpuLimit(1500);
+        assertThat(VmConfigJson.fromJson(VmConfigJson.toJson(limited))).isEqualTo(limited);
+        assertThat(VmConfigJson.hash(limited)).isNotEqualTo(VmConfigJson.hash(FULL));
+        assertThat(VmConfigJson.toJson(FULL).has("cpuLimitMillicores")).as("a running worker's hash must not change").isFalse();
+    }
+
+    @Test
     void roundTripsTheCloudInitSeed() {
         VmConfig seeded = FULL.withCloudInit(Optional.of(CloudInit.of(FULL.name(), "#cloud-config\nruncmd: [ [ touch, /x ] ]\n",
                 Optional.of("version: 2\n"))));

@@ -40,12 +40,19 @@ class WorkerCgroupTest {
         Path dir = cgroups.dir(WEB);
         assertThat(dir).isEqualTo(root.resolve("celadon/web"));
         // The stand-in cannot create a cgroup's files on mkdir: apply is checked up to that point.
-        org.assertj.core.api.Assertions.assertThatThrownBy(() -> cgroups.apply(WEB, 4242, 768L << 20, 1024))
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> cgroups.apply(WEB, 4242, 768L << 20, 1024, 1500))
                 .isInstanceOfSatisfying(java.nio.file.NoSuchFileException.class,
                         e -> assertThat(e.getFile()).isEqualTo(dir.resolve("memory.max").toString()));
-        assertThat(Files.readString(root.resolve("cgroup.subtree_control"))).isEqualTo("+memory +pids");
-        assertThat(Files.readString(parent.resolve("cgroup.subtree_control"))).isEqualTo("+memory +pids");
+        assertThat(Files.readString(root.resolve("cgroup.subtree_control"))).isEqualTo("+memory +pids +cpu");
+        assertThat(Files.readString(parent.resolve("cgroup.subtree_control"))).isEqualTo("+memory +pids +cpu");
         assertThat(dir).isDirectory();
+    }
+
+    @Test
+    void aCpuLimitIsAQuotaPerHundredMilliseconds() {
+        assertThat(WorkerCgroup.cpuMax(1500)).isEqualTo("150000 100000");
+        assertThat(WorkerCgroup.cpuMax(10)).isEqualTo("1000 100000");
+        assertThat(WorkerCgroup.cpuMax(288_000)).isEqualTo("28800000 100000");
     }
 
     @Test

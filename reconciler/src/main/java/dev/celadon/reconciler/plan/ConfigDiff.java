@@ -5,6 +5,7 @@ import dev.celadon.hypervisor.DiskConfig;
 import dev.celadon.hypervisor.ImageCache;
 import dev.celadon.hypervisor.NetworkConfig;
 import dev.celadon.hypervisor.VmConfig;
+import dev.celadon.reconciler.spec.Cores;
 import dev.celadon.reconciler.spec.Quantities;
 
 import java.util.ArrayList;
@@ -29,6 +30,7 @@ final class ConfigDiff {
         List<Change> changes = new ArrayList<>();
         compare(changes, "profile", running, desired, c -> c.profile().name().toLowerCase(Locale.ROOT));
         compare(changes, "cpus", running, desired, c -> String.valueOf(c.cpus()));
+        compare(changes, "cpuLimit", running, desired, c -> c.cpuLimitMillicores() == 0 ? "none" : Cores.format(c.cpuLimitMillicores()));
         compare(changes, "maxMemory", running, desired, c -> Quantities.format(c.maxMemoryBytes()));
         compare(changes, "boot", running, desired, c -> describe(c.boot()));
         if (!sizesAside(running.disks()).equals(sizesAside(desired.disks()))) {

@@ -143,6 +143,8 @@ final class PartitionReader {
         List<NetworkConfig> networks = spec.optional("networks").map(this::networks).orElse(List.of());
         List<PciAddress> devices = spec.optional("devices").map(this::devices).orElse(List.of());
         boolean tpm = spec.optional("tpm").flatMap(Value::bool).orElse(false);
+        Optional<Value> cpuLimitValue = spec.optional("cpuLimit");
+        Optional<Integer> cpuLimit = cpuLimitValue.flatMap(Value::millicores).filter(m -> atLeastMinimumCpuLimit(cpuLimitValue.get(), m));
         IntegrationServices integration = spec.optional("integration").map(v -> integration(v, effectiveProfile))
                 .orElse(effectiveProfile == GuestProfile.LEGACY ? IntegrationServices.NONE : IntegrationServices.ALL);
         RestartPolicy restartPolicy = spec.optional("restartPolicy").flatMap(v -> v.oneOf(RESTART_POLICIES)).orElse(RestartPolicy.ALWAYS);
@@ -159,11 +161,12 @@ final class PartitionReader {
         Rollout rollout = spec.optional("rollout").map(this::rollout).orElse(Rollout.DEFAULT);
 
         if (name.isEmpty() || profile.isEmpty() || cpus.isEmpty() || memory.isEmpty() || maxMemory.isEmpty()
-                || boot.isEmpty() || cloudInitValue.isPresent() && cloudInit.isEmpty() || readiness.isEmpty()) {
+                || boot.isEmpty() || cloudInitValue.isPresent() && cloudInit.isEmpty() || readiness.isEmpty()
+                || cpuLimitValue.isPresent() && cpuLimit.isEmpty()) {
             return Optional.empty();
         }
         VmConfig vm = new VmConfig(name.get(), profile.get(), cpus.get(), memory.get(), maxMemory.get(), boot.get(),
-                disks, networks, devices, integration, grace, cloudInit.map(c -> c.seed(name.get())), tpm);
+                disks, networks, devices, integration, grace, cloudInit.map(c -> c.seed(name.get())), tpm, cpuLimit.orElse(0));
         return Optional.of(new Spec(runState, placement, vm, restartPolicy, deletionPolicy, protectedFromDeletion,
                 readiness.get(), dependsOn, rollout));
     }
@@ -222,6 +225,15 @@ final class PartitionReader {
     private boolean atLeastMinimum(Fields spec, long bytes) {
         if (bytes < MIN_MEMORY) {
             spec.optional("memory").orElseThrow().error(Quantities.format(bytes) + " is too small; at least " + Quantities.format(MIN_MEMORY));
+            return false;
+        }
+        return true;
+    }
+
+    private static boolean atLeastMinimumCpuLimit(Value value, int millicores) {
+        if (millicores < VmConfig.MIN_CPU_LIMIT_MILLICORES) {
+            value.error(millicores + "m is too small; at least " + VmConfig.MIN_CPU_LIMIT_MILLICORES
+                    + "m (cgroup v2 gives at least 1 ms of every 100 ms)");
             return false;
         }
         return true;

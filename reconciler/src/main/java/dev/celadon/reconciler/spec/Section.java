@@ -9,7 +9,7 @@ import java.util.List;
 enum Section {
     DOCUMENT("", "apiVersion", "kind", "metadata", "spec"),
     METADATA("metadata", "name", "labels"),
-    SPEC("spec", "runState", "placement", "guest", "cpus", "memory", "maxMemory", "boot", "disks", "networks",
+    SPEC("spec", "runState", "placement", "guest", "cpus", "cpuLimit", "memory", "maxMemory", "boot", "disks", "networks",
             "devices", "tpm", "integration", "restartPolicy", "shutdownGracePeriod", "deletionPolicy", "protected", "cloudInit",
             "readiness", "dependsOn", "rollout"),
     PLACEMENT("spec.placement", "appliances", "selector"),

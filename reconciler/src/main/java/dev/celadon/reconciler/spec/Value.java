@@ -194,6 +194,20 @@ final class Value {
         }
     }
 
+    /** CPU time in millicores: a number of cores ({@code 2}, {@code 0.5}) or a string such as {@code 500m}. */
+    Optional<Integer> millicores() {
+        if (!isScalar(Tag.INT) && !isScalar(Tag.FLOAT) && !isScalar(Tag.STR)) {
+            typeError("a number of cores such as 0.5");
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(Cores.parseMillicores(scalar()));
+        } catch (IllegalArgumentException e) {
+            error(e.getMessage());
+            return Optional.empty();
+        }
+    }
+
     Optional<Duration> duration() {
         if (!isScalar(Tag.STR) && !isScalar(Tag.INT)) {
             typeError("a duration such as 30s");

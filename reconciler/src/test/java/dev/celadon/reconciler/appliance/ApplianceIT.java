@@ -52,6 +52,7 @@ class ApplianceIT {
     private static final Duration BOOT = Duration.ofMinutes(5);
     /** A tiny guest emulated inside the emulated appliance. */
     private static final Duration CONVERGE = Duration.ofMinutes(10);
+    private static final long MIB = 1024 * 1024;
 
     private Path image;
     private Path root;
@@ -194,6 +195,7 @@ class ApplianceIT {
                 spec:
                   runState: Running
                   cpus: 1
+                  cpuLimit: 0.5
                   memory: 128Mi
                   boot:
                     kernel: tiny/vmlinuz
@@ -208,10 +210,69 @@ class ApplianceIT {
                 });
         assertThat(status.partition("tiny").orElseThrow().path("revision").asText()).isEqualTo(revision);
         assertThat(status.status().path("summary").path("running").asInt()).isEqualTo(1);
+        // Its own uid, in its own cgroup: the appliance's default isolation, with the limits the kernel took.
+        assertThat(status.partition("tiny").orElseThrow().path("worker").path("isolation").asText())
+                .matches("user (\\d+):\\1; memory\\.max " + (128 + 512) * MIB + ", pids\\.max 1024, cpu\\.max 50000 100000");
+    }
+
+    /**
+     * A worker that outgrows its cgroup's memory.max is killed by the kernel, and status says so. An appliance
+     * whose workers may use only 8 MiB beyond their guest's memory: a TCG QEMU needs some 100 MiB, so the tiny
+     * partition's worker, paused and small while it joins its cgroup, is killed once its guest boots.
+     */
+    @Test
+    @Order(4)
+    void aWorkerOverItsMemoryLimitIsKilledAndShownAsSuch() throws IOException {
+        if (appliance != null) {
+            appliance.close(); // done with; it would follow this commit too
+        }
+        if (Files.exists(repo.workDir().resolve("partitions.d/tiny.yaml"))) {
+            repo.delete("partitions.d/tiny.yaml");
+        }
+        repo.write("partitions.d/hog.yaml", """
+                apiVersion: celadon.dev/v1alpha1
+                kind: Partition
+                metadata:
+                  name: hog
+                spec:
+                  runState: Running
+                  cpus: 1
+                  memory: 128Mi
+                  boot:
+                    kernel: tiny/vmlinuz
+                    initrd: tiny/initrd.img
+                    cmdline: console=ttyS0 quiet
+                """);
+        repo.commitAndPush("a partition over its limit");
+        ApplianceVm vm = boot("hog", """
+                celadon.git.url=%s
+                celadon.git.poll-interval=2s
+                celadon.hypervisor.accel=tcg
+                celadon.hypervisor.worker-memory-overhead=8Mi
+                """.formatted(gitUrl()));
+        StatusClient hog = new StatusClient(vm::statusUrl);
+        await("hog killed by its memory limit").atMost(BOOT.plus(CONVERGE)).pollInterval(Duration.ofSeconds(1))
+                .ignoreExceptions().untilAsserted(() -> {
+                    assertThat(vm.isAlive()).as("QEMU is running").isTrue();
+                    JsonNode running = workerRunning(hog.partition("hog").orElseThrow());
+                    assertThat(running.path("reason").asText()).isEqualTo("WorkerKilled");
+                    assertThat(running.path("message").asText())
+                            .contains("killed by its memory limit (cgroup memory.max; memory.events oom_kill ");
+                });
+        vm.close();
+    }
+
+    private static JsonNode workerRunning(JsonNode partition) {
+        for (JsonNode condition : partition.path("conditions")) {
+            if (condition.path("type").asText().equals("WorkerRunning")) {
+                return condition;
+            }
+        }
+        throw new AssertionError("no WorkerRunning condition in " + partition);
     }
 
     @Test
-    @Order(4)
+    @Order(5)
     void aLineThatIsNotAPropertyIsNamedOnTheConsole() throws IOException {
         ApplianceVm vm = boot("bad-line", """
                 celadon.git.url=%s
@@ -223,7 +284,7 @@ class ApplianceIT {
     }
 
     @Test
-    @Order(5)
+    @Order(6)
     void aBadValueIsNamedOnTheConsole() throws IOException {
         ApplianceVm vm = boot("bad-value", """
                 celadon.git.url=%s
@@ -237,7 +298,7 @@ class ApplianceIT {
 
     /** Two builds from the same inputs (this checkout, the tiny guest) give the same bytes. */
     @Test
-    @Order(6)
+    @Order(7)
     void buildingTwiceGivesTheSameChecksum() throws Exception {
         Path guest = image.toAbsolutePath().getParent().getParent().resolve("tiny");
         List<String> sums = new ArrayList<>();

@@ -287,7 +287,7 @@ class SpecLoaderTest {
         assertThat(SpecLoader.parse(Map.of("y.yaml", spec), SpecRules.DEFAULT).errors()).map(SpecError::toString).containsExactly(
                 "y.yaml:4:1: defaults: unknown field; allowed: apiVersion, kind, metadata, spec",
                 "y.yaml:5:1: spec.cpus: required field is missing",
-                "y.yaml:6:3: spec.<<: unknown field; allowed: runState, placement, guest, cpus, memory, maxMemory, boot, disks, networks, devices, tpm, integration, restartPolicy, shutdownGracePeriod, deletionPolicy, protected, cloudInit, readiness, dependsOn, rollout",
+                "y.yaml:6:3: spec.<<: unknown field; allowed: runState, placement, guest, cpus, cpuLimit, memory, maxMemory, boot, disks, networks, devices, tpm, integration, restartPolicy, shutdownGracePeriod, deletionPolicy, protected, cloudInit, readiness, dependsOn, rollout",
                 "y.yaml:9:14: spec.protected: expected a boolean (true or false), got the string \"no\"");
     }
 
