@@ -147,7 +147,7 @@ final class CloudInitReader {
         options.setMaxAliasesForCollections(Integer.MAX_VALUE);
         try {
             StreamReader stream = new StreamReader(text);
-            Composer composer = new Composer(new EscapeCheckedParser(new ParserImpl(stream, options), stream), new Resolver(), options);
+            Composer composer = new Composer(new ReaderFailures(new ParserImpl(stream, options), stream), new Resolver(), options);
             Node document = null;
             while (composer.checkNode()) {
                 Node next = composer.getNode();

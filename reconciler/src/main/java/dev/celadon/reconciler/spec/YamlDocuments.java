@@ -39,7 +39,7 @@ final class YamlDocuments {
         options.setMaxAliasesForCollections(Integer.MAX_VALUE);
         try {
             StreamReader stream = new StreamReader(content);
-            Parser parser = new BoundedParser(new EscapeCheckedParser(new ParserImpl(stream, options), stream), content.length());
+            Parser parser = new BoundedParser(new ReaderFailures(new ParserImpl(stream, options), stream), content.length());
             Composer composer = new Composer(parser, new CoreSchemaResolver(), options);
             while (composer.checkNode()) {
                 Node document = composer.getNode();

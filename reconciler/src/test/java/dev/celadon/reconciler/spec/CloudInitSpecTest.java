@@ -128,7 +128,7 @@ class CloudInitSpecTest {
     @Test
     void aUserDataEscapePastUnicodeIsNotValidYaml() throws IOException {
         assertThat(errors(Map.of("web.yaml", HEAD + "    userData: \"#cloud-config\\nx: \\\"\\\\UFFFFFFFF\\\"\"\n"))).singleElement().asString()
-                .startsWith("web.yaml:9:15:").contains("a #cloud-config user-data is not valid YAML: " + EscapeCheckedParser.PROBLEM);
+                .startsWith("web.yaml:9:15:").contains("a #cloud-config user-data is not valid YAML: " + ReaderFailures.BAD_ESCAPE);
     }
 
     @Test

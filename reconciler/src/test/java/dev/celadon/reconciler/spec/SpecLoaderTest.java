@@ -172,8 +172,8 @@ class SpecLoaderTest {
         SpecSet set = SpecLoader.parse(Map.of("cut.yaml", "a: 1\nb: \"\\x", "big.yaml", "a: \"\\UFFFFFFFF\""), SpecRules.DEFAULT);
 
         assertThat(set.errors()).map(SpecError::toString).containsExactly(
-                "big.yaml:1:7: invalid YAML: " + EscapeCheckedParser.PROBLEM + " (while scanning a double-quoted scalar)",
-                "cut.yaml:2:7: invalid YAML: " + EscapeCheckedParser.PROBLEM + " (while scanning a double-quoted scalar)");
+                "big.yaml:1:7: invalid YAML: " + ReaderFailures.BAD_ESCAPE + " (while scanning a double-quoted scalar)",
+                "cut.yaml:2:7: invalid YAML: " + ReaderFailures.BAD_ESCAPE + " (while scanning a double-quoted scalar)");
     }
 
     @Test
