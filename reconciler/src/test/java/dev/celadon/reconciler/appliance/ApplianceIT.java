@@ -183,7 +183,7 @@ class ApplianceIT {
         assertThat(appliance.console()).contains("celadon: celadon0 10.0.2.15/24");
     }
 
-    /** The slow tier: the appliance boots a tiny guest of its own, TCG inside TCG. */
+    /** The slow tier: the appliance boots a tiny guest of its own, TCG inside TCG, with a NIC on celadon0. */
     @Test
     @Order(3)
     void convergesATinyPartition() {
@@ -201,6 +201,8 @@ class ApplianceIT {
                     kernel: tiny/vmlinuz
                     initrd: tiny/initrd.img
                     cmdline: console=ttyS0 quiet
+                  networks:
+                    - {name: lan, bridge: celadon0}
                 """);
         String revision = repo.commitAndPush("a tiny partition");
         await("tiny Running").atMost(CONVERGE).pollInterval(Duration.ofSeconds(2)).ignoreExceptions()
@@ -210,6 +212,10 @@ class ApplianceIT {
                 });
         assertThat(status.partition("tiny").orElseThrow().path("revision").asText()).isEqualTo(revision);
         assertThat(status.status().path("summary").path("running").asInt()).isEqualTo(1);
+        // Its QEMU, under its own uid, opened the tap the reconciler made on celadon0 for it.
+        JsonNode nic = status.partition("tiny").orElseThrow().path("networks").get(0);
+        assertThat(nic.path("bridge").asText()).isEqualTo("celadon0");
+        assertThat(nic.path("tap").asText()).startsWith("cd-").hasSize(15);
         // Its own uid, in its own cgroup: the appliance's default isolation, with the limits the kernel took.
         assertThat(status.partition("tiny").orElseThrow().path("worker").path("isolation").asText())
                 .matches("user (\\d+):\\1; memory\\.max " + (128 + 512) * MIB + ", pids\\.max 1024, cpu\\.max 50000 100000");
