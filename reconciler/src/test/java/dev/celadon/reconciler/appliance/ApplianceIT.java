@@ -260,21 +260,12 @@ class ApplianceIT {
         await("hog killed by its memory limit").atMost(BOOT.plus(CONVERGE)).pollInterval(Duration.ofSeconds(1))
                 .ignoreExceptions().untilAsserted(() -> {
                     assertThat(vm.isAlive()).as("QEMU is running").isTrue();
-                    JsonNode running = workerRunning(hog.partition("hog").orElseThrow());
+                    JsonNode running = hog.condition("hog", "WorkerRunning").orElseThrow();
                     assertThat(running.path("reason").asText()).isEqualTo("WorkerKilled");
                     assertThat(running.path("message").asText())
                             .contains("killed by its memory limit (cgroup memory.max; memory.events oom_kill ");
                 });
         vm.close();
-    }
-
-    private static JsonNode workerRunning(JsonNode partition) {
-        for (JsonNode condition : partition.path("conditions")) {
-            if (condition.path("type").asText().equals("WorkerRunning")) {
-                return condition;
-            }
-        }
-        throw new AssertionError("no WorkerRunning condition in " + partition);
     }
 
     @Test
