@@ -22,13 +22,16 @@ final class ExitCause {
     private ExitCause() {
     }
 
-    /** {@code oomKills}: how often the kernel killed in the worker's cgroup for its memory limit. */
-    static WorkerRecord.Stop of(long pid, Process child, Processes processes, Path qemuLog, Instant now, long oomKills) {
+    /** {@code oom}: the kernel's OOM kills in the worker's cgroup. */
+    static WorkerRecord.Stop of(long pid, Process child, Processes processes, Path qemuLog, Instant now, WorkerCgroup.OomEvents oom) {
         String at = now.toString();
-        if (oomKills > 0 && processes.startTicks(pid).isEmpty()) {
-            // The kernel's SIGKILL, and the one reason worth more than "signal 9": the guest outgrew its limit.
-            return new WorkerRecord.Stop(StopReason.WORKER_KILLED.name(), at, "worker " + pid
-                    + " killed by its memory limit (cgroup memory.max; memory.events oom_kill " + oomKills + ")");
+        if (oom.oomKill() > 0 && processes.startTicks(pid).isEmpty()) {
+            // The kernel's SIGKILL, and the one reason worth more than "signal 9": the guest outgrew its limit, or the
+            // host ran out of memory and the kernel chose this worker (its limit never reached: oom 0).
+            String counts = "memory.events oom " + oom.oom() + ", oom_kill " + oom.oomKill();
+            return new WorkerRecord.Stop(StopReason.WORKER_KILLED.name(), at, "worker " + pid + (oom.oom() > 0
+                    ? " killed by its memory limit (cgroup memory.max; " + counts + ")"
+                    : " killed by the kernel's OOM killer, the host being out of memory, not by its own limit (" + counts + ")"));
         }
         if (child != null && child.pid() == pid) {
             try {

@@ -21,6 +21,11 @@ public record HostPaths(Path proc, Path sys, Path dev) {
         return dev.resolve("kvm");
     }
 
+    /** The tun device, which QEMU opens to attach to a tap. */
+    Path tun() {
+        return dev.resolve("net").resolve("tun");
+    }
+
     Path cpuinfo() {
         return proc.resolve("cpuinfo");
     }

@@ -41,18 +41,24 @@ final class Launcher {
     private final DiskPreparer diskPreparer;
     private final Accel accel;
     private final WorkerIds ids;
+    private final WorkerDevices devices;
 
-    Launcher(WorkerContext context, ConfigResolver resolver, DiskPreparer diskPreparer, Accel accel, WorkerIds ids) {
+    Launcher(WorkerContext context, ConfigResolver resolver, DiskPreparer diskPreparer, Accel accel, WorkerIds ids,
+            WorkerDevices devices) {
         this.context = context;
         this.resolver = resolver;
         this.diskPreparer = diskPreparer;
         this.accel = accel;
         this.ids = ids;
+        this.devices = devices;
     }
 
     /** The launch's first phases as checks alone: the config resolved against the host, kept disks' sizes; nothing created. */
     void check(VmConfig config) throws HypervisorException {
         refuseVfioIfIsolated(config);
+        if (context.settings().isolation().mode() == WorkerIsolation.Mode.USER) {
+            devices.grants(config);
+        }
         DiskPreparer.checkSizes(resolver.resolve(config, context.store().paths(config.name())));
         context.taps().check(config);
     }
@@ -69,6 +75,7 @@ final class Launcher {
         ResolvedVm vm = resolver.resolve(config, paths);
         diskPreparer.prepare(vm, paths);
         WorkerIdentity identity = identity(name, paths);
+        List<WorkerDevices.Grant> grants = identity.isolated() ? devices.grants(config) : List.of();
         context.taps().setUp(config, identity);
         WorkerPaths.RunPaths run = paths.newRun();
         List<String> argv = QemuArgv.build(context.settings().qemuBinary(), vm, accel, paths, run);
@@ -84,7 +91,7 @@ final class Launcher {
         long memoryMax = config.maxMemoryBytes() + context.settings().isolation().memoryOverhead();
         WorkerRecord intent = WorkerRecord.launching(name.value(), Instant.now().toString(), accel.name(),
                 VmConfigJson.hash(config), VmConfigJson.toJson(config), config.memoryBytes(), run.dir().toString())
-                .withIdentity(identity, limits(identity, memoryMax, config.cpuLimitMillicores()));
+                .withIdentity(identity, limits(identity, grants, memoryMax, config.cpuLimitMillicores()));
         QemuWorker worker = QemuWorker.launching(context, name, intent);
         known.accept(worker);
         Process process = null;
@@ -95,7 +102,8 @@ final class Launcher {
             if (config.tpm()) {
                 startTpm(name, paths, run, identity);
             }
-            process = spawn(name, paths, identity.command(argv), paths.qemuLog());
+            process = spawn(name, paths, identity.command(argv, grants.stream().map(WorkerDevices.Grant::gid).toList()),
+                    paths.qemuLog());
             worker.spawned(process);
             confine(name, identity, process, memoryMax, config.cpuLimitMillicores());
             QmpClient qmp = awaitQmp(worker, process);
@@ -172,14 +180,15 @@ final class Launcher {
         }
     }
 
-    /** The limits a launch will set, as status shows them, or why there are none. */
-    private String limits(WorkerIdentity identity, long memoryMax, int cpuLimitMillicores) {
+    /** The limits a launch will set, as status shows them, or why there are none; then the device groups given. */
+    private String limits(WorkerIdentity identity, List<WorkerDevices.Grant> grants, long memoryMax, int cpuLimitMillicores) {
         if (!identity.isolated()) {
             return "none";
         }
         return context.cgroups().unavailable().map(why -> "limits skipped: " + why)
                 .orElse("memory.max " + memoryMax + ", pids.max " + context.settings().isolation().pidsMax()
-                        + (cpuLimitMillicores > 0 ? ", cpu.max " + WorkerCgroup.cpuMax(cpuLimitMillicores) : ""));
+                        + (cpuLimitMillicores > 0 ? ", cpu.max " + WorkerCgroup.cpuMax(cpuLimitMillicores) : ""))
+                + grants.stream().map(grant -> "; " + grant).collect(java.util.stream.Collectors.joining());
     }
 
     /** The worker into its cgroup while QEMU is paused, before its guest touches any memory. */
@@ -226,7 +235,7 @@ final class Launcher {
         } catch (IOException e) {
             throw new WorkerLaunchException(name, "cannot create " + paths.tpmState() + ": " + e.getMessage(), "", e);
         }
-        Process swtpm = spawn(name, paths, identity.command(Swtpm.argv(paths, run)), paths.tpmLog());
+        Process swtpm = spawn(name, paths, identity.command(Swtpm.argv(paths, run), List.of()), paths.tpmLog());
         try {
             if (!Swtpm.awaitSocket(swtpm, run, context.settings().launchTimeout())) {
                 throw new WorkerLaunchException(name, Swtpm.BINARY + (swtpm.isAlive() ? " did not open its socket within "
@@ -258,11 +267,19 @@ final class Launcher {
         builder.environment().clear();
         builder.environment().put("LC_ALL", "C");
         builder.environment().put("PATH", PATH);
+        Process process;
         try {
-            return builder.start();
+            process = builder.start();
         } catch (IOException e) {
             throw new WorkerLaunchException(name, "cannot execute " + argv.getFirst() + ": " + e.getMessage(), "", e);
         }
+        try {
+            context.processes().clearOomScoreAdj(process.pid());
+        } catch (IOException e) {
+            // Gone already (its launch fails on that), or /proc refused: it stays the OOM killer's choice with us.
+            LOG.warnf("%s: cannot set oom_score_adj 0 for %s (pid %d): %s", name, argv.getFirst(), process.pid(), e.getMessage());
+        }
+        return process;
     }
 
     /**

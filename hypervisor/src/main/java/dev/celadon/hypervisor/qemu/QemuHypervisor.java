@@ -92,7 +92,7 @@ public final class QemuHypervisor implements Hypervisor {
                 new WorkerCgroup(host.sys().resolve("fs/cgroup")));
         this.ids = new WorkerIds(settings.isolation().ids(), WorkerIds.of(store));
         this.launcher = new Launcher(context, new ConfigResolver(settings, host), new DiskPreparer(settings.qemuImgBinary()),
-                accel.accel(), ids);
+                accel.accel(), ids, new WorkerDevices(host, accel.accel()));
         this.scan = new WorkerScan(host.proc(), stateDir, processes);
         try {
             Files.createDirectories(stateDir);

@@ -212,7 +212,7 @@ final class QemuWorker implements Worker, QmpListener, StopSequence.Target {
             return new WorkerRecord.Stop(record.ending().reason(), Instant.now().toString(), record.ending().detail());
         }
         return ExitCause.of(record.pid(), child, context.processes(), paths.qemuLog(), Instant.now(),
-                context.cgroups().oomKills(name));
+                context.cgroups().oomEvents(name));
     }
 
     private static VmState stoppedState(WorkerRecord.Stop stop) {

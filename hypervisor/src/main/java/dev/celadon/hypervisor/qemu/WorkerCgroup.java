@@ -5,7 +5,9 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 
@@ -79,18 +81,29 @@ final class WorkerCgroup {
         return (long) millicores * CPU_PERIOD_MICROS / 1000 + " " + CPU_PERIOD_MICROS;
     }
 
-    /** How often the kernel killed a process of the partition's cgroup for its memory limit; 0 without a cgroup. */
-    long oomKills(PartitionName name) {
+    /**
+     * The kernel's OOM kills in the partition's cgroup ({@code memory.events}): {@code oom} counts the times its own
+     * limit was hit, {@code oomKill} its processes killed by any OOM killer, the host's own (memory exhausted, or
+     * SysRq f) too. None without a cgroup.
+     */
+    record OomEvents(long oom, long oomKill) {
+
+        static final OomEvents NONE = new OomEvents(0, 0);
+    }
+
+    OomEvents oomEvents(PartitionName name) {
         try {
+            Map<String, Long> events = new HashMap<>();
             for (String line : Files.readAllLines(dir(name).resolve("memory.events"))) {
-                if (line.startsWith("oom_kill ")) {
-                    return Long.parseLong(line.substring("oom_kill ".length()).strip());
+                String[] field = line.strip().split(" ");
+                if (field.length == 2) {
+                    events.put(field[0], Long.parseLong(field[1]));
                 }
             }
+            return new OomEvents(events.getOrDefault("oom", 0L), events.getOrDefault("oom_kill", 0L));
         } catch (IOException | NumberFormatException e) {
-            // No cgroup (limits skipped, or removed already): no kill by its limit to report.
+            return OomEvents.NONE; // No cgroup (limits skipped, or removed already): no kill to report.
         }
-        return 0;
     }
 
     /** The partition's cgroup, once its worker is gone (the kernel refuses while a process is in it). */

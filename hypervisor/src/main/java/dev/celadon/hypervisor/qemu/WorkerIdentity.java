@@ -8,6 +8,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.nio.file.attribute.UserPrincipalLookupService;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.stream.Collectors;
 
 /**
  * The account a partition's worker processes run as: the one place that says how a process of the
@@ -34,14 +35,16 @@ record WorkerIdentity(int uid, int gid) {
      * {@code argv} as this identity runs it: for an isolated one, behind {@code setpriv}, which drops
      * everything before exec so the program never holds root for a single instruction (QEMU's own
      * {@code -runas} drops only after it has opened its files as root, and its seccomp filter with
-     * {@code elevateprivileges=deny} forbids the drop anyway).
+     * {@code elevateprivileges=deny} forbids the drop anyway). Its only supplementary groups are {@code groups}
+     * ({@link WorkerDevices}: those that open its device nodes), none when empty.
      */
-    List<String> command(List<String> argv) {
+    List<String> command(List<String> argv, List<Integer> groups) {
         if (!isolated()) {
             return argv;
         }
         List<String> command = new ArrayList<>(argv.size() + 8);
-        command.addAll(List.of(SETPRIV, "--reuid=" + uid, "--regid=" + gid, "--clear-groups", "--inh-caps=-all",
+        command.addAll(List.of(SETPRIV, "--reuid=" + uid, "--regid=" + gid, groups.isEmpty() ? "--clear-groups"
+                : "--groups=" + groups.stream().map(String::valueOf).collect(Collectors.joining(",")), "--inh-caps=-all",
                 "--bounding-set=-all", "--no-new-privs", "--"));
         command.addAll(argv);
         return command;

@@ -1,15 +1,21 @@
 package dev.celadon.hypervisor.qemu;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.celadon.hypervisor.BootConfig;
 import dev.celadon.hypervisor.DiskConfig;
+import dev.celadon.hypervisor.GuestProfile;
 import dev.celadon.hypervisor.Incident;
+import dev.celadon.hypervisor.IntegrationServices;
+import dev.celadon.hypervisor.NetworkConfig;
 import dev.celadon.hypervisor.PartitionName;
 import dev.celadon.hypervisor.VmConfig;
 import dev.celadon.hypervisor.VmState;
+import dev.celadon.hypervisor.WorkerLaunchException;
 import dev.celadon.hypervisor.WorkerStatus;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -24,6 +30,8 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
@@ -159,6 +167,36 @@ class IsolationIT {
                 next.supervise();
                 return ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false) == Boolean.FALSE;
             });
+        }
+    }
+
+    /**
+     * A device node only root may open (the development machines' /dev/net/tun is 0600; here a /dev of the
+     * test's own says so, whatever this host's is): a partition with a NIC on a bridge is refused before
+     * anything is made for it, naming the node and what to do, and another partition still starts.
+     */
+    @Test
+    void aDeviceOnlyRootOpensRefusesThatPartitionAndNothingIsMade() throws Exception {
+        Path dev = leaks.stateDir().resolve("dev");
+        Files.createDirectories(dev.resolve("net"));
+        Files.createFile(dev.resolve("net/tun"), PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+        HostPaths host = new HostPaths(Path.of("/proc"), Path.of("/sys"), dev);
+        VmConfig bridged = new VmConfig(new PartitionName("iso-tap"), GuestProfile.ENLIGHTENED, 1, 128 * KernelOnlyConfig.MIB,
+                128 * KernelOnlyConfig.MIB, new BootConfig.Kernel("tiny/vmlinuz", Optional.empty(), ""), List.of(),
+                List.of(new NetworkConfig("lan", new NetworkConfig.Bridge("celadon0", OptionalInt.empty()))), List.of(),
+                IntegrationServices.NONE, Duration.ofSeconds(2));
+        try (QemuHypervisor hypervisor = new QemuHypervisor(settings(), host)) {
+            assertThatThrownBy(() -> hypervisor.check(bridged)).isInstanceOf(WorkerLaunchException.class)
+                    .hasMessageContaining(dev.resolve("net/tun") + " is mode 0600 group 0: an isolated worker");
+            assertThatThrownBy(() -> hypervisor.start(bridged)).isInstanceOf(WorkerLaunchException.class)
+                    .hasMessageContaining("celadon.hypervisor.isolation=none");
+            assertThat(hypervisor.worker(bridged.name())).isEmpty();
+            assertThat(hypervisor.store().read(bridged.name())).isEmpty();
+            assertThat(Path.of("/sys/class/net", Taps.name(settings().stateDir(), bridged.name(), "lan"))).doesNotExist();
+
+            VmConfig plain = KernelOnlyConfig.of(new PartitionName("iso-plain"));
+            assertThat(hypervisor.start(plain).status().state()).isEqualTo(VmState.RUNNING);
+            hypervisor.worker(plain.name()).orElseThrow().stop(Duration.ofSeconds(5));
         }
     }
 

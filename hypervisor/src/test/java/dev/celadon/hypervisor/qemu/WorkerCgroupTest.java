@@ -6,6 +6,7 @@ import dev.celadon.hypervisor.PartitionName;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -58,12 +59,30 @@ class WorkerCgroupTest {
     @Test
     void aKillByTheMemoryLimitIsReadFromMemoryEvents() throws IOException {
         WorkerCgroup cgroups = new WorkerCgroup(root);
-        assertThat(cgroups.oomKills(WEB)).isZero();
+        assertThat(cgroups.oomEvents(WEB)).isEqualTo(WorkerCgroup.OomEvents.NONE);
         Path dir = Files.createDirectories(cgroups.dir(WEB));
         Files.writeString(dir.resolve("memory.events"), "low 0\nhigh 0\nmax 12\noom 1\noom_kill 1\noom_group_kill 0\n");
-        assertThat(cgroups.oomKills(WEB)).isEqualTo(1);
+        assertThat(cgroups.oomEvents(WEB)).isEqualTo(new WorkerCgroup.OomEvents(1, 1));
         Files.delete(dir.resolve("memory.events"));
         cgroups.remove(WEB);
         assertThat(dir).doesNotExist();
+    }
+
+    /**
+     * A worker the kernel killed: for its own limit (the cgroup's {@code oom} counts it), or because the host ran out
+     * of memory and chose it, which also counts in its cgroup's {@code oom_kill} but never in {@code oom}.
+     */
+    @Test
+    void aKillForTheHostsMemoryIsNotBlamedOnTheLimit() {
+        Processes processes = new Processes(root); // no /proc here: the pid is gone
+        WorkerRecord.Stop limit = ExitCause.of(4242, null, processes, root.resolve("qemu.log"), Instant.EPOCH,
+                new WorkerCgroup.OomEvents(1, 1));
+        assertThat(limit.reason()).isEqualTo("WORKER_KILLED");
+        assertThat(limit.detail()).isEqualTo("worker 4242 killed by its memory limit (cgroup memory.max; memory.events oom 1, oom_kill 1)");
+        WorkerRecord.Stop host = ExitCause.of(4242, null, processes, root.resolve("qemu.log"), Instant.EPOCH,
+                new WorkerCgroup.OomEvents(0, 1));
+        assertThat(host.reason()).isEqualTo("WORKER_KILLED");
+        assertThat(host.detail()).isEqualTo("worker 4242 killed by the kernel's OOM killer, the host being out of memory, not by"
+                + " its own limit (memory.events oom 0, oom_kill 1)");
     }
 }

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.celadon.hypervisor.PartitionName;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.OptionalInt;
 import java.util.Set;
@@ -84,9 +85,16 @@ class WorkerIdsTest {
 
     @Test
     void anIsolatedIdentityRunsItsCommandBehindSetprivAndRootRunsItAsIs() {
-        assertThat(new WorkerIdentity(64005, 64005).command(java.util.List.of("qemu-system-x86_64", "-S"))).containsExactly(
+        assertThat(new WorkerIdentity(64005, 64005).command(List.of("qemu-system-x86_64", "-S"), List.of())).containsExactly(
                 "setpriv", "--reuid=64005", "--regid=64005", "--clear-groups", "--inh-caps=-all", "--bounding-set=-all",
                 "--no-new-privs", "--", "qemu-system-x86_64", "-S");
-        assertThat(WorkerIdentity.ROOT.command(java.util.List.of("qemu-system-x86_64"))).containsExactly("qemu-system-x86_64");
+        assertThat(WorkerIdentity.ROOT.command(List.of("qemu-system-x86_64"), List.of(107))).containsExactly("qemu-system-x86_64");
+    }
+
+    @Test
+    void theGroupsForItsDevicesAreItsOnlySupplementaryOnes() {
+        assertThat(new WorkerIdentity(64005, 64005).command(List.of("qemu-system-x86_64"), List.of(107, 108))).containsExactly(
+                "setpriv", "--reuid=64005", "--regid=64005", "--groups=107,108", "--inh-caps=-all", "--bounding-set=-all",
+                "--no-new-privs", "--", "qemu-system-x86_64");
     }
 }
