@@ -171,6 +171,34 @@ class IsolationIT {
     }
 
     /**
+     * KVM under isolation: QEMU opens /dev/kvm itself, through the node's group (this host's, like Debian's, is 0660
+     * group kvm), which the worker gets as its only supplementary group; without it QEMU stops at "Could not access
+     * KVM kernel module: Permission denied". Where KVM runs standard guests the worker runs with that group; this
+     * host's kvm_pvm lets QEMU open /dev/kvm and then refuses {@code -cpu host}'s MSRs, so there the launch fails later.
+     */
+    @Test
+    void onKvmTheWorkerOpensTheKvmDeviceThroughItsGroup() throws Exception {
+        Path kvm = Path.of("/dev/kvm");
+        assertThat(kvm).as("this test needs /dev/kvm, 0660 with a group, as Debian's udev makes it").exists();
+        int group = (Integer) Files.getAttribute(kvm, "unix:gid");
+        VmConfig config = KernelOnlyConfig.of(new PartitionName("iso-kvm"));
+        try (QemuHypervisor hypervisor = new QemuHypervisor(settings().withAccel(AccelChoice.KVM))) {
+            WorkerStatus status;
+            try {
+                status = hypervisor.start(config).status();
+            } catch (WorkerLaunchException e) {
+                // QEMU's own words end the message: past the open of /dev/kvm, whatever stopped it then.
+                assertThat(e.getMessage()).contains("exited with code").doesNotContain("Could not access KVM kernel module")
+                        .doesNotContain("Permission denied");
+                return;
+            }
+            assertThat(status(status.pid().orElseThrow()).get("Groups")).isEqualTo(Integer.toString(group));
+            assertThat(status.isolation()).endsWith("; group " + group + " for /dev/kvm");
+            hypervisor.worker(config.name()).orElseThrow().stop(Duration.ofSeconds(2));
+        }
+    }
+
+    /**
      * A device node only root may open (the development machines' /dev/net/tun is 0600; here a /dev of the
      * test's own says so, whatever this host's is): a partition with a NIC on a bridge is refused before
      * anything is made for it, naming the node and what to do, and another partition still starts.

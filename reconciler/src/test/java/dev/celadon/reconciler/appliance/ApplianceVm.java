@@ -1,15 +1,9 @@
 package dev.celadon.reconciler.appliance;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
-import java.net.UnixDomainSocketAddress;
-import java.nio.channels.Channels;
-import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -21,9 +15,7 @@ import java.util.concurrent.TimeUnit;
  * The built appliance image booted as an operator would: a copy of {@code celadon.raw} whose
  * {@code celadon.properties} is written into the ESP with mtools (no mount), QEMU + OVMF under TCG,
  * 2 GiB, user networking with {@code restrict=on}: the guest reaches only the Git daemon, through a
- * guestfwd, and the host reaches only the status port, through a hostfwd on 127.0.0.1. Its CPU is TCG's
- * {@code max}, which has AMD's SVM: the appliance finds KVM usable, as on the hardware it is made for, and its
- * partitions run on KVM inside it (TCG emulating the nested guest directly) instead of TCG inside TCG.
+ * guestfwd, and the host reaches only the status port, through a hostfwd on 127.0.0.1.
  */
 final class ApplianceVm implements AutoCloseable {
 
@@ -38,9 +30,9 @@ final class ApplianceVm implements AutoCloseable {
 
     private final Path dir;
     private final int statusPort;
-    private final TestQemu qemu;
+    private final Process qemu;
 
-    private ApplianceVm(Path dir, int statusPort, TestQemu qemu) {
+    private ApplianceVm(Path dir, int statusPort, Process qemu) {
         this.dir = dir;
         this.statusPort = statusPort;
         this.qemu = qemu;
@@ -61,16 +53,6 @@ final class ApplianceVm implements AutoCloseable {
      */
     static ApplianceVm boot(Path image, Path dir, String properties, int gitPort, int extraMib, int gitHttpPort,
             Map<String, String> espFiles) throws IOException {
-        return boot(image, dir, properties, gitPort, extraMib, gitHttpPort, espFiles, 0, 0);
-    }
-
-    /**
-     * As above; with a {@code hubPort}, the appliance's NIC, QEMU's user network and a UDP link from {@code hubPort}
-     * to a peer at {@code peerPort} ({@link LanPeer}) share one QEMU hub: one LAN, whose untagged DHCP server is the
-     * user network's.
-     */
-    static ApplianceVm boot(Path image, Path dir, String properties, int gitPort, int extraMib, int gitHttpPort,
-            Map<String, String> espFiles, int hubPort, int peerPort) throws IOException {
         Files.createDirectories(dir);
         Path disk = dir.resolve("celadon.raw");
         run(dir, "cp", "--sparse=always", image.toAbsolutePath().toString(), disk.toString());
@@ -94,25 +76,16 @@ final class ApplianceVm implements AutoCloseable {
         String netdev = "user,id=net0,restrict=on,hostfwd=tcp:127.0.0.1:" + statusPort + "-:8080,guestfwd=tcp:"
                 + GIT_HOST + "-cmd:socat - TCP:127.0.0.1:" + gitPort
                 + (gitHttpPort == 0 ? "" : ",guestfwd=tcp:" + GIT_HTTP_HOST + "-cmd:socat - TCP:127.0.0.1:" + gitHttpPort);
-        List<String> command = List.of("qemu-system-x86_64", "-accel", "tcg", "-cpu", "max", "-machine", "q35", "-m", "2048",
-                "-qmp", "unix:" + dir.resolve("qmp.sock") + ",server=on,wait=off",
+        List<String> command = List.of("qemu-system-x86_64", "-accel", "tcg", "-machine", "q35", "-m", "2048",
                 "-smp", "2", "-display", "none", "-no-user-config", "-nodefaults",
                 "-serial", "file:" + dir.resolve("console.log"),
                 "-drive", "if=pflash,format=raw,readonly=on,file=" + OVMF_CODE,
                 "-drive", "if=pflash,format=raw,file=" + vars,
                 "-drive", "if=virtio,format=raw,file=" + disk,
-                "-netdev", netdev);
-        command = new java.util.ArrayList<>(command);
-        if (hubPort == 0) {
-            command.addAll(List.of("-device", "virtio-net-pci,netdev=net0,romfile="));
-        } else {
-            command.addAll(List.of("-netdev", "hubport,id=hub-user,hubid=0,netdev=net0",
-                    "-netdev", "dgram,id=lan,local.type=inet,local.host=127.0.0.1,local.port=" + hubPort
-                            + ",remote.type=inet,remote.host=127.0.0.1,remote.port=" + peerPort,
-                    "-netdev", "hubport,id=hub-lan,hubid=0,netdev=lan",
-                    "-netdev", "hubport,id=hub-nic,hubid=0", "-device", "virtio-net-pci,netdev=hub-nic,romfile="));
-        }
-        return new ApplianceVm(dir, statusPort, TestQemu.start(dir, command));
+                "-netdev", netdev, "-device", "virtio-net-pci,netdev=net0,romfile=");
+        Process qemu = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true)
+                .redirectOutput(dir.resolve("qemu.log").toFile()).start();
+        return new ApplianceVm(dir, statusPort, qemu);
     }
 
     String statusUrl() {
@@ -125,37 +98,27 @@ final class ApplianceVm implements AutoCloseable {
 
     /** What the appliance printed on its serial console so far. */
     String console() {
-        return qemu.consoleText();
-    }
-
-    /**
-     * Alt+SysRq+{@code key} on the appliance's PS/2 keyboard, through QEMU's monitor: what someone at the machine
-     * could press. The appliance enables SysRq (its /init).
-     */
-    void sysrq(String key) throws IOException {
-        try (SocketChannel channel = SocketChannel.open(UnixDomainSocketAddress.of(dir.resolve("qmp.sock")))) {
-            BufferedReader in = new BufferedReader(new InputStreamReader(Channels.newInputStream(channel), StandardCharsets.UTF_8));
-            OutputStream out = Channels.newOutputStream(channel);
-            in.readLine(); // the greeting
-            for (String command : List.of("{\"execute\":\"qmp_capabilities\"}", "{\"execute\":\"send-key\",\"arguments\":"
-                    + "{\"keys\":[{\"type\":\"qcode\",\"data\":\"alt\"},{\"type\":\"qcode\",\"data\":\"sysrq\"},"
-                    + "{\"type\":\"qcode\",\"data\":\"" + key + "\"}]}}")) {
-                out.write((command + "\n").getBytes(StandardCharsets.UTF_8));
-                String reply;
-                do {
-                    reply = in.readLine(); // events in between are passed over
-                    if (reply == null || reply.contains("\"error\"")) {
-                        throw new IOException("QMP " + command + ": " + reply);
-                    }
-                } while (!reply.contains("\"return\""));
-            }
+        try {
+            Path log = dir.resolve("console.log");
+            return Files.exists(log) ? Files.readString(log, StandardCharsets.ISO_8859_1) : "";
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
     }
 
     /** Powers the machine off by ending QEMU: the partitions inside it end with it. */
     @Override
     public void close() {
-        qemu.close();
+        qemu.destroy();
+        try {
+            if (!qemu.waitFor(10, TimeUnit.SECONDS)) {
+                qemu.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            qemu.destroyForcibly();
+        }
+        qemu.descendants().forEach(ProcessHandle::destroyForcibly);	// socat helpers
     }
 
     private static void run(Path dir, String... command) throws IOException {
@@ -171,15 +134,6 @@ final class ApplianceVm implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);
-        }
-    }
-
-    /** A UDP port on 127.0.0.1 nothing uses now, for a QEMU {@code dgram} link. */
-    static int freeUdpPort() {
-        try (java.net.DatagramSocket socket = new java.net.DatagramSocket(0, InetAddress.getLoopbackAddress())) {
-            return socket.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
         }
     }
 
