@@ -22,6 +22,7 @@ import java.util.List;
 import java.util.OptionalInt;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import java.util.stream.Collectors;
 import org.jboss.logging.Logger;
 
 /**
@@ -188,7 +189,7 @@ final class Launcher {
         return context.cgroups().unavailable().map(why -> "limits skipped: " + why)
                 .orElse("memory.max " + memoryMax + ", pids.max " + context.settings().isolation().pidsMax()
                         + (cpuLimitMillicores > 0 ? ", cpu.max " + WorkerCgroup.cpuMax(cpuLimitMillicores) : ""))
-                + grants.stream().map(grant -> "; " + grant).collect(java.util.stream.Collectors.joining());
+                + grants.stream().map(grant -> "; " + grant).collect(Collectors.joining());
     }
 
     /** The worker into its cgroup while QEMU is paused, before its guest touches any memory. */

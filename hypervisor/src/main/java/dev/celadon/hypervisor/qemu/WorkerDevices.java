@@ -32,7 +32,7 @@ final class WorkerDevices {
         this.accel = accel;
     }
 
-    /** A device node and the supplementary group an isolated worker needs for it (0: none). */
+    /** A device node and the supplementary group an isolated worker is given for it (never root's). */
     record Grant(Path node, int gid) {
 
         @Override
