@@ -67,10 +67,13 @@ build: deps
 	$(MVN) -DskipTests package
 	bash reconciler/src/main/aot/train.sh $(JAVA_HOME)/bin/java reconciler/target/quarkus-app appliance/jvm.options
 
-## The bootable appliance image (UEFI, GPT: UKI + celadon.properties on the ESP, a data partition)
-## and its qcow2, under $(IMAGES)/appliance; see image-builder/README.md.
+## The bootable appliance image (UEFI, GPT: systemd-boot, the UKI and celadon.properties on the ESP, a data
+## partition) and its qcow2, under $(IMAGES)/appliance, with two more versions of its UKI for the upgrade
+## test; see image-builder/README.md.
 image: deps guest build
 	bash image-builder/build-appliance.sh $(IMAGES)
+	bash image-builder/build-appliance.sh $(IMAGES) --version 0.2-test
+	bash image-builder/build-appliance.sh $(IMAGES) --version 0.3-broken --cmdline celadon.upgrade-test-broken=1
 
 ## Unit tests only: no QEMU, seconds.
 unit: deps

@@ -3,12 +3,20 @@
 # celadon.qcow2 (the same disk) and MANIFEST (what went in).
 #
 # Usage: build-appliance.sh OUT      (OUT/tiny must hold the tiny guest: build-guest.sh OUT)
+#        build-appliance.sh OUT --version VERSION [--cmdline 'EXTRA']
+#            another version of the built image's unified kernel image, for upgrade tests:
+#            OUT/appliance/celadon-VERSION.efi, the same kernel and initramfs with VERSION in its
+#            os-release (and EXTRA added to its command line). Reproducible as the image is.
 #
 # The disk:
-#  1. ESP (GPT name CELADON-ESP, FAT32): EFI/BOOT/BOOTX64.EFI, a unified kernel image (systemd's
-#     EFI stub + the Debian kernel + the initramfs + the command line in ../appliance/cmdline), and
+#  1. ESP (GPT name CELADON-ESP, FAT32), which is also slot A: EFI/BOOT/BOOTX64.EFI is systemd-boot
+#     (Debian's systemd-boot-efi), loader/loader.conf, EFI/Linux/celadon-VERSION.efi the unified
+#     kernel image (systemd's EFI stub + the Debian kernel + the initramfs + the command line in
+#     ../appliance/cmdline + ../appliance/etc/os-release, whose VERSION_ID is VERSION), and
 #     celadon.properties, which the operator edits with mtools before first boot;
 #  2. data (GPT name and ext4 label CELADON-DATA): the state dir, made with mkfs.ext4 -d.
+# Slot B (an XBOOTLDR partition, CELADON-SLOT-B) is not in the image: /init makes it at the end of the
+# disk the image is written to, at first boot (docs/design.md §4 "Upgrades").
 # The initramfs is the whole OS, read-only at run time (../appliance/init): busybox, the kernel
 # modules of $MODULES, QEMU with qemu-img and its TCG module, OVMF, the reconciler on a jlink'd
 # runtime (with a CDS archive; AOT_CACHE=1 adds the JDK AOT cache of the reconciler, which makes
@@ -20,7 +28,17 @@ set -euo pipefail
 umask 022
 export LC_ALL=C TZ=UTC
 
-OUT=${1:?usage: build-appliance.sh OUT}
+USAGE="usage: build-appliance.sh OUT [--version VERSION [--cmdline 'EXTRA']]"
+OUT=${1:?$USAGE}
+shift
+DERIVE_VERSION= DERIVE_CMDLINE=
+while [ $# -gt 0 ]; do
+	case "$1" in
+		--version) DERIVE_VERSION=${2:?$USAGE}; shift 2 ;;
+		--cmdline) DERIVE_CMDLINE=${2?$USAGE}; shift 2 ;;
+		*) echo "$USAGE" >&2; exit 2 ;;
+	esac
+done
 HERE=$(cd "$(dirname "$0")" && pwd)
 TOP=$(dirname "$HERE")
 CACHE=$HERE/target/cache
@@ -29,11 +47,77 @@ export SOURCE_DATE_EPOCH E2FSPROGS_FAKE_TIME=$SOURCE_DATE_EPOCH
 JAVA_HOME=${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}
 QUARKUS_APP=$TOP/reconciler/target/quarkus-app
 STUB=/usr/lib/systemd/boot/efi/linuxx64.efi.stub
+BOOT_MANAGER=/usr/lib/systemd/boot/efi/systemd-bootx64.efi
+A=$TOP/appliance
+# The appliance's version: its os-release's VERSION_ID, in the UKI's .osrel (what systemd-boot sorts by)
+# and in the initramfs (what the running appliance reports).
+VERSION=$(sed -n 's/^VERSION_ID=//p' "$A/etc/os-release")
+export MTOOLS_SKIP_CHECK=1
+
+# uki OSREL CMDLINE LINUX INITRD OUT.efi: the unified kernel image, the stub's PE sections plus ours,
+# each at the next aligned address after the previous one (systemd 252 has no ukify; this is its
+# objcopy recipe).
+uki() {
+	local align=4096 size vma next name file sections=() out=$5 pe
+	read -r size vma < <(objdump -h "$STUB" | awk 'NF == 7 {size = $3; vma = $4} END {print size, vma}')
+	next=$((0x$size + 0x$vma))	# the end of the stub's last section
+	for s in osrel:"$1" cmdline:"$2" linux:"$3" initrd:"$4"; do
+		name=${s%%:*} file=${s#*:}
+		next=$(( (next + align - 1) / align * align ))	# a multiple of the stub's SectionAlignment and the page size
+		sections+=(--add-section ".$name=$file" --change-section-vma ".$name=$(printf 0x%x "$next")")
+		next=$((next + $(stat -L -c %s "$file")))
+	done
+	objcopy "${sections[@]}" "$STUB" "$out"
+	# objcopy stamps the PE header with the time of day (and a checksum over it): fix the stamp to
+	# SOURCE_DATE_EPOCH and clear the checksum, which UEFI does not check.
+	pe=$(od -A n -t u4 -j 60 -N 4 "$out" | tr -d ' ')	# e_lfanew: where the PE header is
+	printf "$(le32 "$SOURCE_DATE_EPOCH")" | dd of="$out" bs=1 seek=$((pe + 8)) conv=notrunc status=none
+	printf "$(le32 0)" | dd of="$out" bs=1 seek=$((pe + 88)) conv=notrunc status=none
+	touch -d "@$SOURCE_DATE_EPOCH" "$out"
+}
+le32() { printf '%08x' "$1" | sed 's/\(..\)\(..\)\(..\)\(..\)/\\x\4\\x\3\\x\2\\x\1/'; }	# as printf escapes
+
+# --version: the built image's UKI again, with VERSION in its os-release. The initramfs gets a second,
+# uncompressed archive holding only etc/os-release: the kernel unpacks concatenated archives in order
+# (zero padding between them allowed), so this one's file replaces the first's.
+derive_version() {
+	local image=$OUT/appliance/celadon.raw v=$DERIVE_VERSION
+	case "$v" in
+		[A-Za-z0-9]*) ;;
+		*) echo "build-appliance: version '$v' must start with a letter or digit" >&2; exit 2 ;;
+	esac
+	case "$v" in *[!A-Za-z0-9._~^-]*) echo "build-appliance: version '$v' may hold only A-Z a-z 0-9 . _ ~ ^ -" >&2; exit 2 ;; esac
+	[ -f "$image" ] || { echo "build-appliance: $image missing: build the image first" >&2; exit 1; }
+	work=$(mktemp -d "$OUT/appliance/.derive.XXXXXX")	# global: the trap runs after this function returns
+	trap 'rm -rf "$work"' EXIT
+	mcopy -i "$image@@1M" "::EFI/Linux/celadon-$VERSION.efi" "$work/base.efi"
+	for section in linux initrd cmdline; do
+		objcopy -O binary --only-section=".$section" "$work/base.efi" "$work/$section"
+	done
+	mkdir -p "$work/layer/etc"
+	sed -e "s/^VERSION_ID=.*/VERSION_ID=$v/" -e "s/^VERSION=.*/VERSION=\"$v\"/" \
+		-e "s/^PRETTY_NAME=.*/PRETTY_NAME=\"Celadon appliance $v\"/" "$A/etc/os-release" >"$work/layer/etc/os-release"
+	find "$work/layer" -exec touch -h -d "@$SOURCE_DATE_EPOCH" {} +
+	head -c $(( (4 - $(stat -c %s "$work/initrd") % 4) % 4 )) /dev/zero >>"$work/initrd"
+	(cd "$work/layer" && printf 'etc\netc/os-release\n' | cpio --quiet -o -H newc -R 0:0 --reproducible) >>"$work/initrd"
+	printf '%s' "$(cat "$work/cmdline")${DERIVE_CMDLINE:+ $DERIVE_CMDLINE}" >"$work/cmdline.new"
+	uki "$work/layer/etc/os-release" "$work/cmdline.new" "$work/linux" "$work/initrd" "$work/celadon.efi"
+	chmod 0644 "$work/celadon.efi"
+	mv "$work/celadon.efi" "$OUT/appliance/celadon-$v.efi"
+	echo "build-appliance: built $OUT/appliance/celadon-$v.efi ($(stat -c %s "$OUT/appliance/celadon-$v.efi") bytes)"
+}
+if [ -n "$DERIVE_VERSION" ]; then
+	OUT=$(cd "$OUT" && pwd)
+	derive_version
+	exit 0
+fi
 KERNEL_META=linux-image-amd64	# the generic kernel: real NICs, disks, KVM, VFIO
 # The state dir's partition as the image has it: /init grows it to fill the disk the image is written
 # to (disks of partitions need that room); 32 MiB keeps an image booted as it is working.
 DATA_SIZE_MIB=32
-ESP_SPARE_MIB=8	# beyond the UKI: celadon.properties and the celadon/ folder (tokens, keys, a CA bundle)
+# Beyond the UKI: systemd-boot, celadon.properties and the celadon/ folder (tokens, keys, a CA bundle), and
+# room for a later version's UKI about 15 MiB bigger, which an upgrade writes here when slot A is the inactive one.
+ESP_SPARE_MIB=16
 # Drivers in load order (dependencies are added in front from modules.dep): the disks and NICs of
 # QEMU and common servers, the ESP and data filesystems, and what the workers use (KVM, tap on a
 # bridge, vhost, VFIO). Built-in or absent ones are noted and skipped.
@@ -53,7 +137,7 @@ HASH_SEED=43454c41-444f-4e00-8000-000000000005
 ESP_VOLUME_ID=43454c41
 
 TINY=$OUT/tiny
-for f in "$TINY/vmlinuz" "$TINY/initrd.img" "$TINY/base.qcow2" "$QUARKUS_APP/quarkus-run.jar" "$JAVA_HOME/bin/jlink" "$STUB"; do
+for f in "$TINY/vmlinuz" "$TINY/initrd.img" "$TINY/base.qcow2" "$QUARKUS_APP/quarkus-run.jar" "$JAVA_HOME/bin/jlink" "$STUB" "$BOOT_MANAGER"; do
 	[ -e "$f" ] || { echo "build-appliance: $f missing (make guest build; apt-get install systemd-boot-efi)" >&2; exit 1; }
 done
 mkdir -p "$OUT" "$CACHE"
@@ -124,7 +208,7 @@ trap 'rm -rf "$WORK"' EXIT
 root=$WORK/root
 
 # --- The initramfs tree. ---
-mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,etc/celadon,lib/modules,proc,sys,dev,run,tmp,var/lib/celadon,boot/efi}
+mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,etc/celadon,lib/modules,proc,sys,dev,run,tmp,var/lib/celadon,boot/efi,boot/slot}
 ln -s ../run "$root/var/run"
 ln -s ../run/resolv.conf "$root/etc/resolv.conf"	# written by udhcpc; / is read-only
 install -m 0755 "$BUSYBOX" "$root/bin/busybox"
@@ -136,7 +220,6 @@ rm "$root/sbin/ip"	# iproute2's /bin/ip (BINARIES) instead
 rm "$root/bin/setpriv"	# util-linux's /usr/bin/setpriv (BINARIES): busybox's has no --reuid or --bounding-set
 rm "$root/usr/bin/setsid"	# util-linux's (BINARIES): busybox's would exec its own setpriv, not the one on PATH
 
-A=$TOP/appliance
 install -m 0755 "$A/init" "$root/init"
 install -m 0755 "$A/celadon-run" "$root/sbin/celadon-run"
 install -m 0755 "$A/celadon-network" "$root/sbin/celadon-network"
@@ -236,37 +319,23 @@ find "$root" -exec touch -h -d "@$SOURCE_DATE_EPOCH" {} +
 	(cd "$root" && find . -mindepth 1 -printf '%P\n' | sort | cpio --quiet -o -H newc -R 0:0 --reproducible)
 } | zstd -q -12 -T2 >"$WORK/initrd.img"
 
-# --- The unified kernel image: the stub's PE sections plus ours, each at the next aligned address
-# after the previous one (systemd 252 has no ukify; this is its objcopy recipe). ---
+# --- The unified kernel image. ---
 printf '%s' "$(cat "$A/cmdline")" >"$WORK/cmdline"
-align=4096	# a multiple of the stub's SectionAlignment, and of the page size
-read -r size vma < <(objdump -h "$STUB" | awk 'NF == 7 {size = $3; vma = $4} END {print size, vma}')
-next=$((0x$size + 0x$vma))	# the end of the stub's last section
-sections=()
-for s in osrel:"$A/etc/os-release" cmdline:"$WORK/cmdline" linux:"$kroot/boot/vmlinuz-$kver" initrd:"$WORK/initrd.img"; do
-	name=${s%%:*} file=${s#*:}
-	next=$(( (next + align - 1) / align * align ))
-	sections+=(--add-section ".$name=$file" --change-section-vma ".$name=$(printf 0x%x "$next")")
-	next=$((next + $(stat -L -c %s "$file")))
-done
-objcopy "${sections[@]}" "$STUB" "$WORK/celadon.efi"
-# objcopy stamps the PE header with the time of day (and a checksum over it): fix the stamp to
-# SOURCE_DATE_EPOCH and clear the checksum, which UEFI does not check.
-pe=$(od -A n -t u4 -j 60 -N 4 "$WORK/celadon.efi" | tr -d ' ')	# e_lfanew: where the PE header is
-le32() { printf '%08x' "$1" | sed 's/\(..\)\(..\)\(..\)\(..\)/\\x\4\\x\3\\x\2\\x\1/'; }	# as printf escapes
-printf "$(le32 "$SOURCE_DATE_EPOCH")" | dd of="$WORK/celadon.efi" bs=1 seek=$((pe + 8)) conv=notrunc status=none
-printf "$(le32 0)" | dd of="$WORK/celadon.efi" bs=1 seek=$((pe + 88)) conv=notrunc status=none
+uki "$A/etc/os-release" "$WORK/cmdline" "$kroot/boot/vmlinuz-$kver" "$WORK/initrd.img" "$WORK/celadon.efi"
 
 # --- The ESP: FAT32 with fixed volume id and times, files copied in with mtools (no mount). ---
 install -m 0644 "$A/celadon.properties" "$WORK/celadon.properties"
-touch -d "@$SOURCE_DATE_EPOCH" "$WORK/celadon.efi" "$WORK/celadon.properties"
+install -m 0644 "$A/loader.conf" "$WORK/loader.conf"
+install -m 0644 "$BOOT_MANAGER" "$WORK/BOOTX64.EFI"
+touch -d "@$SOURCE_DATE_EPOCH" "$WORK/celadon.properties" "$WORK/loader.conf" "$WORK/BOOTX64.EFI"
 mib() { echo $(( ($1 + 1048575) / 1048576 )); }
 esp_mib=$(( $(mib "$(stat -c %s "$WORK/celadon.efi")") + ESP_SPARE_MIB ))
 truncate -s "${esp_mib}M" "$WORK/esp.img"
 mkfs.vfat -F 32 -S 512 -s 1 --invariant -i "$ESP_VOLUME_ID" -n CELADON-ESP "$WORK/esp.img" >/dev/null
-export MTOOLS_SKIP_CHECK=1
-mmd -i "$WORK/esp.img" ::EFI ::EFI/BOOT
-mcopy -m -i "$WORK/esp.img" "$WORK/celadon.efi" ::EFI/BOOT/BOOTX64.EFI
+mmd -i "$WORK/esp.img" ::EFI ::EFI/BOOT ::EFI/Linux ::loader
+mcopy -m -i "$WORK/esp.img" "$WORK/BOOTX64.EFI" ::EFI/BOOT/BOOTX64.EFI
+mcopy -m -i "$WORK/esp.img" "$WORK/loader.conf" ::loader/loader.conf
+mcopy -m -i "$WORK/esp.img" "$WORK/celadon.efi" "::EFI/Linux/celadon-$VERSION.efi"
 mcopy -m -i "$WORK/esp.img" "$WORK/celadon.properties" ::celadon.properties
 
 # --- The data partition: empty ext4 (the appliance makes its folders), fixed UUID and hash seed,

@@ -118,6 +118,12 @@ public interface CeladonConfig {
 
         /** For placement selectors. */
         Map<String, String> labels();
+
+        /**
+         * What the appliance booted, written by its /init (docs/design.md §4 "Upgrades"): version, slot, boot
+         * entry, the slots' devices. Absent: not the appliance (status shows no slot).
+         */
+        Optional<Path> bootFile();
     }
 
     /**

@@ -24,7 +24,7 @@ public final class ConfigKeys {
             "celadon.images.ca-file", "celadon.images.credentials." + ANY + ".url-prefix",
             "celadon.images.credentials." + ANY + ".token-file", "celadon.images.credentials." + ANY + ".password-file",
             "celadon.passthrough.allowed",
-            "celadon.appliance.name", "celadon.appliance.labels." + ANY,
+            "celadon.appliance.name", "celadon.appliance.labels." + ANY, "celadon.appliance.boot-file",
             "celadon.network.uplink", "celadon.network.address", "celadon.network.gateway", "celadon.network.dns",
             "celadon.network.bridges." + ANY + ".uplink",
             "celadon.hypervisor.qemu-binary", "celadon.hypervisor.accel", "celadon.hypervisor.reserved-memory",

@@ -9,12 +9,14 @@ import java.util.Map;
  *
  * @param tick          how often the loop observes and plans, Git or no Git: drift and crashes are
  *                      seen this soon
+ * @param version       the appliance's version: the one it booted, off the appliance Celadon's own
+ * @param slot          the slot the appliance booted from ({@code A} or {@code B}); null off the appliance
  * @param sourceUrl     the repository URL as status shows it, credentials removed
  * @param bridges       the bridges {@code celadon.network.bridges.*} declares besides celadon0, for status
  * @param addressing    how the appliance gets its address ({@code dhcp} or {@code static}), for status
  */
 public record LoopSettings(String applianceName, Map<String, String> applianceLabels, long reservedMemoryBytes,
-                           Duration pollInterval, Duration tick, String version, String sourceUrl, String branch,
+                           Duration pollInterval, Duration tick, String version, String slot, String sourceUrl, String branch,
                            List<String> bridges, String addressing) {
     public LoopSettings {
         applianceLabels = Map.copyOf(applianceLabels);

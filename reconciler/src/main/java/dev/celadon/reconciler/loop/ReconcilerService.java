@@ -22,6 +22,7 @@ import dev.celadon.reconciler.status.Event;
 import dev.celadon.reconciler.status.EventHistory;
 import dev.celadon.reconciler.status.ReconcileMetrics;
 import dev.celadon.reconciler.status.StatusStore;
+import dev.celadon.reconciler.upgrade.BootInfo;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
@@ -97,9 +98,10 @@ public class ReconcilerService {
         }
         GitSource source = new GitSource(git, dirs.clone(), trustedKeys, Clock.systemUTC());
         SpecRules rules = new SpecRules(config.passthrough().allowed().orElse(List.of()));
+        Optional<BootInfo> boot = bootInfo();
         LoopSettings settings = new LoopSettings(applianceName(), config.appliance().labels(),
-                Quantities.parse(config.hypervisor().reservedMemory()), config.git().pollInterval(), TICK, version,
-                git.redactedUrl(), git.target(), List.copyOf(config.network().bridges().keySet()),
+                Quantities.parse(config.hypervisor().reservedMemory()), config.git().pollInterval(), TICK,
+                boot.map(BootInfo::version).orElse(version), boot.flatMap(BootInfo::slot).orElse(null), git.redactedUrl(), git.target(), List.copyOf(config.network().bridges().keySet()),
                 config.network().address().isPresent() ? "static" : "dhcp");
         loop = new ReconcileLoop(settings, imageSettings(dirs), gitRevisions(source), dir -> load(dir, rules), hypervisor.get(),
                 new Ledger(dirs.ledger(), mapper::get), store, metricsListener(), Clock.systemUTC());
@@ -136,6 +138,15 @@ public class ReconcilerService {
                 events.record(event);
             }
         };
+    }
+
+    /** What the appliance booted; off the appliance, nothing. A file that cannot be read is a configuration error. */
+    private Optional<BootInfo> bootInfo() {
+        try {
+            return config.appliance().bootFile().map(BootInfo::read);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException("celadon.appliance.boot-file: " + e.getMessage(), e);
+        }
     }
 
     private GitSettings gitSettings(StateDirs dirs) {

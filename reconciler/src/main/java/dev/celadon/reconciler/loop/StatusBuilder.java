@@ -81,7 +81,7 @@ final class StatusBuilder {
                 p -> p.conditions().stream().collect(Collectors.toMap(Condition::type, Function.identity()))));
         Summary summary = summary(partitions, failures);
         return new StatusDocument(
-                new ApplianceInfo(settings.applianceName(), settings.version(), accel, settings.applianceLabels(), network),
+                new ApplianceInfo(settings.applianceName(), settings.version(), settings.slot(), accel, settings.applianceLabels(), network),
                 new SourceStatus(settings.sourceUrl(), settings.branch(), src.desired().revision(), src.lastSyncAt(),
                         src.lastError(), src.stale(), verification(src.verification())),
                 src.rejected().stream().map(e -> new ErrorView(e.file(), e.line(), e.column(), e.field(), e.message(),

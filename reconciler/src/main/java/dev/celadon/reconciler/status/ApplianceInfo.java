@@ -4,9 +4,12 @@ import io.quarkus.runtime.annotations.RegisterForReflection;
 
 import java.util.Map;
 
-/** Who answers: the appliance's name and labels (for placement), Celadon's version, the accelerator, its network. */
+/**
+ * Who answers: the appliance's name and labels (for placement), its version and the slot it booted from
+ * ({@code A} or {@code B}; null off the appliance), the accelerator, its network.
+ */
 @RegisterForReflection
-public record ApplianceInfo(String name, String version, String accel, Map<String, String> labels,
+public record ApplianceInfo(String name, String version, String slot, String accel, Map<String, String> labels,
                             ApplianceNetwork network) {
     public ApplianceInfo {
         labels = Map.copyOf(labels);

@@ -76,6 +76,9 @@ final class StatusPage {
         html.open("p", "class", "facts")
                 .text("accel ").element("b", orNone(appliance.accel()), "id", "accel")
                 .text(" · version ").element("b", orNone(appliance.version()), "id", "version");
+        if (appliance.slot() != null) {
+            html.text(" from slot ").element("b", appliance.slot(), "id", "slot");
+        }
         if (!appliance.labels().isEmpty()) {
             html.text(" · labels ");
             new TreeMap<>(appliance.labels()).forEach((key, value) -> html.element("code", key + "=" + value,

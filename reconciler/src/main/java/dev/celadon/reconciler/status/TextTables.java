@@ -36,7 +36,7 @@ public final class TextTables {
         SourceStatus source = status.source();
         Table facts = new Table();
         facts.row("APPLIANCE", orNone(appliance.name()) + " (accel " + orNone(appliance.accel()) + ", version "
-                + orNone(appliance.version()) + ")");
+                + orNone(appliance.version()) + (appliance.slot() == null ? "" : " from slot " + appliance.slot()) + ")");
         facts.row("SOURCE", orNone(source.url()) + " (" + orNone(source.branch()) + ")");
         facts.row("REVISION", (source.revision() == null ? "none applied yet" : StatusPage.shortRevision(source.revision()))
                 + ", synced " + StatusPage.when(source.lastSyncAt(), now));

@@ -135,7 +135,7 @@ class ApplianceIT {
                 celadon.hypervisor.accel=tcg
                 celadon.appliance.name=appliance-it
                 celadon.network.bridges.lab.uplink=eth9
-                """.formatted(gitHttpUrl()), daemon.port(), 256, httpGit.port(), Map.of("git-token", TOKEN + "\n"));
+                """.formatted(gitHttpUrl()), daemon.port(), 768, httpGit.port(), Map.of("git-token", TOKEN + "\n"));
         vms.add(appliance);
         status = new StatusClient(appliance::statusUrl);
         await("/status shows the revision").atMost(BOOT).pollInterval(Duration.ofSeconds(1)).ignoreExceptions()
@@ -148,11 +148,16 @@ class ApplianceIT {
         assertThat(appliance.console()).contains("celadon: state on /dev/vda2").doesNotContain("Kernel panic")
                 .contains("celadon: 1 files from the ESP's celadon/ folder in /run/celadon/esp-files").doesNotContain(TOKEN);
         assertThat(status.status().toString()).doesNotContain(TOKEN);
-        // Written to a disk 256 MiB bigger than the image, its 32 MiB data partition takes the rest.
+        // Written to a disk 768 MiB bigger than the image: slot B takes 256 MiB at the disk's end, and the 32 MiB
+        // data partition grows up to it.
+        assertThat(appliance.console()).contains("celadon: slot B made on /dev/vda3 (256 MiB)")
+                .contains("celadon: version 0.1 from slot A, celadon-0.1.efi");
         Matcher grown = Pattern.compile("celadon: data partition grown to fill the disk: (\\d+) MiB")
                 .matcher(appliance.console());
         assertThat(grown.find()).as("the data partition grew").isTrue();
-        assertThat(Integer.parseInt(grown.group(1))).isGreaterThan(256);
+        assertThat(Integer.parseInt(grown.group(1))).isBetween(500, 544);
+        assertThat(status.status().path("appliance").path("version").asText()).isEqualTo("0.1");
+        assertThat(status.status().path("appliance").path("slot").asText()).isEqualTo("A");
     }
 
     /**

@@ -85,7 +85,7 @@ class ReconcileLoopTest {
 
     private ReconcileLoop newLoop() {
         LoopSettings settings = new LoopSettings("host-a", Map.of(), 512L << 20, Duration.ofSeconds(5),
-                Duration.ofSeconds(1), "test", "file:///repo", "main", List.of(), "dhcp");
+                Duration.ofSeconds(1), "test", null, "file:///repo", "main", List.of(), "dhcp");
         RevisionSource source = new RevisionSource() {
             @Override
             public Fetched fetch() throws Exception {

@@ -19,7 +19,7 @@ final class StatusFixtures {
     }
 
     static ApplianceInfo appliance() {
-        return new ApplianceInfo("host-a", "0.1.0", "tcg", Map.of("role", "edge"), new ApplianceNetwork("dhcp", List.of(
+        return new ApplianceInfo("host-a", "0.1.0", "A", "tcg", Map.of("role", "edge"), new ApplianceNetwork("dhcp", List.of(
                 new ApplianceNetwork.Bridge("celadon0", true, true, "eth0", List.of("192.168.1.20/24")),
                 new ApplianceNetwork.Bridge("lab", false, false, null, List.of()))));
     }

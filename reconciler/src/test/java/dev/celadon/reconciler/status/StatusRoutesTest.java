@@ -46,7 +46,7 @@ class StatusRoutesTest {
         JsonNode status = json.readTree(body);
         assertFields(status, Map.of("appliance", OBJECT, "source", OBJECT, "errors", ARRAY, "partitions", ARRAY,
                 "summary", OBJECT));
-        assertFields(status.get("appliance"), Map.of("name", STRING, "version", STRING, "accel", STRING,
+        assertFields(status.get("appliance"), Map.of("name", STRING, "version", STRING, "slot", STRING, "accel", STRING,
                 "labels", OBJECT, "network", OBJECT));
         assertFields(status.get("appliance").get("network"), Map.of("addressing", STRING, "bridges", ARRAY));
         assertFields(status.get("appliance").get("network").get("bridges").get(0), Map.of("name", STRING,
