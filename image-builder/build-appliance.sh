@@ -158,8 +158,15 @@ QEMU_TCG=/usr/lib/x86_64-linux-gnu/qemu/accel-tcg-x86_64.so	# Debian builds TCG 
 # util-linux's setsid starts it, since busybox's setsid runs busybox's own setpriv applet (it prefers
 # its applets to PATH), which has no --reuid.
 # swtpm: the TPM of `tpm: true` partitions (36 KB, with libtpms about 1 MB more).
+# mtools (210 KB; mcopy, mren, mdel, mdir are links to it): the reconciler writes the boot slots' FAT without a mount.
+# dosfstools' mkfs.fat (64 KB): /init formats slot B with it; busybox's mkdosfs writes a hidden-sectors count that
+# mtools refuses ("Hidden (544) does not match sectors (63)").
 BINARIES=(/usr/bin/qemu-system-x86_64 /usr/bin/qemu-img "$QEMU_TCG"
-	/usr/sbin/sgdisk /usr/sbin/resize2fs /bin/ip /sbin/bridge /usr/bin/setpriv /usr/bin/setsid /usr/bin/swtpm)
+	/usr/sbin/sgdisk /usr/sbin/resize2fs /bin/ip /sbin/bridge /usr/bin/setpriv /usr/bin/setsid /usr/bin/swtpm /usr/bin/mtools
+	/sbin/mkfs.fat)
+# glibc's converter for code page 850, which mtools uses for FAT short names ("Error converting to codepage 850"
+# without it), and the cache that finds it (46 KB together).
+GCONV=(/usr/lib/x86_64-linux-gnu/gconv/gconv-modules.cache /usr/lib/x86_64-linux-gnu/gconv/IBM850.so)
 # For `firmware: uefi` partitions; the .ms pair (Secure Boot, Microsoft's keys; 4.2 MB) for `secureBoot: true`.
 OVMF=(/usr/share/OVMF/OVMF_CODE_4M.fd /usr/share/OVMF/OVMF_VARS_4M.fd
 	/usr/share/OVMF/OVMF_CODE_4M.ms.fd /usr/share/OVMF/OVMF_VARS_4M.ms.fd)
@@ -172,14 +179,14 @@ FIRMWARE=(/usr/share/seabios/bios-256k.bin /usr/share/qemu/kvmvapic.bin /usr/sha
 	/usr/share/qemu/linuxboot_dma.bin /usr/share/qemu/multiboot.bin /usr/share/qemu/multiboot_dma.bin
 	/usr/share/qemu/pvh.bin /usr/lib/ipxe/qemu/efi-virtio.rom /usr/lib/ipxe/qemu/efi-e1000.rom
 	/usr/lib/ipxe/qemu/efi-rtl8139.rom)
-for f in "$BUSYBOX" "${BINARIES[@]}" "${OVMF[@]}" "${FIRMWARE[@]}"; do
-	[ -e "$f" ] || { echo "build-appliance: $f missing (apt-get install qemu-system-x86 qemu-utils ovmf busybox-static gdisk e2fsprogs iproute2 util-linux swtpm)" >&2; exit 1; }
+for f in "$BUSYBOX" "${BINARIES[@]}" "${GCONV[@]}" "${OVMF[@]}" "${FIRMWARE[@]}"; do
+	[ -e "$f" ] || { echo "build-appliance: $f missing (apt-get install qemu-system-x86 qemu-utils ovmf busybox-static gdisk e2fsprogs iproute2 util-linux swtpm mtools dosfstools)" >&2; exit 1; }
 done
 
 manifest() {
 	echo "# Celadon appliance: inputs (a change rebuilds)"
 	echo "kernel $deb_file $deb_hash"
-	dpkg-query -W -f='package ${Package} ${Version}\n' busybox-static qemu-system-x86 qemu-utils ovmf seabios ipxe-qemu systemd-boot-efi \
+	dpkg-query -W -f='package ${Package} ${Version}\n' libc6 busybox-static qemu-system-x86 qemu-utils ovmf seabios ipxe-qemu systemd-boot-efi \
 		swtpm libtpms0 binutils mtools dosfstools gdisk e2fsprogs cpio zstd iproute2 util-linux
 	echo "jdk $("$JAVA_HOME/bin/java" -XshowSettings:properties -version 2>&1 | awk '/java.runtime.version/ {print $3}') $JDK_MODULES"
 	echo "source-date-epoch $SOURCE_DATE_EPOCH data-mib $DATA_SIZE_MIB esp-spare-mib $ESP_SPARE_MIB aot-cache ${AOT_CACHE:-0}"
@@ -223,6 +230,7 @@ rm "$root/usr/bin/setsid"	# util-linux's (BINARIES): busybox's would exec its ow
 install -m 0755 "$A/init" "$root/init"
 install -m 0755 "$A/celadon-run" "$root/sbin/celadon-run"
 install -m 0755 "$A/celadon-network" "$root/sbin/celadon-network"
+install -m 0755 "$A/celadon-trial" "$root/sbin/celadon-trial"
 install -D -m 0644 "$A/jvm.options" "$root/usr/lib/celadon/jvm.options"
 install -m 0755 "$A/etc/udhcpc.script" "$root/etc/udhcpc.script"
 install -m 0644 "$A/etc/inittab" "$A/etc/os-release" "$A/etc/passwd" "$A/etc/group" "$A/etc/hosts" "$root/etc/"
@@ -234,6 +242,8 @@ for f in "${BINARIES[@]}" "${OVMF[@]}" "${FIRMWARE[@]}"; do
 	install -D -m 0755 "$f" "$root$f"	# dereferenced
 done
 chmod 0644 "$root"/usr/share/OVMF/* "${FIRMWARE[@]/#/$root}"
+for tool in mcopy mren mdel mdir; do ln -s mtools "$root/usr/bin/$tool"; done
+for f in "${GCONV[@]}"; do install -D -m 0644 "$f" "$root$f"; done
 
 # The reconciler: a runtime of just the modules it needs, and the fast-jar as built.
 # With the JDK's class data sharing archive for its own classes (deterministic, no machine code);

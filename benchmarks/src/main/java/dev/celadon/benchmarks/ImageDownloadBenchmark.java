@@ -2,6 +2,7 @@ package dev.celadon.benchmarks;
 
 import dev.celadon.hypervisor.ImageCache;
 import dev.celadon.reconciler.images.ImageFetcher;
+import dev.celadon.reconciler.images.ImageRequest;
 import dev.celadon.reconciler.images.ImageSettings;
 
 import java.io.IOException;
@@ -120,7 +121,7 @@ public final class ImageDownloadBenchmark {
         }, Clock.systemUTC())) {
             long t0 = System.nanoTime();
             synchronized (done) {
-                fetcher.want(Map.of(sha, url), Set.of(sha));
+                fetcher.want(Map.of(sha, ImageRequest.disk(url)), Set.of(sha));
                 while (!fetcher.isReady(sha)) {
                     done.wait(10);
                     if (System.nanoTime() - t0 > TimeUnit.MINUTES.toNanos(10)) {

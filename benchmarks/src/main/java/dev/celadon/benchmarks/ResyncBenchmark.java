@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.celadon.hypervisor.HostResources;
 import dev.celadon.hypervisor.fake.FakeHypervisor;
+import dev.celadon.reconciler.upgrade.ApplianceUpgrades;
 import dev.celadon.reconciler.images.ImageSettings;
 import dev.celadon.reconciler.loop.Ledger;
 import dev.celadon.reconciler.loop.LoopListener;
@@ -56,18 +57,19 @@ public class ResyncBenchmark {
     @Setup(Level.Trial)
     public void converge() throws Exception {
         stateDir = Files.createTempDirectory("celadon-bench");
-        SpecSet specs = new SpecSet(Fleet.of(partitions), java.util.List.of());
+        SpecSet specs = new SpecSet(Fleet.of(partitions), java.util.List.of(), java.util.List.of());
         FakeHypervisor hypervisor = new FakeHypervisor(Clock.systemUTC());
         hypervisor.setHost(new HostResources(2, 1L << 40));
         ObjectMapper mapper = new ObjectMapper().findAndRegisterModules()
                 .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS);
         LoopSettings settings = new LoopSettings("bench", Map.of(), 512L << 20, Duration.ofSeconds(5),
-                Duration.ofSeconds(1), "bench", "file:///bench", "main", List.of(), "dhcp");
+                Duration.ofSeconds(1), "bench", null, "file:///bench", "main", List.of(), "dhcp");
         ImageSettings images = new ImageSettings(stateDir.resolve("hypervisor"), java.util.List.of(), 1L << 30,
                 Duration.ofHours(24), java.util.List.of(), java.util.Optional.empty(), ImageSettings.CONNECT_TIMEOUT,
                 ImageSettings.STALL_TIMEOUT, 1);
         loop = new ReconcileLoop(settings, images, () -> new RevisionSource.Fetched("r1", stateDir), dir -> specs, hypervisor,
                 new Ledger(stateDir.resolve("ledger.json"), () -> mapper), new StatusStore(mapper), LoopListener.NONE,
+                ApplianceUpgrades.Setup.none(stateDir.resolve("upgrade")),
                 Clock.systemUTC());
         loop.syncOnce();
         for (int i = 0; i < 3; i++) {

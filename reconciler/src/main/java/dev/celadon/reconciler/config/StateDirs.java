@@ -46,6 +46,11 @@ public record StateDirs(Path root) {
         return root.resolve("reconciler").resolve("reconciler.lock");
     }
 
+    /** The appliance's upgrade record (docs/design.md §4 "Upgrades"), which its trial watchdog reads too. */
+    public Path upgrade() {
+        return root.resolve("upgrade");
+    }
+
     /** The embedded demo repository, created when no Git URL is configured. */
     public Path demoRepository() {
         return root.resolve("demo-repo");

@@ -50,16 +50,18 @@ final class ImageDownload {
     private final ImageSettings settings;
     private final String url;
     private final String sha256;
+    private final ImageRequest.Content content;
     private final Progress progress;
     private final Compression compression;
     private final Path target;
     private final Path partial;
     private final Path meta;
 
-    ImageDownload(HttpClient client, ImageSettings settings, String url, String sha256, Progress progress) {
+    ImageDownload(HttpClient client, ImageSettings settings, ImageRequest request, String sha256, Progress progress) {
         this.client = client;
         this.settings = settings;
-        this.url = url;
+        this.url = request.url();
+        this.content = request.content();
         this.sha256 = sha256;
         this.progress = progress;
         this.compression = Compression.of(url);
@@ -287,7 +289,7 @@ final class ImageDownload {
         byte[] head = head(partial);
         try {
             if (compression == Compression.NONE) {
-                ImageFormat.detect(head);
+                ImageFormat.detect(head, content);
             } else {
                 compression.checkMagic(head);
             }
@@ -307,7 +309,7 @@ final class ImageDownload {
         Path temp = settings.cacheDir().resolve(sha256 + ".decompressing");
         try {
             decompress(temp);
-            ImageFormat.detect(head(temp));
+            ImageFormat.detect(head(temp), content);
             move(temp, target);
         } catch (ImageFailure e) {
             deleteQuietly(temp, partial, meta);

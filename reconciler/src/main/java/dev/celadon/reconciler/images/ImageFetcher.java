@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
@@ -57,6 +58,7 @@ public final class ImageFetcher implements AutoCloseable {
 
     /** One download in progress. Its counters are written by its thread only. */
     private static final class Job {
+        final ImageRequest request;
         final String url;
         final long startedNanos = System.nanoTime();
         volatile Future<?> future;
@@ -68,8 +70,9 @@ public final class ImageFetcher implements AutoCloseable {
         volatile long lastProgressNanos = System.nanoTime();
         volatile boolean stalled;
 
-        Job(String url) {
-            this.url = url;
+        Job(ImageRequest request) {
+            this.request = request;
+            this.url = request.url();
         }
     }
 
@@ -90,6 +93,12 @@ public final class ImageFetcher implements AutoCloseable {
     /** Whether the image of {@code sha256} is in the cache. Any thread. */
     public boolean isReady(String sha256) {
         return Files.isRegularFile(settings.cacheDir().resolve(ImageCache.fileName(sha256)));
+    }
+
+    /** The verified image of {@code sha256} in the cache, if it is there. Any thread. */
+    public Optional<Path> cached(String sha256) {
+        Path file = settings.cacheDir().resolve(ImageCache.fileName(sha256));
+        return Files.isRegularFile(file) ? Optional.of(file) : Optional.empty();
     }
 
     /** Where the image of {@code sha256} stands. Any thread. */
@@ -114,12 +123,13 @@ public final class ImageFetcher implements AutoCloseable {
      * longer wanted (its partial file stays, to resume); removes what has not been needed for the retention
      * time. Loop thread only.
      *
-     * @param wanted     checksum → URL of the images partitions that should run here need
+     * @param wanted     checksum → where from and what, of the images partitions that should run here need (and the
+     *                   appliance's next boot image)
      * @param referenced every checksum the revision in force names, on this appliance or not
      */
-    public void want(Map<String, String> wanted, Set<String> referenced) {
+    public void want(Map<String, ImageRequest> wanted, Set<String> referenced) {
         Instant now = clock.instant();
-        wanted.forEach((sha, url) -> {
+        wanted.forEach((sha, request) -> {
             if (jobs.containsKey(sha) || isReady(sha)) {
                 return;
             }
@@ -127,7 +137,7 @@ public final class ImageFetcher implements AutoCloseable {
             if (failed != null && now.isBefore(failed.retryAt())) {
                 return;
             }
-            start(sha, url);
+            start(sha, request);
         });
         jobs.forEach((sha, job) -> {
             if (!wanted.containsKey(sha) && job.future.cancel(true) && !job.running) {
@@ -142,8 +152,8 @@ public final class ImageFetcher implements AutoCloseable {
         }
     }
 
-    private void start(String sha, String url) {
-        Job job = new Job(url);
+    private void start(String sha, ImageRequest request) {
+        Job job = new Job(request);
         jobs.put(sha, job);
         job.future = downloads.submit(() -> download(sha, job));
     }
@@ -169,7 +179,7 @@ public final class ImageFetcher implements AutoCloseable {
             }
         };
         try {
-            Path file = new ImageDownload(client, settings, job.url, sha, progress).run();
+            Path file = new ImageDownload(client, settings, job.request, sha, progress).run();
             failures.remove(sha);
             LOG.infof("image %s (sha256 %s) is ready: %s", ImageCache.shown(job.url), sha, file);
         } catch (ImageFailure e) {

@@ -1,6 +1,7 @@
 package dev.celadon.reconciler.loop;
 
 import dev.celadon.hypervisor.DiskConfig;
+import dev.celadon.reconciler.images.ImageRequest;
 import dev.celadon.reconciler.images.ImageState;
 import dev.celadon.reconciler.plan.Action;
 import dev.celadon.reconciler.plan.Desired;
@@ -29,11 +30,11 @@ final class ImagesWanted {
     }
 
     /** Checksum → URL of the images of the partitions placed here (the plan has them) that should run. */
-    static Map<String, String> toFetch(Desired desired, Plan plan) {
-        Map<String, String> wanted = new LinkedHashMap<>();
+    static Map<String, ImageRequest> toFetch(Desired desired, Plan plan) {
+        Map<String, ImageRequest> wanted = new LinkedHashMap<>();
         for (Partition partition : desired.partitions()) {
             if (partition.runState() == RunState.RUNNING && plan.forPartition(partition.name()).isPresent()) {
-                of(partition).forEach(disk -> wanted.putIfAbsent(disk.sha256(), disk.url()));
+                of(partition).forEach(disk -> wanted.putIfAbsent(disk.sha256(), ImageRequest.disk(disk.url())));
             }
         }
         return wanted;

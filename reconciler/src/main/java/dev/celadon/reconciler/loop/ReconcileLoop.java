@@ -11,6 +11,8 @@ import dev.celadon.hypervisor.Retry;
 import dev.celadon.hypervisor.WorkerStatus;
 import dev.celadon.reconciler.apply.Applier;
 import dev.celadon.reconciler.images.ImageFetcher;
+import dev.celadon.reconciler.images.ImageRequest;
+import dev.celadon.reconciler.images.ImageState;
 import dev.celadon.reconciler.images.ImageSettings;
 import dev.celadon.reconciler.plan.Action;
 import dev.celadon.reconciler.plan.Desired;
@@ -21,6 +23,7 @@ import dev.celadon.reconciler.plan.PlanContext;
 import dev.celadon.reconciler.plan.Planner;
 import dev.celadon.reconciler.plan.RolloutStep;
 import dev.celadon.reconciler.spec.Partition;
+import dev.celadon.reconciler.spec.RunState;
 import dev.celadon.reconciler.spec.SourceLocation;
 import dev.celadon.reconciler.source.RevisionRefusedException;
 import dev.celadon.reconciler.source.SourceException;
@@ -28,6 +31,7 @@ import dev.celadon.reconciler.spec.SpecSet;
 import dev.celadon.reconciler.status.ReconcileMetrics;
 import dev.celadon.reconciler.status.Event;
 import dev.celadon.reconciler.status.StatusStore;
+import dev.celadon.reconciler.upgrade.ApplianceUpgrades;
 import org.jboss.logging.Logger;
 
 import java.nio.file.Path;
@@ -35,9 +39,12 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -121,6 +128,7 @@ public final class ReconcileLoop implements AutoCloseable {
     private final ActionEvents actionEvents = new ActionEvents();
     private final ReadinessTracker readiness = new ReadinessTracker();
     private final TryRollouts rollouts;
+    private final ApplianceUpgrades upgrades;
 
     /** An apply for {@code revision}, dispatched at {@code since}; {@code ended} is set when it returns. */
     private record InFlight(Action action, CompletableFuture<Void> done, String revision, Instant since,
@@ -129,7 +137,7 @@ public final class ReconcileLoop implements AutoCloseable {
 
     public ReconcileLoop(LoopSettings settings, ImageSettings imageSettings, RevisionSource source,
                          Function<Path, SpecSet> loadSpecs, Hypervisor hypervisor, Ledger ledger, StatusStore store,
-                         LoopListener listener, Clock clock) {
+                         LoopListener listener, ApplianceUpgrades.Setup upgradeSetup, Clock clock) {
         this.settings = settings;
         this.source = source;
         this.loadSpecs = loadSpecs;
@@ -145,6 +153,17 @@ public final class ReconcileLoop implements AutoCloseable {
         this.images = new ImageFetcher(imageSettings, this::wake, clock);
         this.network = NetworkObserver.ofHost(settings);
         this.rollouts = new TryRollouts(ledger, listener, clock.instant());
+        this.upgrades = new ApplianceUpgrades(upgradeSetup, new ApplianceUpgrades.Images() {
+            @Override
+            public Optional<Path> cached(String sha256) {
+                return images.cached(sha256);
+            }
+
+            @Override
+            public ImageState state(String sha256) {
+                return images.state(sha256);
+            }
+        });
     }
 
     /** Starts syncing and reconciling in the background. */
@@ -321,12 +340,21 @@ public final class ReconcileLoop implements AutoCloseable {
         hypervisor.supervise();
         Map<PartitionName, WorkerStatus> workersNow = hypervisor.observe().stream()
                 .collect(Collectors.toMap(WorkerStatus::name, w -> w));
-        ReadinessTracker.Pass ready = readiness.evaluate(src.desired(), workersNow, prober, started);
-        Plan plan = Planner.plan(src.desired(), new Observed(workersNow, ledger.entries(), ready.notReady(),
+        ApplianceUpgrades.Pass upgrade = upgrades.pass(
+                src.desired().applianceFor(settings.applianceName(), settings.applianceLabels()), src.synced(),
+                wantedRunningHere(src.desired()), workersNow, drainLimit(src.desired()), started);
+        // Before a reboot into a new version every partition stops, as the revision's own stops do.
+        Desired desired = upgrade.drain() ? src.desired().allStopped() : src.desired();
+        ReadinessTracker.Pass ready = readiness.evaluate(desired, workersNow, prober, started);
+        Plan plan = Planner.plan(desired, new Observed(workersNow, ledger.entries(), ready.notReady(),
                 rollouts.readiness(workersNow, ready.verdicts(), started)), context(started));
         rollouts.record(plan, started).forEach(failures::remove);
-        recordSpecsInForce(src.desired(), plan, workersNow);
-        images.want(ImagesWanted.toFetch(src.desired(), plan), ImagesWanted.referenced(src.desired()));
+        recordSpecsInForce(desired, plan, workersNow);
+        Map<String, ImageRequest> wanted = new LinkedHashMap<>(ImagesWanted.toFetch(desired, plan));
+        wanted.putAll(upgrade.images());
+        Set<String> referenced = new HashSet<>(ImagesWanted.referenced(desired));
+        referenced.addAll(upgrade.images().keySet());
+        images.want(wanted, referenced);
         for (Action action : plan.actions()) {
             dispatch(action, TryRollouts.revisionInForce(ledger.get(action.name()), src.desired().revision()), started,
                     plan.rollout(action.name()));
@@ -334,6 +362,7 @@ public final class ReconcileLoop implements AutoCloseable {
         Map<PartitionName, Incident> incidents = hypervisor.incidents().stream()
                 .collect(Collectors.toMap(Incident::partition, i -> i));
         store.publish(statusBuilder.build(src, plan, workersNow, inFlightActions(), failures, ledger.entries(), incidents,
+                upgrade.status(),
                 ledger.problem(), images::state, network.observe(started), ready.verdicts(), started));
         if (src.synced()) {
             store.markReflectsGit();
@@ -341,6 +370,19 @@ public final class ReconcileLoop implements AutoCloseable {
         listener.reconciled(Duration.between(started, clock.instant()));
         store.markPass(clock.instant());
         return plan;
+    }
+
+    /** The partitions the revision wants running on this appliance: a new version is good once they run again. */
+    private Set<PartitionName> wantedRunningHere(Desired desired) {
+        return desired.partitions().stream().filter(p -> p.runState() == RunState.RUNNING)
+                .filter(p -> p.placement().matches(settings.applianceName(), settings.applianceLabels()))
+                .map(Partition::name).collect(Collectors.toSet());
+    }
+
+    /** How long the partitions may take to stop before a reboot into a new version: the longest grace period, and a minute. */
+    private static Duration drainLimit(Desired desired) {
+        return desired.partitions().stream().map(p -> p.vm().shutdownGracePeriod()).max(Duration::compareTo)
+                .orElse(Duration.ZERO).plus(Duration.ofMinutes(1));
     }
 
     private PlanContext context(Instant now) {

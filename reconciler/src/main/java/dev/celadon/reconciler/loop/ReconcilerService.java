@@ -22,6 +22,7 @@ import dev.celadon.reconciler.status.Event;
 import dev.celadon.reconciler.status.EventHistory;
 import dev.celadon.reconciler.status.ReconcileMetrics;
 import dev.celadon.reconciler.status.StatusStore;
+import dev.celadon.reconciler.upgrade.ApplianceUpgrades;
 import dev.celadon.reconciler.upgrade.BootInfo;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.quarkus.runtime.ShutdownEvent;
@@ -104,7 +105,7 @@ public class ReconcilerService {
                 boot.map(BootInfo::version).orElse(version), boot.flatMap(BootInfo::slot).orElse(null), git.redactedUrl(), git.target(), List.copyOf(config.network().bridges().keySet()),
                 config.network().address().isPresent() ? "static" : "dhcp");
         loop = new ReconcileLoop(settings, imageSettings(dirs), gitRevisions(source), dir -> load(dir, rules), hypervisor.get(),
-                new Ledger(dirs.ledger(), mapper::get), store, metricsListener(), Clock.systemUTC());
+                new Ledger(dirs.ledger(), mapper::get), store, metricsListener(), upgradeSetup(boot, dirs), Clock.systemUTC());
         loop.start();
         LOG.infof("reconciling %s (%s) every %s; state in %s; images from %s; signatures required: %s",
                 git.redactedUrl(), settings.branch(), Durations.format(config.git().pollInterval()), dirs.root(),
@@ -138,6 +139,18 @@ public class ReconcilerService {
                 events.record(event);
             }
         };
+    }
+
+    /** The appliance's upgrades: its slots, the reboot through PID 1; nothing to upgrade off the appliance. */
+    private static ApplianceUpgrades.Setup upgradeSetup(Optional<BootInfo> boot, StateDirs dirs) {
+        if (boot.isEmpty()) {
+            return ApplianceUpgrades.Setup.none(dirs.upgrade());
+        }
+        try {
+            return ApplianceUpgrades.Setup.of(boot.get(), dirs.upgrade());
+        } catch (IOException e) {
+            throw new ConfigException("celadon.appliance.boot-file: this is not the appliance's kernel: " + e.getMessage(), e);
+        }
     }
 
     /** What the appliance booted; off the appliance, nothing. A file that cannot be read is a configuration error. */

@@ -41,7 +41,7 @@ record SourceState(Desired desired, String fetchedRevision, List<SpecError> reje
 
     SourceState withRevision(String revision, SpecSet specs, Verification checked, Instant now) {
         if (specs.isValid()) {
-            return new SourceState(new Desired(revision, specs.partitions()), revision, List.of(), now,
+            return new SourceState(new Desired(revision, specs.partitions(), specs.appliances()), revision, List.of(), now,
                     null, false, checked);
         }
         String error = "revision " + revision + " rejected: " + specs.errors().size() + " error"
@@ -71,7 +71,7 @@ record SourceState(Desired desired, String fetchedRevision, List<SpecError> reje
      * revision is known yet. Still stale: Git may hold newer commits.
      */
     SourceState followingLastCheckout(String revision, SpecSet specs, Verification checked) {
-        return new SourceState(new Desired(revision, specs.partitions()), null, List.of(), lastSyncAt,
+        return new SourceState(new Desired(revision, specs.partitions(), specs.appliances()), null, List.of(), lastSyncAt,
                 lastError + "; following revision " + revision + " from the last checkout on disk", true, checked);
     }
 

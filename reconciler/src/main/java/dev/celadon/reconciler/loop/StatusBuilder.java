@@ -29,6 +29,7 @@ import dev.celadon.reconciler.status.PartitionStatus;
 import dev.celadon.reconciler.status.Phase;
 import dev.celadon.reconciler.status.SourceStatus;
 import dev.celadon.reconciler.status.VerificationView;
+import dev.celadon.reconciler.upgrade.UpgradeStatus;
 import dev.celadon.reconciler.source.Verification;
 import dev.celadon.reconciler.status.StatusDocument;
 import dev.celadon.reconciler.status.Summary;
@@ -63,7 +64,7 @@ final class StatusBuilder {
     StatusDocument build(SourceState src, Plan plan, Map<PartitionName, WorkerStatus> workers,
                          Map<PartitionName, Action> inFlight, Map<PartitionName, ApplyFailure> failures,
                          Map<PartitionName, LedgerEntry> ledger, Map<PartitionName, Incident> incidents,
-                         Optional<Ledger.Problem> ledgerProblem, Function<String, ImageState> images,
+                         UpgradeStatus upgrade, Optional<Ledger.Problem> ledgerProblem, Function<String, ImageState> images,
                          ApplianceNetwork network, Map<PartitionName, Readiness.Verdict> readiness, Instant now) {
         Map<PartitionName, Partition> desired = src.desired().partitions().stream()
                 .collect(Collectors.toMap(Partition::name, Function.identity()));
@@ -81,7 +82,8 @@ final class StatusBuilder {
                 p -> p.conditions().stream().collect(Collectors.toMap(Condition::type, Function.identity()))));
         Summary summary = summary(partitions, failures);
         return new StatusDocument(
-                new ApplianceInfo(settings.applianceName(), settings.version(), settings.slot(), accel, settings.applianceLabels(), network),
+                new ApplianceInfo(settings.applianceName(), settings.version(), settings.slot(), upgrade, accel,
+                        settings.applianceLabels(), network),
                 new SourceStatus(settings.sourceUrl(), settings.branch(), src.desired().revision(), src.lastSyncAt(),
                         src.lastError(), src.stale(), verification(src.verification())),
                 src.rejected().stream().map(e -> new ErrorView(e.file(), e.line(), e.column(), e.field(), e.message(),

@@ -8,7 +8,7 @@ import dev.celadon.hypervisor.VmConfig;
 import java.util.Map;
 
 /**
- * What a kept partition takes of the reconciler's heap, estimated from above: its records, each entry of
+ * What a kept partition (or Appliance document) takes of the reconciler's heap, estimated from above: its records, each entry of
  * its lists and maps (a label, an appliance name, a disk, a network, a port forward, a device: the entry's
  * records and the objects of its strings), and the characters of its strings (a cloud-init seed's files
  * among them). The spec decides how many
@@ -35,14 +35,34 @@ final class Footprint {
     static long of(Partition partition) {
         Footprint footprint = new Footprint();
         footprint.add(partition);
-        return PARTITION_BYTES + footprint.entries * ENTRY_BYTES + footprint.characters * CHARACTER_BYTES;
+        return footprint.bytes();
+    }
+
+    /** An Appliance document, estimated as a partition: it has fewer records, and its entries are of the same kinds. */
+    static long of(ApplianceSpec appliance) {
+        Footprint footprint = new Footprint();
+        footprint.add(appliance);
+        return footprint.bytes();
+    }
+
+    private long bytes() {
+        return PARTITION_BYTES + entries * ENTRY_BYTES + characters * CHARACTER_BYTES;
+    }
+
+    private void add(ApplianceSpec appliance) {
+        text(appliance.name());
+        map(appliance.labels());
+        appliance.placement().ifPresent(this::add);
+        text(appliance.version());
+        text(appliance.imageUrl());
+        text(appliance.sha256());
+        appliance.maintenanceWindow().ifPresent(window -> entries += window.days().size());
     }
 
     private void add(Partition partition) {
         text(partition.name().value());
         map(partition.labels());
-        map(partition.placement().selector());
-        partition.placement().appliances().forEach(this::entry);
+        add(partition.placement());
         VmConfig vm = partition.vm();
         if (vm.boot() instanceof BootConfig.Kernel kernel) {
             text(kernel.kernel());
@@ -75,6 +95,11 @@ final class Footprint {
             text(seed.metaData());
             seed.networkConfig().ifPresent(this::text);
         });
+    }
+
+    private void add(Placement placement) {
+        map(placement.selector());
+        placement.appliances().forEach(this::entry);
     }
 
     private void map(Map<String, String> map) {

@@ -12,20 +12,15 @@ import dev.celadon.hypervisor.PciAddress;
 import dev.celadon.hypervisor.VmConfig;
 import dev.celadon.hypervisor.VmConfigRules;
 import dev.celadon.reconciler.spec.Value.Fields;
-import org.yaml.snakeyaml.nodes.Node;
 
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.OptionalInt;
-import java.util.function.Function;
-import java.util.regex.Pattern;
 
 /**
  * Reads one YAML document into a {@link Partition}, checking everything that can be checked within
@@ -35,29 +30,22 @@ import java.util.regex.Pattern;
  */
 final class PartitionReader {
 
-    static final String API_VERSION = "celadon.dev/v1alpha1";
-    static final String KIND = "Partition";
     static final long MIN_MEMORY = 16L << 20;
     static final int MAX_CPUS = 256;
     static final Duration DEFAULT_GRACE_PERIOD = Duration.ofSeconds(30);
 
-    private static final Pattern APPLIANCE = Pattern.compile("[A-Za-z0-9]([-A-Za-z0-9_.]{0,251}[A-Za-z0-9])?");
     private static final String DNS_LABEL_RULE = "use a DNS-1123 label: at most 63 lower-case letters, digits and '-', starting and ending with a letter or digit";
 
-    private static final Map<String, RunState> RUN_STATES = spellings(RunState.values(), RunState::yaml);
-    private static final Map<String, RestartPolicy> RESTART_POLICIES = spellings(RestartPolicy.values(), RestartPolicy::yaml);
-    private static final Map<String, DeletionPolicy> DELETION_POLICIES = spellings(DeletionPolicy.values(), DeletionPolicy::yaml);
-    private static final Map<String, GuestProfile> PROFILES = spellings(GuestProfile.values(), PartitionReader::lowerCase);
-    private static final Map<String, Firmware> FIRMWARES = spellings(Firmware.values(), PartitionReader::lowerCase);
-    private static final Map<String, NicModel> NIC_MODELS = spellings(NicModel.values(), NicModel::specName);
-    private static final Map<String, Rollout.Strategy> ROLLOUT_STRATEGIES = spellings(Rollout.Strategy.values(), Rollout.Strategy::yaml);
+    private static final Map<String, RunState> RUN_STATES = SharedFields.spellings(RunState.values(), RunState::yaml);
+    private static final Map<String, RestartPolicy> RESTART_POLICIES = SharedFields.spellings(RestartPolicy.values(), RestartPolicy::yaml);
+    private static final Map<String, DeletionPolicy> DELETION_POLICIES = SharedFields.spellings(DeletionPolicy.values(), DeletionPolicy::yaml);
+    private static final Map<String, GuestProfile> PROFILES = SharedFields.spellings(GuestProfile.values(), PartitionReader::lowerCase);
+    private static final Map<String, Firmware> FIRMWARES = SharedFields.spellings(Firmware.values(), PartitionReader::lowerCase);
+    private static final Map<String, NicModel> NIC_MODELS = SharedFields.spellings(NicModel.values(), NicModel::specName);
+    private static final Map<String, Rollout.Strategy> ROLLOUT_STRATEGIES = SharedFields.spellings(Rollout.Strategy.values(), Rollout.Strategy::yaml);
     /** A Try shorter than this could not see a guest's first heartbeat; longer than this is a forgotten change. */
     static final Duration MIN_ROLLOUT_TIMEOUT = Duration.ofSeconds(10);
     static final Duration MAX_ROLLOUT_TIMEOUT = Duration.ofHours(24);
-
-    /** A value that must be unique across the revision, and where it was claimed. */
-    record Claim(String value, SourceLocation at, String field) {
-    }
 
     /** What a document yields: the partition if sound, and what the revision-wide checks need. */
     record Result(Optional<Partition> partition, Optional<Claim> name, List<Claim> hostPorts) {
@@ -74,33 +62,19 @@ final class PartitionReader {
         this.files = files;
     }
 
-    static Result read(Node document, Problems problems, SpecRules rules, SpecFiles files) {
-        return new PartitionReader(problems, rules, files).read(Value.document(document, problems));
+    /** Reads the rest of a document whose header ({@link DocumentHeader}) says it is a partition. */
+    static Result read(DocumentHeader header, Problems problems, SpecRules rules, SpecFiles files) {
+        return new PartitionReader(problems, rules, files).read(header);
     }
 
-    private Result read(Value document) {
-        int errorsBefore = problems.count();
-        Optional<Fields> fields = document.fields(Section.DOCUMENT);
-        if (fields.isEmpty()) {
-            return new Result(Optional.empty(), Optional.empty(), List.of());
-        }
-        Fields root = fields.get();
-        root.required("apiVersion").flatMap(Value::string).ifPresent(apiVersion -> {
-            if (!apiVersion.equals(API_VERSION)) {
-                root.optional("apiVersion").orElseThrow().error("unsupported apiVersion \"" + apiVersion + "\"; use " + API_VERSION);
-            }
-        });
-        Optional<String> kind = root.required("kind").flatMap(Value::string);
-        if (kind.isPresent() && !kind.get().equals(KIND)) {
-            // Any other kind has other fields: reading on would only bury this one error in noise.
-            root.optional("kind").orElseThrow().error("unsupported kind \"" + kind.get() + "\"; use " + KIND);
-            return new Result(Optional.empty(), Optional.empty(), List.of());
-        }
-
+    private Result read(DocumentHeader header) {
+        Value document = header.document();
+        Fields root = header.root();
+        int errorsBefore = header.errorsBefore();
         Optional<Fields> metadata = root.required("metadata").flatMap(v -> v.fields(Section.METADATA));
         Optional<Value> nameValue = metadata.flatMap(m -> m.required("name"));
         Optional<PartitionName> name = nameValue.flatMap(this::partitionName);
-        Map<String, String> labels = metadata.flatMap(m -> m.optional("labels")).map(this::labels).orElse(Map.of());
+        Map<String, String> labels = metadata.flatMap(m -> m.optional("labels")).map(SharedFields::labels).orElse(Map.of());
         Optional<Claim> nameClaim = name.map(n -> new Claim(n.value(), nameValue.orElseThrow().at(), nameValue.orElseThrow().path()));
 
         Optional<Spec> spec = root.required("spec").flatMap(v -> v.fields(Section.SPEC)).flatMap(s -> spec(s, name));
@@ -126,7 +100,7 @@ final class PartitionReader {
 
     private Optional<Spec> spec(Fields spec, Optional<PartitionName> name) {
         RunState runState = spec.optional("runState").flatMap(v -> v.oneOf(RUN_STATES)).orElse(RunState.RUNNING);
-        Placement placement = spec.optional("placement").flatMap(this::placement).orElse(Placement.EVERYWHERE);
+        Placement placement = spec.optional("placement").flatMap(SharedFields::placement).orElse(Placement.EVERYWHERE);
         Optional<GuestProfile> profile = spec.optional("guest")
                 .flatMap(v -> v.fields(Section.GUEST))
                 .map(g -> g.optional("profile").map(v -> v.oneOf(PROFILES)).orElse(Optional.of(GuestProfile.ENLIGHTENED)))
@@ -183,44 +157,7 @@ final class PartitionReader {
         });
     }
 
-    private Map<String, String> labels(Value value) {
-        Map<String, String> labels = new LinkedHashMap<>();
-        value.entries().ifPresent(entries -> {
-            for (Value.Entry entry : entries) {
-                Optional<String> keyProblem = Labels.checkKey(entry.key());
-                keyProblem.ifPresent(entry::keyError);
-                entry.value().string().ifPresent(text -> {
-                    Optional<String> valueProblem = Labels.checkValue(text);
-                    valueProblem.ifPresent(entry.value()::error);
-                    if (keyProblem.isEmpty() && valueProblem.isEmpty()) {
-                        labels.put(entry.key(), text);
-                    }
-                });
-            }
-        });
-        return labels;
-    }
-
     // --- spec parts --------------------------------------------------------------------------
-
-    private Optional<Placement> placement(Value value) {
-        return value.fields(Section.PLACEMENT).map(placement -> {
-            List<String> appliances = new ArrayList<>();
-            placement.optional("appliances").flatMap(Value::list).ifPresent(items -> {
-                for (Value item : items) {
-                    item.string().ifPresent(name -> {
-                        if (APPLIANCE.matcher(name).matches()) {
-                            appliances.add(name);
-                        } else {
-                            item.error("invalid appliance name \"" + name + "\": use a host name of letters, digits, '-', '_' or '.'");
-                        }
-                    });
-                }
-            });
-            Map<String, String> selector = placement.optional("selector").map(this::labels).orElse(Map.of());
-            return new Placement(appliances, selector);
-        });
-    }
 
     private boolean atLeastMinimum(Fields spec, long bytes) {
         if (bytes < MIN_MEMORY) {
@@ -357,25 +294,8 @@ final class PartitionReader {
     }
 
     /** {@code image: {url, sha256}}: an overlay over an image fetched by URL, checked by its form only. */
-    private Optional<DiskConfig.Source> imageUrl(Value image, long bytes) {
-        Optional<Fields> fields = image.fields(Section.IMAGE);
-        if (fields.isEmpty()) {
-            return Optional.empty();
-        }
-        Optional<String> url = fields.get().required("url").flatMap(v -> v.string().filter(text -> {
-            Optional<String> problem = VmConfigRules.imageUrlProblem(text);
-            problem.ifPresent(v::error);
-            return problem.isEmpty();
-        }));
-        Optional<String> sha256 = fields.get().required("sha256").flatMap(v -> v.string().filter(text -> {
-            Optional<String> problem = VmConfigRules.sha256Problem(text);
-            problem.ifPresent(v::error);
-            return problem.isEmpty();
-        }));
-        if (url.isEmpty() || sha256.isEmpty()) {
-            return Optional.empty();
-        }
-        return Optional.of(new DiskConfig.Downloaded(url.get(), sha256.get(), bytes));
+    private static Optional<DiskConfig.Source> imageUrl(Value image, long bytes) {
+        return SharedFields.imageByUrl(image, Section.IMAGE).map(url -> new DiskConfig.Downloaded(url.url(), url.sha256(), bytes));
     }
 
     private List<NetworkConfig> networks(Value value) {
@@ -574,14 +494,8 @@ final class PartitionReader {
         return value.fields(Section.ROLLOUT).map(fields -> {
             Rollout.Strategy strategy = fields.optional("strategy").flatMap(v -> v.oneOf(ROLLOUT_STRATEGIES))
                     .orElse(Rollout.Strategy.RESTART);
-            Duration timeout = fields.optional("timeout").flatMap(v -> v.duration().filter(d -> {
-                if (d.compareTo(MIN_ROLLOUT_TIMEOUT) < 0 || d.compareTo(MAX_ROLLOUT_TIMEOUT) > 0) {
-                    v.error("timeout " + Durations.format(d) + " is out of range: use " + Durations.format(MIN_ROLLOUT_TIMEOUT)
-                            + " to " + Durations.format(MAX_ROLLOUT_TIMEOUT));
-                    return false;
-                }
-                return true;
-            })).orElse(Rollout.DEFAULT_TIMEOUT);
+            Duration timeout = fields.optional("timeout").flatMap(v -> v.duration(MIN_ROLLOUT_TIMEOUT, MAX_ROLLOUT_TIMEOUT))
+                    .orElse(Rollout.DEFAULT_TIMEOUT);
             return new Rollout(strategy, timeout);
         }).orElse(Rollout.DEFAULT);
     }
@@ -602,15 +516,6 @@ final class PartitionReader {
             }
             return true;
         });
-    }
-
-    /** Spelling → constant, in declaration order so messages list the values as the docs do. */
-    private static <E> Map<String, E> spellings(E[] values, Function<E, String> spelling) {
-        Map<String, E> map = new LinkedHashMap<>();
-        for (E value : values) {
-            map.put(spelling.apply(value), value);
-        }
-        return Collections.unmodifiableMap(map);
     }
 
     private static String lowerCase(Enum<?> value) {

@@ -13,10 +13,10 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * One revision being read, file after file in name order: its partitions, its errors, the claims that
- * must be unique across its documents, and what it has used of {@link InputLimits}. A limit of one file
- * is reported and that file skipped; a limit of the whole revision is reported where it was passed, and
- * nothing after it is read.
+ * One revision being read, file after file in name order: its partitions and Appliance documents, its
+ * errors, the claims that must be unique across its documents, and what it has used of {@link InputLimits}.
+ * A limit of one file is reported and that file skipped; a limit of the whole revision is reported where it
+ * was passed, and nothing after it is read.
  */
 final class Revision {
 
@@ -24,8 +24,10 @@ final class Revision {
     private final SpecFiles files;
     private final ErrorLog errors = new ErrorLog();
     private final List<Partition> partitions = new ArrayList<>();
-    private final Map<String, PartitionReader.Claim> names = new HashMap<>();
-    private final Map<String, PartitionReader.Claim> hostPorts = new HashMap<>();
+    private final List<ApplianceSpec> appliances = new ArrayList<>();
+    private final Map<String, Claim> names = new HashMap<>();
+    private final Map<String, Claim> hostPorts = new HashMap<>();
+    private final Map<String, Claim> applianceNames = new HashMap<>();
     private long bytes;
     private int documents;
     private long kept;
@@ -86,14 +88,13 @@ final class Revision {
         YamlDocuments.read(text, problems, document -> readDocument(document, problems));
     }
 
-    /** The partitions by name, and the errors by file, line and column. */
+    /** The partitions and the Appliance documents by name, and the errors by file, line and column. */
     SpecSet result() {
         if (!stopped()) {
             DependencyGraph.check(partitions, names.keySet(), errors);
         }
-        List<Partition> sorted = new ArrayList<>(partitions);
-        sorted.sort(Comparator.comparing(Partition::name));
-        return new SpecSet(sorted, errors.sorted());
+        return new SpecSet(partitions.stream().sorted(Comparator.comparing(Partition::name)).toList(),
+                appliances.stream().sorted(Comparator.comparing(ApplianceSpec::name)).toList(), errors.sorted());
     }
 
     /** Reads one document; false when reading must stop. */
@@ -104,36 +105,55 @@ final class Revision {
             stopped = true;
             return false;
         }
-        PartitionReader.Result result = PartitionReader.read(document, problems, rules, files);
-        boolean unique = result.name().map(name -> claim(names, name, problems,
-                "duplicate partition name \"%s\"; already defined at %s")).orElse(true);
-        for (PartitionReader.Claim port : result.hostPorts()) {
-            claim(hostPorts, port, problems,
-                    "host port %s is already forwarded at %s; a host port can be forwarded once per appliance");
-        }
-        if (unique && result.partition().isPresent()) {
-            keep(result.partition().get(), problems);
-        }
+        DocumentHeader.read(document, problems).ifPresent(header -> {
+            switch (header.kind()) {
+                case PARTITION -> readPartition(header, problems);
+                case APPLIANCE -> readAppliance(header, problems);
+            }
+        });
         return !stopped();
     }
 
-    private void keep(Partition partition, Problems problems) {
-        kept += Footprint.of(partition);
+    private void readPartition(DocumentHeader header, Problems problems) {
+        PartitionReader.Result result = PartitionReader.read(header, problems, rules, files);
+        boolean unique = result.name().map(name -> claim(names, name, problems,
+                "duplicate partition name \"%s\"; already defined at %s")).orElse(true);
+        for (Claim port : result.hostPorts()) {
+            claim(hostPorts, port, problems,
+                    "host port %s is already forwarded at %s; a host port can be forwarded once per appliance");
+        }
+        if (unique && result.partition().isPresent() && keep(Footprint.of(result.partition().get()), header, problems)) {
+            partitions.add(result.partition().get());
+        }
+    }
+
+    /** Appliance documents have names of their own: a partition and an Appliance document may share one. */
+    private void readAppliance(DocumentHeader header, Problems problems) {
+        ApplianceReader.Result result = ApplianceReader.read(header, problems);
+        boolean unique = result.name().map(name -> claim(applianceNames, name, problems,
+                "duplicate Appliance name \"%s\"; already defined at %s")).orElse(true);
+        if (unique && result.appliance().isPresent() && keep(Footprint.of(result.appliance().get()), header, problems)) {
+            appliances.add(result.appliance().get());
+        }
+    }
+
+    /** Counts what a sound document keeps against the memory limit; false, with the limit reported, past it. */
+    private boolean keep(long footprint, DocumentHeader header, Problems problems) {
+        kept += footprint;
         if (kept > InputLimits.MAX_KEPT_BYTES) {
-            problems.report(partition.source(), "", String.format(Locale.ROOT,
+            problems.report(header.document().at(), "", String.format(Locale.ROOT,
                     "the partitions up to this one would take more than %,d bytes (%s) of the reconciler's memory;"
                             + " this one and the rest are not read (docs/design.md: Input limits)",
                     InputLimits.MAX_KEPT_BYTES, Quantities.format(InputLimits.MAX_KEPT_BYTES)));
             stopped = true;
-            return;
+            return false;
         }
-        partitions.add(partition);
+        return true;
     }
 
     /** Records the first claim of a value and reports every later one, pointing back at the first. */
-    private static boolean claim(Map<String, PartitionReader.Claim> claims, PartitionReader.Claim claim,
-                                 Problems problems, String duplicateMessage) {
-        PartitionReader.Claim first = claims.putIfAbsent(claim.value(), claim);
+    private static boolean claim(Map<String, Claim> claims, Claim claim, Problems problems, String duplicateMessage) {
+        Claim first = claims.putIfAbsent(claim.value(), claim);
         if (first == null) {
             return true;
         }

@@ -16,12 +16,13 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * Loads a revision's partition specs: every {@code *.yaml} and {@code *.yml} file of a folder, each
- * holding one or more documents. Nothing stops at the first error: every problem of every file is
- * collected, so one push shows the committer everything to fix, up to the {@link InputLimits}.
+ * Loads a revision's specs, partitions and Appliance documents: every {@code *.yaml} and {@code *.yml}
+ * file of a folder, each holding one or more documents. Nothing stops at the first error: every problem
+ * of every file is collected, so one push shows the committer everything to fix, up to the {@link InputLimits}.
  *
  * <p>Checks that span documents happen in {@link Revision}: partition names are unique in the
- * revision, and so are forwarded host ports, which all bind on the appliance's loopback.
+ * revision, Appliance documents' names too, and so are forwarded host ports, which all bind on the
+ * appliance's loopback.
  */
 public final class SpecLoader {
 

@@ -221,6 +221,18 @@ final class Value {
         }
     }
 
+    /** A duration within {@code [min, max]}; one outside is reported with the field's name, e.g. "timeout 5s". */
+    Optional<Duration> duration(Duration min, Duration max) {
+        return duration().filter(duration -> {
+            boolean inRange = duration.compareTo(min) >= 0 && duration.compareTo(max) <= 0;
+            if (!inRange) {
+                error(path.substring(path.lastIndexOf('.') + 1) + " " + Durations.format(duration) + " is out of range: use "
+                        + Durations.format(min) + " to " + Durations.format(max));
+            }
+            return inRange;
+        });
+    }
+
     /** One of a closed set of spellings, matched exactly. */
     <E> Optional<E> oneOf(Map<String, E> allowed) {
         return string().flatMap(text -> {

@@ -1,5 +1,7 @@
 package dev.celadon.reconciler.status;
 
+import dev.celadon.reconciler.upgrade.UpgradeStatus;
+
 import java.time.Duration;
 import java.time.Instant;
 import java.time.format.DateTimeFormatter;
@@ -78,6 +80,12 @@ final class StatusPage {
                 .text(" · version ").element("b", orNone(appliance.version()), "id", "version");
         if (appliance.slot() != null) {
             html.text(" from slot ").element("b", appliance.slot(), "id", "slot");
+        }
+        if (appliance.upgrade() != null) {
+            UpgradeStatus upgrade = appliance.upgrade();
+            html.text(" · upgrade to ").element("b", orNone(upgrade.version()))
+                    .text(": ").element("span", upgrade.state() + ", " + upgrade.message(), "id", "upgrade",
+                            "class", "Failed".equals(upgrade.state()) ? "failed" : null);
         }
         if (!appliance.labels().isEmpty()) {
             html.text(" · labels ");

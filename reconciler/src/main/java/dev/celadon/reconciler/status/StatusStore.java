@@ -61,7 +61,7 @@ public class StatusStore {
 
     public StatusStore(ObjectMapper mapper) {
         this.mapper = contractMapper(mapper);
-        publish(new StatusDocument(new ApplianceInfo("", "", null, "", Map.of(), ApplianceNetwork.UNKNOWN),
+        publish(new StatusDocument(new ApplianceInfo("", "", null, null, "", Map.of(), ApplianceNetwork.UNKNOWN),
                 new SourceStatus("", "", null, null, null, false), List.of(), List.of(), new Summary(0, 0, 0)));
     }
 

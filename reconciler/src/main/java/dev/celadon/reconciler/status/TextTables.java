@@ -37,6 +37,10 @@ public final class TextTables {
         Table facts = new Table();
         facts.row("APPLIANCE", orNone(appliance.name()) + " (accel " + orNone(appliance.accel()) + ", version "
                 + orNone(appliance.version()) + (appliance.slot() == null ? "" : " from slot " + appliance.slot()) + ")");
+        if (appliance.upgrade() != null) {
+            facts.row("UPGRADE", orNone(appliance.upgrade().version()) + ": " + appliance.upgrade().state() + ", "
+                    + appliance.upgrade().message());
+        }
         facts.row("SOURCE", orNone(source.url()) + " (" + orNone(source.branch()) + ")");
         facts.row("REVISION", (source.revision() == null ? "none applied yet" : StatusPage.shortRevision(source.revision()))
                 + ", synced " + StatusPage.when(source.lastSyncAt(), now));

@@ -2,6 +2,7 @@ package dev.celadon.reconciler.appliance;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
+import dev.celadon.reconciler.testing.BusyboxHttpd;
 import dev.celadon.reconciler.testing.GitDaemon;
 import dev.celadon.reconciler.testing.GitHttpServer;
 import dev.celadon.reconciler.testing.StatusClient;
@@ -61,6 +62,9 @@ class ApplianceIT {
     /** The same repository over smart HTTP, for a token only: the one the first boot gets from its ESP. */
     private GitHttpServer httpGit;
     private static final String TOKEN = "appliance-it-s3cret-token";
+    /** Boot images for the upgrade tests, served by a real HTTP server from {@code www}. */
+    private Path www;
+    private BusyboxHttpd images;
     private final List<ApplianceVm> vms = new ArrayList<>();
     private ApplianceVm appliance;
     private StatusClient status;
@@ -75,6 +79,8 @@ class ApplianceIT {
         repo.commitAndPush("start empty");
         daemon = GitDaemon.start(root.resolve("git"));
         httpGit = GitHttpServer.start(root.resolve("git"), Optional.of("Bearer " + TOKEN));
+        www = Files.createDirectories(root.resolve("www"));
+        images = BusyboxHttpd.start(www, Optional.empty(), root.resolve("httpd.log"));
     }
 
     @AfterAll
@@ -85,6 +91,9 @@ class ApplianceIT {
         }
         if (httpGit != null) {
             httpGit.close();
+        }
+        if (images != null) {
+            images.close();
         }
         // Three disk copies and two builds: hundreds of MB that no one reads afterwards.
         if (root != null) {
@@ -135,7 +144,8 @@ class ApplianceIT {
                 celadon.hypervisor.accel=tcg
                 celadon.appliance.name=appliance-it
                 celadon.network.bridges.lab.uplink=eth9
-                """.formatted(gitHttpUrl()), daemon.port(), 768, httpGit.port(), Map.of("git-token", TOKEN + "\n"));
+                """.formatted(gitHttpUrl()), daemon.port(), 768, httpGit.port(), images.port(),
+                Map.of("git-token", TOKEN + "\n"));
         vms.add(appliance);
         status = new StatusClient(appliance::statusUrl);
         await("/status shows the revision").atMost(BOOT).pollInterval(Duration.ofSeconds(1)).ignoreExceptions()
@@ -227,12 +237,106 @@ class ApplianceIT {
     }
 
     /**
+     * Issue 19: an Appliance document in Git names version 0.2-test (`make image` built it from this image), served
+     * by a real HTTP server. The appliance fetches it, writes it into slot B with two tries, stops the tiny
+     * partition, reboots, and version 0.2-test boots from slot B, syncs, runs the tiny partition again and marks
+     * itself good.
+     */
+    @Test
+    @Order(4)
+    void upgradesToTheVersionAnApplianceDocumentNames() throws Exception {
+        repo.write("partitions.d/appliance.yaml", applianceDocument("0.2-test", 2, "10m"));
+        repo.commitAndPush("appliance 0.2-test");
+        await("version 0.2-test from slot B, marked good, tiny Running").atMost(BOOT.multipliedBy(3))
+                .pollInterval(Duration.ofSeconds(2)).ignoreExceptions().untilAsserted(() -> {
+                    assertThat(appliance.isAlive()).as("QEMU is running").isTrue();
+                    JsonNode node = status.status().path("appliance");
+                    assertThat(node.path("version").asText()).isEqualTo("0.2-test");
+                    assertThat(node.path("slot").asText()).isEqualTo("B");
+                    assertThat(node.path("upgrade").path("state").asText()).isEqualTo("Done");
+                    assertThat(status.phase("tiny")).isEqualTo("Running");
+                });
+        assertThat(status.status().path("appliance").path("upgrade").path("message").asText())
+                .isEqualTo("upgraded from 0.1, marked good");
+        // systemd-boot counted the first try; the new version renamed its image once it was good.
+        assertThat(appliance.console()).contains("celadon: version 0.2-test from slot B, celadon-0.2-test+1-1.efi")
+                .contains("celadon: version 0.2-test is on trial (celadon-0.2-test+1-1.efi): it has 600 s to be marked good")
+                .contains("version 0.2-test marked good: celadon-0.2-test+1-1.efi in slot B is now celadon-0.2-test.efi")
+                .doesNotContain("Kernel panic");
+    }
+
+    /**
+     * Version 0.3-broken never gets to Git (its command line has a key its reconciler refuses). With one try and
+     * a minute to be marked good, the watchdog reboots it, systemd-boot goes back to 0.2-test, which says why
+     * 0.3-broken failed and does not try it again while the document stays.
+     */
+    @Test
+    @Order(5)
+    void aVersionThatIsNeverMarkedGoodGivesWayToThePreviousOne() throws Exception {
+        repo.write("partitions.d/appliance.yaml", applianceDocument("0.3-broken", 1, "1m"));
+        repo.commitAndPush("appliance 0.3-broken");
+        awaitConsole(appliance, "celadon: version 0.3-broken is on trial (celadon-0.3-broken+0-1.efi)");
+        await("back on 0.2-test, 0.3-broken failed").atMost(BOOT.multipliedBy(3)).pollInterval(Duration.ofSeconds(2))
+                .ignoreExceptions().untilAsserted(() -> {
+                    assertThat(appliance.isAlive()).as("QEMU is running").isTrue();
+                    JsonNode node = status.status().path("appliance");
+                    assertThat(node.path("version").asText()).isEqualTo("0.2-test");
+                    assertThat(node.path("upgrade").path("state").asText()).isEqualTo("Failed");
+                    assertThat(status.phase("tiny")).isEqualTo("Running");
+                });
+        JsonNode upgrade = status.status().path("appliance").path("upgrade");
+        assertThat(upgrade.path("version").asText()).isEqualTo("0.3-broken");
+        assertThat(upgrade.path("message").asText())
+                .startsWith("version 0.3-broken (celadon-0.3-broken+0-1.efi) was not marked good within 60 s: its "
+                        + "reconciler never got to Git")
+                .endsWith("; not tried again until the Appliance document changes");
+        assertThat(status.status().path("appliance").path("slot").asText()).isEqualTo("B");
+        // Polls go on against the same document: no second try.
+        String console = appliance.console();
+        await().pollDelay(Duration.ofSeconds(20)).atMost(Duration.ofSeconds(30)).untilAsserted(() ->
+                assertThat(status.status().path("appliance").path("upgrade").path("state").asText()).isEqualTo("Failed"));
+        assertThat(appliance.console().substring(console.length())).doesNotContain("upgrading to version");
+        assertThat(count(appliance.console(), "is on trial (celadon-0.3-broken")).isEqualTo(1);
+        repo.delete("partitions.d/appliance.yaml");
+        repo.commitAndPush("no appliance document");
+    }
+
+    /** An Appliance document for this appliance: version VERSION from the test's image server. */
+    private String applianceDocument(String version, int tries, String readyTimeout) throws Exception {
+        Path uki = image.resolveSibling("celadon-" + version + ".efi");
+        assertThat(uki).as("the test version of the boot image; run `make image`").exists();
+        Files.copy(uki, www.resolve(uki.getFileName()), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        return """
+                apiVersion: celadon.dev/v1alpha1
+                kind: Appliance
+                metadata:
+                  name: appliance-it
+                spec:
+                  version: "%s"
+                  image:
+                    url: http://%s/%s
+                    sha256: %s
+                  tries: %d
+                  readyTimeout: %s
+                """.formatted(version, ApplianceVm.IMAGES_HOST.replace(":80", ""), uki.getFileName(), sha256(uki),
+                tries, readyTimeout);
+    }
+
+    private static int count(String text, String part) {
+        int n = 0;
+        for (int at = text.indexOf(part); at >= 0; at = text.indexOf(part, at + 1)) {
+            n++;
+        }
+        return n;
+    }
+
+    /**
      * A worker that outgrows its cgroup's memory.max is killed by the kernel, and status says so. An appliance
      * whose workers may use only 8 MiB beyond their guest's memory: a TCG QEMU needs some 100 MiB, so the tiny
      * partition's worker, paused and small while it joins its cgroup, is killed once its guest boots.
      */
     @Test
-    @Order(4)
+    @Order(6)
     void aWorkerOverItsMemoryLimitIsKilledAndShownAsSuch() throws IOException {
         if (appliance != null) {
             appliance.close(); // done with; it would follow this commit too
@@ -274,7 +378,7 @@ class ApplianceIT {
     }
 
     @Test
-    @Order(5)
+    @Order(7)
     void aLineThatIsNotAPropertyIsNamedOnTheConsole() throws IOException {
         ApplianceVm vm = boot("bad-line", """
                 celadon.git.url=%s
@@ -286,7 +390,7 @@ class ApplianceIT {
     }
 
     @Test
-    @Order(6)
+    @Order(8)
     void aBadValueIsNamedOnTheConsole() throws IOException {
         ApplianceVm vm = boot("bad-value", """
                 celadon.git.url=%s
@@ -298,9 +402,9 @@ class ApplianceIT {
         vm.close();
     }
 
-    /** Two builds from the same inputs (this checkout, the tiny guest) give the same bytes. */
+    /** Two builds from the same inputs (this checkout, the tiny guest) give the same bytes, and so does a second version's UKI. */
     @Test
-    @Order(7)
+    @Order(9)
     void buildingTwiceGivesTheSameChecksum() throws Exception {
         Path guest = image.toAbsolutePath().getParent().getParent().resolve("tiny");
         List<String> sums = new ArrayList<>();
@@ -313,7 +417,12 @@ class ApplianceIT {
                     .redirectErrorStream(true).redirectOutput(root.resolve(name + ".log").toFile()).start();
             assertThat(build.waitFor(10, TimeUnit.MINUTES)).as("the build finished").isTrue();
             assertThat(build.exitValue()).as(Files.readString(root.resolve(name + ".log"))).isZero();
-            sums.add(sha256(out.resolve("appliance/celadon.raw")) + " " + sha256(out.resolve("appliance/celadon.qcow2")));
+            Process derive = new ProcessBuilder("bash", "../image-builder/build-appliance.sh", out.toString(), "--version",
+                    "0.2-test").redirectErrorStream(true).redirectOutput(root.resolve(name + "-derive.log").toFile()).start();
+            assertThat(derive.waitFor(5, TimeUnit.MINUTES)).as("the second version was built").isTrue();
+            assertThat(derive.exitValue()).as(Files.readString(root.resolve(name + "-derive.log"))).isZero();
+            sums.add(sha256(out.resolve("appliance/celadon.raw")) + " " + sha256(out.resolve("appliance/celadon.qcow2"))
+                    + " " + sha256(out.resolve("appliance/celadon-0.2-test.efi")));
         }
         assertThat(sums.get(1)).isEqualTo(sums.get(0));
     }

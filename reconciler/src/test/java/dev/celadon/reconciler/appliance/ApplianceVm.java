@@ -23,6 +23,8 @@ final class ApplianceVm implements AutoCloseable {
     static final String GIT_HOST = "10.0.2.100:9418";
     /** Where the guest finds Git's smart HTTP, when the test serves it. */
     static final String GIT_HTTP_HOST = "10.0.2.101:80";
+    /** Where the guest finds the test's HTTP server of boot images, when it serves them. */
+    static final String IMAGES_HOST = "10.0.2.102:80";
     private static final Path OVMF_CODE = Path.of("/usr/share/OVMF/OVMF_CODE_4M.fd");
     private static final Path OVMF_VARS = Path.of("/usr/share/OVMF/OVMF_VARS_4M.fd");
     /** The ESP starts at 1 MiB (build-appliance.sh); mtools addresses it as IMAGE@@OFFSET. */
@@ -44,15 +46,16 @@ final class ApplianceVm implements AutoCloseable {
      * the guest's {@code git://10.0.2.100:9418} forwarded to the host's {@code gitPort}.
      */
     static ApplianceVm boot(Path image, Path dir, String properties, int gitPort, int extraMib) throws IOException {
-        return boot(image, dir, properties, gitPort, extraMib, 0, Map.of());
+        return boot(image, dir, properties, gitPort, extraMib, 0, 0, Map.of());
     }
 
     /**
-     * As above, and with the guest's {@code http://10.0.2.101} forwarded to the host's {@code gitHttpPort} (0: none)
-     * and {@code espFiles} (name → content) written into the ESP's {@code celadon/} folder, as README's mcopy recipe does.
+     * As above, and with the guest's {@code http://10.0.2.101} forwarded to the host's {@code gitHttpPort} and
+     * {@code http://10.0.2.102} to {@code imagesPort} (0: none), and {@code espFiles} (name → content) written into
+     * the ESP's {@code celadon/} folder, as README's mcopy recipe does.
      */
     static ApplianceVm boot(Path image, Path dir, String properties, int gitPort, int extraMib, int gitHttpPort,
-            Map<String, String> espFiles) throws IOException {
+            int imagesPort, Map<String, String> espFiles) throws IOException {
         Files.createDirectories(dir);
         Path disk = dir.resolve("celadon.raw");
         run(dir, "cp", "--sparse=always", image.toAbsolutePath().toString(), disk.toString());
@@ -75,7 +78,8 @@ final class ApplianceVm implements AutoCloseable {
         // cmd: runs socat once per guest connection (a chardev target would carry one connection only).
         String netdev = "user,id=net0,restrict=on,hostfwd=tcp:127.0.0.1:" + statusPort + "-:8080,guestfwd=tcp:"
                 + GIT_HOST + "-cmd:socat - TCP:127.0.0.1:" + gitPort
-                + (gitHttpPort == 0 ? "" : ",guestfwd=tcp:" + GIT_HTTP_HOST + "-cmd:socat - TCP:127.0.0.1:" + gitHttpPort);
+                + (gitHttpPort == 0 ? "" : ",guestfwd=tcp:" + GIT_HTTP_HOST + "-cmd:socat - TCP:127.0.0.1:" + gitHttpPort)
+                + (imagesPort == 0 ? "" : ",guestfwd=tcp:" + IMAGES_HOST + "-cmd:socat - TCP:127.0.0.1:" + imagesPort);
         List<String> command = List.of("qemu-system-x86_64", "-accel", "tcg", "-machine", "q35", "-m", "2048",
                 "-smp", "2", "-display", "none", "-no-user-config", "-nodefaults",
                 "-serial", "file:" + dir.resolve("console.log"),

@@ -87,7 +87,7 @@ class ReadCommandsTest {
     }
 
     private static StatusDocument healthy() {
-        return new StatusDocument(new ApplianceInfo("host-a", "0.1.0", null, "tcg", Map.of(), dev.celadon.reconciler.status.ApplianceNetwork.UNKNOWN),
+        return new StatusDocument(new ApplianceInfo("host-a", "0.1.0", null, null, "tcg", Map.of(), dev.celadon.reconciler.status.ApplianceNetwork.UNKNOWN),
                 new SourceStatus("https://git.example/fleet.git", "main", REVISION, AT, null, false, null), List.of(),
                 List.of(running("web-01"), running("database-primary")), new Summary(2, 2, 0));
     }

@@ -38,7 +38,7 @@ class ImageDownloadTest {
     }
 
     private Path download(String url, String sha256) throws Exception {
-        return new ImageDownload(client, settings, url, sha256, (done, total) -> { }).run();
+        return new ImageDownload(client, settings, ImageRequest.disk(url), sha256, (done, total) -> { }).run();
     }
 
     private ImageFailure failure(String url, String sha256) {

@@ -50,10 +50,10 @@ class ImageFetcherTest {
         String sha = TestImages.sha256(disk);
         try (ServedBytes server = new ServedBytes(disk)) {
             for (int i = 0; i < 20; i++) {
-                fetcher.want(Map.of(sha, server.url("/a.raw")), Set.of(sha));
+                fetcher.want(Map.of(sha, ImageRequest.disk(server.url("/a.raw"))), Set.of(sha));
             }
             Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> fetcher.isReady(sha));
-            fetcher.want(Map.of(sha, server.url("/a.raw")), Set.of(sha));
+            fetcher.want(Map.of(sha, ImageRequest.disk(server.url("/a.raw"))), Set.of(sha));
             assertThat(server.rangesAsked).hasSize(1);
             assertThat(fetcher.state(sha)).isInstanceOf(ImageState.Ready.class);
             assertThat(changes.get()).isEqualTo(1);
@@ -66,13 +66,13 @@ class ImageFetcherTest {
         String sha = TestImages.sha256(disk);
         try (ServedBytes server = new ServedBytes(disk)) {
             server.stallAfter.set(1 << 20);
-            fetcher.want(Map.of(sha, server.url("/a.raw")), Set.of(sha));
+            fetcher.want(Map.of(sha, ImageRequest.disk(server.url("/a.raw"))), Set.of(sha));
             Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> fetcher.state(sha) instanceof ImageState.Failed);
             ImageState.Failed failed = (ImageState.Failed) fetcher.state(sha);
             assertThat(failed.reason()).isEqualTo(ImageFailure.Reason.Unreachable);
             assertThat(failed.message()).contains("nothing received for 1 s after 1048576 bytes");
             Awaitility.await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(200)).until(() -> {
-                fetcher.want(Map.of(sha, server.url("/a.raw")), Set.of(sha));
+                fetcher.want(Map.of(sha, ImageRequest.disk(server.url("/a.raw"))), Set.of(sha));
                 return fetcher.isReady(sha);
             });
             assertThat(server.rangesAsked).containsExactly("null", "bytes=1048576-");

@@ -36,6 +36,23 @@ class ImageFormatTest {
     }
 
     @Test
+    void theApplianceBootImageIsAskedForAsAnEfiExecutable() throws Exception {
+        // systemd's EFI stub, which every unified kernel image starts with: MZ, and PE\0\0 where e_lfanew points.
+        byte[] stub = head(Path.of("/usr/lib/systemd/boot/efi/linuxx64.efi.stub"));
+
+        assertThat(ImageFormat.detect(stub, ImageRequest.Content.EFI)).isEqualTo(ImageFormat.EFI);
+        assertThatThrownBy(() -> ImageFormat.detect(stub, ImageRequest.Content.DISK)).isInstanceOf(ImageFailure.class)
+                .hasMessageStartingWith("the image is neither qcow2 nor a raw disk");
+        assertThatThrownBy(() -> ImageFormat.detect(TestImages.rawDisk(4096, 1), ImageRequest.Content.EFI))
+                .isInstanceOf(ImageFailure.class).hasMessageStartingWith("the image is not an EFI executable");
+        byte[] mzOnly = Arrays.copyOf(stub, stub.length);
+        mzOnly[0x3c] = (byte) 0xf0;
+        mzOnly[0x3d] = (byte) 0xff;
+        assertThatThrownBy(() -> ImageFormat.detect(mzOnly, ImageRequest.Content.EFI)).as("a PE header out of reach")
+                .isInstanceOf(ImageFailure.class);
+    }
+
+    @Test
     void aWebPageIsRefusedAndQuoted() {
         byte[] html = "<!DOCTYPE html>\n<html><body>Not here</body></html>".getBytes(StandardCharsets.US_ASCII);
         assertThatThrownBy(() -> ImageFormat.detect(html)).isInstanceOf(ImageFailure.class)

@@ -12,6 +12,7 @@ import dev.celadon.hypervisor.PartitionName;
 import dev.celadon.hypervisor.StopReason;
 import dev.celadon.hypervisor.WorkerLaunchException;
 import dev.celadon.hypervisor.fake.FakeHypervisor;
+import dev.celadon.reconciler.upgrade.ApplianceUpgrades;
 import dev.celadon.reconciler.config.JavaTimeJson;
 import dev.celadon.reconciler.images.ImageSettings;
 import dev.celadon.reconciler.plan.Specs;
@@ -137,11 +138,12 @@ class ReconcileLoopTest {
                 1L << 30, Duration.ofHours(24), List.of(), java.util.Optional.empty(), ImageSettings.CONNECT_TIMEOUT,
                 ImageSettings.STALL_TIMEOUT, 1);
         return new ReconcileLoop(settings, images, source, load, hypervisor,
-                new Ledger(stateDir.resolve("ledger.json"), () -> mapper), store, listener, clock);
+                new Ledger(stateDir.resolve("ledger.json"), () -> mapper), store, listener,
+                ApplianceUpgrades.Setup.none(stateDir.resolve("upgrade")), clock);
     }
 
     private void commit(String revision, Partition... partitions) {
-        revisions.put(revision, new SpecSet(List.of(partitions), List.of()));
+        revisions.put(revision, new SpecSet(List.of(partitions), List.of(), List.of()));
         head = revision;
     }
 
@@ -364,7 +366,7 @@ class ReconcileLoopTest {
     void invalidRevisionChangesNothingAndShowsErrors() {
         commit("r1", Specs.partition("web"));
         converge();
-        revisions.put("r2", new SpecSet(List.of(), List.of(new SpecError("web.yaml", 7, 10, "spec.cpus", "must be at least 1"))));
+        revisions.put("r2", new SpecSet(List.of(), List.of(), List.of(new SpecError("web.yaml", 7, 10, "spec.cpus", "must be at least 1"))));
         head = "r2";
         StatusDocument doc = converge();
         assertThat(hypervisor.calls()).containsExactly("start web");
@@ -679,7 +681,7 @@ class ReconcileLoopTest {
     void anInvalidLastCheckoutIsNotFollowed() {
         commit("r1", Specs.partition("web"));
         converge();
-        revisions.put("r2", new SpecSet(List.of(), List.of(new SpecError("web.yaml", 1, 1, "kind", "bad"))));
+        revisions.put("r2", new SpecSet(List.of(), List.of(), List.of(new SpecError("web.yaml", 1, 1, "kind", "bad"))));
         loop.close();
         reachable = false;
         onDisk = "r2";
@@ -725,7 +727,7 @@ class ReconcileLoopTest {
         commit("r1", Specs.partition("web"));
         converge();
         events.clear();
-        revisions.put("r2", new SpecSet(List.of(), List.of(new SpecError("web.yaml", 7, 10, "spec.cpus", "must be at least 1"))));
+        revisions.put("r2", new SpecSet(List.of(), List.of(), List.of(new SpecError("web.yaml", 7, 10, "spec.cpus", "must be at least 1"))));
         head = "r2";
         converge();
 

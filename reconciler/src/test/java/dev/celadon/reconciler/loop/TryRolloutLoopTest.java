@@ -3,6 +3,7 @@ package dev.celadon.reconciler.loop;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.celadon.hypervisor.PartitionName;
 import dev.celadon.hypervisor.fake.FakeHypervisor;
+import dev.celadon.reconciler.upgrade.ApplianceUpgrades;
 import dev.celadon.reconciler.config.JavaTimeJson;
 import dev.celadon.reconciler.images.ImageSettings;
 import dev.celadon.reconciler.plan.Specs;
@@ -96,7 +97,8 @@ class TryRolloutLoopTest {
                 1L << 30, Duration.ofHours(24), List.of(), Optional.empty(), ImageSettings.CONNECT_TIMEOUT,
                 ImageSettings.STALL_TIMEOUT, 1);
         return new ReconcileLoop(settings, images, source, dir -> revisions.get(dir.getFileName().toString()), hypervisor,
-                new Ledger(stateDir.resolve("ledger.json"), () -> mapper), store, listener, clock);
+                new Ledger(stateDir.resolve("ledger.json"), () -> mapper), store, listener,
+                ApplianceUpgrades.Setup.none(stateDir.resolve("upgrade")), clock);
     }
 
     private static Partition web(int cpus) {
@@ -104,7 +106,7 @@ class TryRolloutLoopTest {
     }
 
     private void commit(String revision, Partition... partitions) {
-        revisions.put(revision, new SpecSet(List.of(partitions), List.of()));
+        revisions.put(revision, new SpecSet(List.of(partitions), List.of(), List.of()));
         head = revision;
     }
 

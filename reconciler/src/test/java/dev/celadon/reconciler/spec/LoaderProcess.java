@@ -25,7 +25,7 @@ final class LoaderProcess {
     }
 
     public static void main(String[] folders) throws IOException {
-        SpecSet lastGood = new SpecSet(List.of(), List.of());
+        SpecSet lastGood = new SpecSet(List.of(), List.of(), List.of());
         for (String folder : folders) {
             long before = heapInUse();
             SpecSet set = SpecLoader.load(Path.of(folder), SpecRules.DEFAULT);

@@ -14,6 +14,7 @@ import dev.celadon.hypervisor.Firmware;
 import dev.celadon.hypervisor.GuestProfile;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.yaml.snakeyaml.nodes.MappingNode;
 import org.yaml.snakeyaml.nodes.Node;
@@ -83,29 +84,52 @@ class SchemaAgreementTest {
         }
     }
 
-    /** Every mapping the schema describes allows exactly the fields the parser allows, in the same order. */
-    @Test
-    void theSchemaDescribesTheParsersFields() throws IOException {
+    /**
+     * Each kind's mappings in the schema ({@code $defs/partition}, {@code $defs/appliance}) allow exactly the
+     * fields the parser allows for that kind, in the same order.
+     */
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(Kind.class)
+    void theSchemaDescribesTheParsersFields(Kind kind) throws IOException {
         Map<String, List<String>> schemaSections = new LinkedHashMap<>();
         JsonNode schema = new ObjectMapper().readTree(SCHEMA_FILE.toFile());
-        collectSections(schema, schema, "", schemaSections);
+        collectSections(schema, definition(schema, kind), "", schemaSections);
 
         Map<String, List<String>> parserSections = new LinkedHashMap<>();
         for (Section section : Section.values()) {
-            parserSections.put(section.path, section.fields);
+            if (section.kinds.contains(kind)) {
+                parserSections.put(section.path, section.fields);
+            }
         }
         assertThat(schemaSections).containsExactlyInAnyOrderEntriesOf(parserSections);
     }
 
+    /** The schema reads a document by its kind as the parser does: the kinds it knows, each to its definition. */
+    @Test
+    void theSchemaDispatchesOnTheParsersKinds() throws IOException {
+        JsonNode schema = new ObjectMapper().readTree(SCHEMA_FILE.toFile());
+
+        assertThat(strings(schema.at("/properties/kind/enum"))).containsExactlyElementsOf(spellings(Kind.values(), Kind::yaml));
+        for (Kind kind : Kind.values()) {
+            assertThat(definition(schema, kind).at("/properties/kind/const").asText()).isEqualTo(kind.yaml());
+        }
+        assertThat(schema.at("/if/properties/kind/const").asText()).isEqualTo(Kind.APPLIANCE.yaml());
+        assertThat(schema.at("/then/$ref").asText()).isEqualTo("#/$defs/appliance");
+        assertThat(schema.at("/else/$ref").asText()).isEqualTo("#/$defs/partition");
+    }
+
     @Test
     void theSchemaSpellsEveryEnumAsTheParserDoes() throws IOException {
-        JsonNode spec = new ObjectMapper().readTree(SCHEMA_FILE.toFile()).at("/properties/spec/properties");
+        JsonNode root = new ObjectMapper().readTree(SCHEMA_FILE.toFile());
+        JsonNode spec = definition(root, Kind.PARTITION).at("/properties/spec/properties");
 
         assertThat(strings(spec.at("/runState/enum"))).containsExactlyElementsOf(spellings(RunState.values(), RunState::yaml));
         assertThat(strings(spec.at("/restartPolicy/enum"))).containsExactlyElementsOf(spellings(RestartPolicy.values(), RestartPolicy::yaml));
         assertThat(strings(spec.at("/deletionPolicy/enum"))).containsExactlyElementsOf(spellings(DeletionPolicy.values(), DeletionPolicy::yaml));
         assertThat(strings(spec.at("/guest/properties/profile/enum"))).containsExactlyElementsOf(spellings(GuestProfile.values(), SchemaAgreementTest::lower));
         assertThat(strings(spec.at("/boot/properties/firmware/enum"))).containsExactlyElementsOf(spellings(Firmware.values(), SchemaAgreementTest::lower));
+        assertThat(strings(definition(root, Kind.APPLIANCE).at("/properties/spec/properties/maintenanceWindow/properties/days/items/enum")))
+                .containsExactlyElementsOf(ApplianceReader.DAYS.keySet());
     }
 
     // --- schema side -------------------------------------------------------------------------
@@ -205,6 +229,11 @@ class SchemaAgreementTest {
     }
 
     // --- helpers -----------------------------------------------------------------------------
+
+    /** The schema of one kind of document: {@code $defs/partition}, {@code $defs/appliance}. */
+    private static JsonNode definition(JsonNode schema, Kind kind) {
+        return schema.at("/$defs/" + lower(kind));
+    }
 
     /** {@code spec.disks[0].name} → {@code /spec/disks/0/name}. */
     private static String pointer(String field) {

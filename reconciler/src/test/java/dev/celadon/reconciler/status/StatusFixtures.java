@@ -1,5 +1,7 @@
 package dev.celadon.reconciler.status;
 
+import dev.celadon.reconciler.upgrade.UpgradeStatus;
+
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -19,7 +21,8 @@ final class StatusFixtures {
     }
 
     static ApplianceInfo appliance() {
-        return new ApplianceInfo("host-a", "0.1.0", "A", "tcg", Map.of("role", "edge"), new ApplianceNetwork("dhcp", List.of(
+        return new ApplianceInfo("host-a", "0.1.0", "A", new UpgradeStatus("0.2.0", "Downloading",
+                "10485760 of 94371840 bytes (11%)", SYNCED_AT), "tcg", Map.of("role", "edge"), new ApplianceNetwork("dhcp", List.of(
                 new ApplianceNetwork.Bridge("celadon0", true, true, "eth0", List.of("192.168.1.20/24")),
                 new ApplianceNetwork.Bridge("lab", false, false, null, List.of()))));
     }

@@ -19,7 +19,7 @@ class StatusPageRouteTest {
         store.publish(StatusFixtures.healthy());
 
         String page = page();
-        assertThat(page).contains("host-a", "tcg", "0.1.0", "id=\"slot\">A<", "role=edge",
+        assertThat(page).contains("host-a", "tcg", "0.1.0", "id=\"slot\">A<", "Downloading, 10485760 of 94371840 bytes (11%)", "role=edge",
                 "https://git.example/fleet.git", StatusFixtures.GOOD_REVISION,
                 "data-partition=\"web-01\"", "data-partition=\"db-01\"", ">Running<", ">Stopped<",
                 "pid 4242 · tcg", "10.0.2.15", "Debian GNU/Linux 12",

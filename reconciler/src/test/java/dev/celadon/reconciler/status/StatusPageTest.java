@@ -53,7 +53,7 @@ class StatusPageTest {
 
     @Test
     void rendersTheEmptyDocumentTheStoreStartsWith() {
-        StatusDocument empty = new StatusDocument(new ApplianceInfo("", "", null, "", Map.of(), ApplianceNetwork.UNKNOWN),
+        StatusDocument empty = new StatusDocument(new ApplianceInfo("", "", null, null, "", Map.of(), ApplianceNetwork.UNKNOWN),
                 new SourceStatus("", "", null, null, null, false), List.of(), List.of(), new Summary(0, 0, 0));
 
         assertThat(StatusPage.render(empty, NOW))
@@ -64,7 +64,7 @@ class StatusPageTest {
     void showsTheSignatureCheckOnlyWhenOneIsAskedFor() {
         VerificationView refused = new VerificationView(VerificationView.REFUSED, "abc", "ssh", "SHA256:xyz", null,
                 "signed by key SHA256:xyz, which is not in celadon.git.allowed-signers-file");
-        StatusDocument doc = new StatusDocument(new ApplianceInfo("", "", null, "", Map.of(), ApplianceNetwork.UNKNOWN),
+        StatusDocument doc = new StatusDocument(new ApplianceInfo("", "", null, null, "", Map.of(), ApplianceNetwork.UNKNOWN),
                 new SourceStatus("", "", null, null, null, false, refused), List.of(), List.of(), new Summary(0, 0, 0));
 
         assertThat(StatusPage.render(doc, NOW)).contains("<dt>Signature</dt>", "Refused by SHA256:xyz: signed by key "

@@ -46,8 +46,10 @@ class StatusRoutesTest {
         JsonNode status = json.readTree(body);
         assertFields(status, Map.of("appliance", OBJECT, "source", OBJECT, "errors", ARRAY, "partitions", ARRAY,
                 "summary", OBJECT));
-        assertFields(status.get("appliance"), Map.of("name", STRING, "version", STRING, "slot", STRING, "accel", STRING,
-                "labels", OBJECT, "network", OBJECT));
+        assertFields(status.get("appliance"), Map.of("name", STRING, "version", STRING, "slot", STRING, "upgrade", OBJECT,
+                "accel", STRING, "labels", OBJECT, "network", OBJECT));
+        assertFields(status.get("appliance").get("upgrade"), Map.of("version", STRING, "state", STRING, "message", STRING,
+                "since", STRING));
         assertFields(status.get("appliance").get("network"), Map.of("addressing", STRING, "bridges", ARRAY));
         assertFields(status.get("appliance").get("network").get("bridges").get(0), Map.of("name", STRING,
                 "present", BOOLEAN, "vlanFiltering", BOOLEAN, "uplink", STRING, "addresses", ARRAY));
