@@ -159,8 +159,8 @@ QEMU_TCG=/usr/lib/x86_64-linux-gnu/qemu/accel-tcg-x86_64.so	# Debian builds TCG 
 # its applets to PATH), which has no --reuid.
 # swtpm: the TPM of `tpm: true` partitions (36 KB, with libtpms about 1 MB more).
 # mtools (210 KB; mcopy, mren, mdel, mdir are links to it): the reconciler writes the boot slots' FAT without a mount.
-# dosfstools' mkfs.fat (64 KB): /init formats slot B with it; busybox's mkdosfs writes a hidden-sectors count that
-# mtools refuses ("Hidden (544) does not match sectors (63)").
+# dosfstools' mkfs.fat (64 KB): /init formats slot B with it, the tool that makes the ESP (busybox's mkdosfs
+# is another FAT writer, and the two slots are written by mtools alike).
 BINARIES=(/usr/bin/qemu-system-x86_64 /usr/bin/qemu-img "$QEMU_TCG"
 	/usr/sbin/sgdisk /usr/sbin/resize2fs /bin/ip /sbin/bridge /usr/bin/setpriv /usr/bin/setsid /usr/bin/swtpm /usr/bin/mtools
 	/sbin/mkfs.fat)
