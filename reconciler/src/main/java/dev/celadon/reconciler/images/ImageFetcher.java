@@ -59,7 +59,6 @@ public final class ImageFetcher implements AutoCloseable {
     /** One download in progress. Its counters are written by its thread only. */
     private static final class Job {
         final ImageRequest request;
-        final String url;
         final long startedNanos = System.nanoTime();
         volatile Future<?> future;
         /** Set by its download thread: a job still queued is neither stalled nor left behind by a cancel. */
@@ -72,7 +71,6 @@ public final class ImageFetcher implements AutoCloseable {
 
         Job(ImageRequest request) {
             this.request = request;
-            this.url = request.url();
         }
     }
 
@@ -92,7 +90,7 @@ public final class ImageFetcher implements AutoCloseable {
 
     /** Whether the image of {@code sha256} is in the cache. Any thread. */
     public boolean isReady(String sha256) {
-        return Files.isRegularFile(settings.cacheDir().resolve(ImageCache.fileName(sha256)));
+        return cached(sha256).isPresent();
     }
 
     /** The verified image of {@code sha256} in the cache, if it is there. Any thread. */
@@ -181,12 +179,12 @@ public final class ImageFetcher implements AutoCloseable {
         try {
             Path file = new ImageDownload(client, settings, job.request, sha, progress).run();
             failures.remove(sha);
-            LOG.infof("image %s (sha256 %s) is ready: %s", ImageCache.shown(job.url), sha, file);
+            LOG.infof("image %s (sha256 %s) is ready: %s", ImageCache.shown(job.request.url()), sha, file);
         } catch (ImageFailure e) {
             failed(sha, e.reason(), e.getMessage());
         } catch (InterruptedException e) {
             if (job.stalled) {
-                failed(sha, ImageFailure.Reason.Unreachable, ImageCache.shown(job.url) + ": nothing received for "
+                failed(sha, ImageFailure.Reason.Unreachable, ImageCache.shown(job.request.url()) + ": nothing received for "
                         + settings.stallTimeout().toSeconds() + " s after " + job.done + " bytes; the download resumes "
                         + "from there");
             }

@@ -374,9 +374,8 @@ public final class ReconcileLoop implements AutoCloseable {
 
     /** The partitions the revision wants running on this appliance: a new version is good once they run again. */
     private Set<PartitionName> wantedRunningHere(Desired desired) {
-        return desired.partitions().stream().filter(p -> p.runState() == RunState.RUNNING)
-                .filter(p -> p.placement().matches(settings.applianceName(), settings.applianceLabels()))
-                .map(Partition::name).collect(Collectors.toSet());
+        return desired.placedOn(settings.applianceName(), settings.applianceLabels())
+                .filter(p -> p.runState() == RunState.RUNNING).map(Partition::name).collect(Collectors.toSet());
     }
 
     /** How long the partitions may take to stop before a reboot into a new version: the longest grace period, and a minute. */

@@ -102,7 +102,8 @@ public class ReconcilerService {
         Optional<BootInfo> boot = bootInfo();
         LoopSettings settings = new LoopSettings(applianceName(), config.appliance().labels(),
                 Quantities.parse(config.hypervisor().reservedMemory()), config.git().pollInterval(), TICK,
-                boot.map(BootInfo::version).orElse(version), boot.flatMap(BootInfo::slot).orElse(null), git.redactedUrl(), git.target(), List.copyOf(config.network().bridges().keySet()),
+                boot.map(BootInfo::version).orElse(version), boot.flatMap(BootInfo::slot).orElse(null),
+                git.redactedUrl(), git.target(), List.copyOf(config.network().bridges().keySet()),
                 config.network().address().isPresent() ? "static" : "dhcp");
         loop = new ReconcileLoop(settings, imageSettings(dirs), gitRevisions(source), dir -> load(dir, rules), hypervisor.get(),
                 new Ledger(dirs.ledger(), mapper::get), store, metricsListener(), upgradeSetup(boot, dirs), Clock.systemUTC());

@@ -7,6 +7,7 @@ import dev.celadon.reconciler.spec.RunState;
 
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Stream;
 
 /** The partitions and Appliance documents of the revision in force: the last good one. */
 public record Desired(String revision, List<Partition> partitions, List<ApplianceSpec> appliances) {
@@ -33,8 +34,11 @@ public record Desired(String revision, List<Partition> partitions, List<Applianc
      * version (each stop honours the partition's grace period, as any stop of the planner's).
      */
     public Desired allStopped() {
-        return new Desired(revision, partitions.stream().map(p -> new Partition(p.name(), p.labels(), RunState.STOPPED,
-                p.placement(), p.vm(), p.restartPolicy(), p.deletionPolicy(), p.protectedFromDeletion(), p.source(),
-                p.readiness(), p.dependsOn(), p.rollout())).toList(), appliances);
+        return new Desired(revision, partitions.stream().map(p -> p.withRunState(RunState.STOPPED)).toList(), appliances);
+    }
+
+    /** The partitions whose placement takes this appliance: the only ones it runs. */
+    public Stream<Partition> placedOn(String applianceName, Map<String, String> applianceLabels) {
+        return partitions.stream().filter(p -> p.placement().matches(applianceName, applianceLabels));
     }
 }

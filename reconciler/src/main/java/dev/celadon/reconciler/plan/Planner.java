@@ -41,8 +41,7 @@ public final class Planner {
         if (desired.revision() == null) {
             return hold(observed);
         }
-        Map<PartitionName, Partition> placed = desired.partitions().stream()
-                .filter(p -> p.placement().matches(context.applianceName(), context.applianceLabels()))
+        Map<PartitionName, Partition> placed = desired.placedOn(context.applianceName(), context.applianceLabels())
                 .collect(Collectors.toMap(Partition::name, Function.identity(), (a, b) -> a, TreeMap::new));
 
         TreeSet<PartitionName> names = new TreeSet<>(placed.keySet());

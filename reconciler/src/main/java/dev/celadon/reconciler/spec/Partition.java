@@ -64,6 +64,12 @@ public record Partition(
         return vm.hasAgentChannel() && vm.integration().heartbeat();
     }
 
+    /** The same partition asked to be in another run state: stopped, before the appliance reboots into a new version. */
+    public Partition withRunState(RunState other) {
+        return new Partition(name, labels, other, placement, vm, restartPolicy, deletionPolicy,
+                protectedFromDeletion, source, readiness, dependsOn, rollout);
+    }
+
     /** The same partition running another machine: what a rolled-back partition runs. */
     public Partition withVm(VmConfig other) {
         return new Partition(name, labels, runState, placement, other, restartPolicy, deletionPolicy,

@@ -12,6 +12,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -74,21 +75,25 @@ public final class MtoolsSlots implements BootSlots {
         if (device == null) {
             throw new IOException("this disk has no slot " + slot);
         }
-        Path partition = SYS_BLOCK.resolve(device.getFileName().toString());
-        if (!Files.isRegularFile(partition.resolve("partition"))) {
+        Optional<Path> partition = partition(device);
+        if (partition.isEmpty()) {
             return device.toString();
         }
-        long start = Long.parseLong(Files.readString(partition.resolve("start")).strip());
+        long start = Long.parseLong(Files.readString(partition.get().resolve("start")).strip());
         return disk(device) + "@@" + start * SECTOR;
     }
 
     /** The disk a partition device is on (its parent in sysfs), or the path itself for anything else. */
     private static Path disk(Path device) throws IOException {
-        Path partition = SYS_BLOCK.resolve(device.getFileName().toString());
-        if (!Files.isRegularFile(partition.resolve("partition"))) {
-            return device;
-        }
-        return device.resolveSibling(partition.toRealPath().getParent().getFileName().toString());
+        Optional<Path> partition = partition(device);
+        return partition.isEmpty() ? device
+                : device.resolveSibling(partition.get().toRealPath().getParent().getFileName().toString());
+    }
+
+    /** The device's folder in sysfs if it is a partition (one with a {@code partition} number), else empty. */
+    private static Optional<Path> partition(Path device) {
+        Path sys = SYS_BLOCK.resolve(device.getFileName().toString());
+        return Files.isRegularFile(sys.resolve("partition")) ? Optional.of(sys) : Optional.empty();
     }
 
     /** Runs one mtools command on the slot's device, then flushes the device; its output, or why it failed. */
