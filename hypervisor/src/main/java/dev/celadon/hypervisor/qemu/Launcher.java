@@ -268,11 +268,19 @@ final class Launcher {
         builder.environment().clear();
         builder.environment().put("LC_ALL", "C");
         builder.environment().put("PATH", PATH);
+        Process process;
         try {
-            return builder.start();
+            process = builder.start();
         } catch (IOException e) {
             throw new WorkerLaunchException(name, "cannot execute " + argv.getFirst() + ": " + e.getMessage(), "", e);
         }
+        try {
+            context.processes().clearOomScoreAdj(process.pid());
+        } catch (IOException e) {
+            // Gone already (its launch fails on that), or /proc refused: it stays the OOM killer's choice with us.
+            LOG.warnf("%s: cannot set oom_score_adj 0 for %s (pid %d): %s", name, argv.getFirst(), process.pid(), e.getMessage());
+        }
+        return process;
     }
 
     /**

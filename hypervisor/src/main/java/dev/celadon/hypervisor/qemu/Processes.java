@@ -52,6 +52,22 @@ final class Processes {
         return isAlive(pid, startTicks) ? ProcessHandle.of(pid) : Optional.empty();
     }
 
+    /**
+     * {@code pid}, a child of this process, back to the OOM killer's ordinary standing (oom_score_adj 0) where this
+     * process has another, which children inherit: the appliance starts the reconciler at 500, the OOM killer's first
+     * choice, since a reconciler killed starts again and adopts its workers while a worker killed loses its guest.
+     * Lowering needs no capability down to the value this process was started with (0 there). Returns whether it
+     * changed anything.
+     */
+    boolean clearOomScoreAdj(long pid) throws IOException {
+        Path own = proc.resolve(Long.toString(ProcessHandle.current().pid())).resolve("oom_score_adj");
+        if (Files.readString(own).strip().equals("0")) {
+            return false;
+        }
+        Files.writeString(proc.resolve(Long.toString(pid)).resolve("oom_score_adj"), "0");
+        return true;
+    }
+
     /** The real uid of a live process, from /proc/PID/status; empty when there is none with that pid. */
     OptionalInt uid(long pid) {
         try {

@@ -42,4 +42,18 @@ class ProcessesTest {
         long pid = ProcessHandle.current().pid();
         assertThat(processes.isAlive(pid, processes.startTicks(pid).orElseThrow())).isTrue();
     }
+
+    /** The appliance's reconciler runs at 500, which its workers inherit: each is set back to 0; elsewhere nothing is written. */
+    @Test
+    void aChildIsSetBackToZeroOnlyWhereThisProcessIsPreferredByTheOomKiller() throws IOException {
+        Path self = Files.createDirectories(proc.resolve(Long.toString(ProcessHandle.current().pid())));
+        Path child = Files.createDirectories(proc.resolve("4242")).resolve("oom_score_adj");
+        Files.writeString(self.resolve("oom_score_adj"), "0\n");
+        Files.writeString(child, "500\n");
+        assertThat(new Processes(proc).clearOomScoreAdj(4242)).isFalse();
+        assertThat(child).hasContent("500");
+        Files.writeString(self.resolve("oom_score_adj"), "500\n");
+        assertThat(new Processes(proc).clearOomScoreAdj(4242)).isTrue();
+        assertThat(child).hasContent("0");
+    }
 }
