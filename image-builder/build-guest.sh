@@ -26,10 +26,11 @@ KERNEL_META=linux-image-cloud-amd64
 # Drivers in load order (dependencies are added in front from modules.dep). The legacy profile's
 # ahci and e1000 are not built for the cloud kernel: they are skipped with a note, like any
 # module this kernel lacks. sr_mod and vfat read a cloud-init seed from the legacy profile's CD-ROM
-# (nls_*: FAT's default code page and character set). button+evdev deliver the ACPI power button to acpid.
+# (nls_*: FAT's default code page and character set). 8021q: VLAN interfaces, for the appliance test's
+# LAN peer. button+evdev deliver the ACPI power button to acpid.
 MODULES="virtio_ring virtio virtio_pci_modern_dev virtio_pci_legacy_dev virtio_pci virtio_console
 	virtio_balloon virtio_blk virtio_net virtio_scsi ata_piix ahci e1000 sd_mod sr_mod vfat nls_cp437 nls_ascii
-	button evdev"
+	8021q button evdev"
 
 mkdir -p "$OUT" "$CACHE"
 OUT=$(cd "$OUT" && pwd)

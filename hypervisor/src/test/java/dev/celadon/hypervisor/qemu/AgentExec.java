@@ -17,10 +17,11 @@ import java.util.Base64;
 
 /**
  * Runs a command in a test guest through qemu-guest-agent's {@code guest-exec} and returns its output, which
- * Celadon's own exec readiness check never captures: for tests that ask the guest what it sees. Blocking reads:
+ * Celadon's own exec readiness check never captures: for tests that ask the guest what it sees, or have it act
+ * (the appliance's LAN peer). Blocking reads:
  * callers bound it with a timeout.
  */
-final class AgentExec {
+public final class AgentExec {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -28,7 +29,7 @@ final class AgentExec {
     }
 
     /** The command's standard output; fails unless it exits 0. */
-    static byte[] run(Path agentSocket, String path, String... args) throws IOException, InterruptedException {
+    public static byte[] run(Path agentSocket, String path, String... args) throws IOException, InterruptedException {
         try (SocketChannel channel = SocketChannel.open(UnixDomainSocketAddress.of(agentSocket))) {
             InputStream in = Channels.newInputStream(channel);
             // guest-sync-delimited: the reply follows a 0xFF byte, so whatever an earlier session left is skipped.

@@ -1,9 +1,15 @@
 package dev.celadon.reconciler.appliance;
 
+import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.Channels;
+import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -32,9 +38,9 @@ final class ApplianceVm implements AutoCloseable {
 
     private final Path dir;
     private final int statusPort;
-    private final Process qemu;
+    private final TestQemu qemu;
 
-    private ApplianceVm(Path dir, int statusPort, Process qemu) {
+    private ApplianceVm(Path dir, int statusPort, TestQemu qemu) {
         this.dir = dir;
         this.statusPort = statusPort;
         this.qemu = qemu;
@@ -56,6 +62,16 @@ final class ApplianceVm implements AutoCloseable {
      */
     static ApplianceVm boot(Path image, Path dir, String properties, int gitPort, int extraMib, int gitHttpPort,
             int imagesPort, Map<String, String> espFiles) throws IOException {
+        return boot(image, dir, properties, gitPort, extraMib, gitHttpPort, imagesPort, espFiles, 0, 0);
+    }
+
+    /**
+     * As above; with a {@code hubPort}, the appliance's NIC, QEMU's user network and a UDP link from {@code hubPort}
+     * to a peer at {@code peerPort} ({@link LanPeer}) share one QEMU hub: one LAN, whose untagged DHCP server is the
+     * user network's.
+     */
+    static ApplianceVm boot(Path image, Path dir, String properties, int gitPort, int extraMib, int gitHttpPort,
+            int imagesPort, Map<String, String> espFiles, int hubPort, int peerPort) throws IOException {
         Files.createDirectories(dir);
         Path disk = dir.resolve("celadon.raw");
         run(dir, "cp", "--sparse=always", image.toAbsolutePath().toString(), disk.toString());
@@ -81,15 +97,24 @@ final class ApplianceVm implements AutoCloseable {
                 + (gitHttpPort == 0 ? "" : ",guestfwd=tcp:" + GIT_HTTP_HOST + "-cmd:socat - TCP:127.0.0.1:" + gitHttpPort)
                 + (imagesPort == 0 ? "" : ",guestfwd=tcp:" + IMAGES_HOST + "-cmd:socat - TCP:127.0.0.1:" + imagesPort);
         List<String> command = List.of("qemu-system-x86_64", "-accel", "tcg", "-machine", "q35", "-m", "2048",
+                "-qmp", "unix:" + dir.resolve("qmp.sock") + ",server=on,wait=off",
                 "-smp", "2", "-display", "none", "-no-user-config", "-nodefaults",
                 "-serial", "file:" + dir.resolve("console.log"),
                 "-drive", "if=pflash,format=raw,readonly=on,file=" + OVMF_CODE,
                 "-drive", "if=pflash,format=raw,file=" + vars,
                 "-drive", "if=virtio,format=raw,file=" + disk,
-                "-netdev", netdev, "-device", "virtio-net-pci,netdev=net0,romfile=");
-        Process qemu = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true)
-                .redirectOutput(dir.resolve("qemu.log").toFile()).start();
-        return new ApplianceVm(dir, statusPort, qemu);
+                "-netdev", netdev);
+        command = new java.util.ArrayList<>(command);
+        if (hubPort == 0) {
+            command.addAll(List.of("-device", "virtio-net-pci,netdev=net0,romfile="));
+        } else {
+            command.addAll(List.of("-netdev", "hubport,id=hub-user,hubid=0,netdev=net0",
+                    "-netdev", "dgram,id=lan,local.type=inet,local.host=127.0.0.1,local.port=" + hubPort
+                            + ",remote.type=inet,remote.host=127.0.0.1,remote.port=" + peerPort,
+                    "-netdev", "hubport,id=hub-lan,hubid=0,netdev=lan",
+                    "-netdev", "hubport,id=hub-nic,hubid=0", "-device", "virtio-net-pci,netdev=hub-nic,romfile="));
+        }
+        return new ApplianceVm(dir, statusPort, TestQemu.start(dir, command));
     }
 
     String statusUrl() {
@@ -102,27 +127,37 @@ final class ApplianceVm implements AutoCloseable {
 
     /** What the appliance printed on its serial console so far. */
     String console() {
-        try {
-            Path log = dir.resolve("console.log");
-            return Files.exists(log) ? Files.readString(log, StandardCharsets.ISO_8859_1) : "";
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+        return qemu.consoleText();
+    }
+
+    /**
+     * Alt+SysRq+{@code key} on the appliance's PS/2 keyboard, through QEMU's monitor: what someone at the machine
+     * could press. The appliance enables SysRq (its /init).
+     */
+    void sysrq(String key) throws IOException {
+        try (SocketChannel channel = SocketChannel.open(UnixDomainSocketAddress.of(dir.resolve("qmp.sock")))) {
+            BufferedReader in = new BufferedReader(new InputStreamReader(Channels.newInputStream(channel), StandardCharsets.UTF_8));
+            OutputStream out = Channels.newOutputStream(channel);
+            in.readLine(); // the greeting
+            for (String command : List.of("{\"execute\":\"qmp_capabilities\"}", "{\"execute\":\"send-key\",\"arguments\":"
+                    + "{\"keys\":[{\"type\":\"qcode\",\"data\":\"alt\"},{\"type\":\"qcode\",\"data\":\"sysrq\"},"
+                    + "{\"type\":\"qcode\",\"data\":\"" + key + "\"}]}}")) {
+                out.write((command + "\n").getBytes(StandardCharsets.UTF_8));
+                String reply;
+                do {
+                    reply = in.readLine(); // events in between are passed over
+                    if (reply == null || reply.contains("\"error\"")) {
+                        throw new IOException("QMP " + command + ": " + reply);
+                    }
+                } while (!reply.contains("\"return\""));
+            }
         }
     }
 
     /** Powers the machine off by ending QEMU: the partitions inside it end with it. */
     @Override
     public void close() {
-        qemu.destroy();
-        try {
-            if (!qemu.waitFor(10, TimeUnit.SECONDS)) {
-                qemu.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            qemu.destroyForcibly();
-        }
-        qemu.descendants().forEach(ProcessHandle::destroyForcibly);	// socat helpers
+        qemu.close();
     }
 
     private static void run(Path dir, String... command) throws IOException {
@@ -138,6 +173,15 @@ final class ApplianceVm implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);
+        }
+    }
+
+    /** A UDP port on 127.0.0.1 nothing uses now, for a QEMU {@code dgram} link. */
+    static int freeUdpPort() {
+        try (java.net.DatagramSocket socket = new java.net.DatagramSocket(0, InetAddress.getLoopbackAddress())) {
+            return socket.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
     }
 

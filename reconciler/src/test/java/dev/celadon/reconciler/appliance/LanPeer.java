@@ -1,0 +1,123 @@
+package dev.celadon.reconciler.appliance;
+
+import dev.celadon.hypervisor.qemu.AgentExec;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+
+import static org.awaitility.Awaitility.await;
+
+/**
+ * Another machine on the appliance's LAN: the tiny guest under QEMU on the host, its NIC on the same QEMU hub
+ * as the appliance's NIC and QEMU's user network (whose DHCP server serves the untagged LAN). It serves VLAN 20
+ * itself: {@code eth0.20} = {@value #VLAN_ADDRESS}/24 with busybox {@code udhcpd} leasing .100–.150. The test
+ * drives it through its guest agent ({@code guest-exec}): pings, and what it leased.
+ */
+final class LanPeer implements AutoCloseable {
+
+    static final int VLAN = 20;
+    static final String VLAN_ADDRESS = "192.168.20.1";
+    /** Outside the range QEMU's user network leases from (.15 up). */
+    static final String LAN_ADDRESS = "10.0.2.200";
+    private static final Duration BOOT = Duration.ofMinutes(3);
+    /** Generous: a fetch of some MiB from a guest nested in the emulated appliance. */
+    private static final Duration COMMAND = Duration.ofSeconds(120);
+
+    private final Path dir;
+    private final TestQemu qemu;
+
+    private LanPeer(Path dir, TestQemu qemu) {
+        this.dir = dir;
+        this.qemu = qemu;
+    }
+
+    /** Boots the peer, its NIC a UDP link from {@code localPort} to the appliance's hub at {@code hubPort}. */
+    static LanPeer start(Path tinyImages, Path dir, int localPort, int hubPort) throws IOException {
+        Files.createDirectories(dir);
+        List<String> command = List.of("qemu-system-x86_64", "-accel", "tcg", "-m", "128", "-display", "none",
+                "-no-user-config", "-nodefaults", "-serial", "file:" + dir.resolve("console.log"),
+                "-kernel", tinyImages.resolve("vmlinuz").toString(), "-initrd", tinyImages.resolve("initrd.img").toString(),
+                "-append", "console=ttyS0 celadon.hostname=lan-peer",
+                "-netdev", "dgram,id=lan,local.type=inet,local.host=127.0.0.1,local.port=" + localPort
+                        + ",remote.type=inet,remote.host=127.0.0.1,remote.port=" + hubPort,
+                "-device", "virtio-net-pci,netdev=lan,mac=52:54:00:c0:ff:ee,romfile=",
+                "-chardev", "socket,id=agent,server=on,wait=off,path=" + dir.resolve("agent.sock"),
+                "-device", "virtio-serial-pci", "-device", "virtserialport,chardev=agent,name=org.qemu.guest_agent.0");
+        TestQemu qemu = TestQemu.start(dir, command);
+        LanPeer peer = new LanPeer(dir, qemu);
+        await("the LAN peer boots").atMost(BOOT).pollInterval(Duration.ofSeconds(1))
+                .until(() -> !qemu.isAlive() || peer.console().contains("celadon-tiny: ready"));
+        // A fixed address on the untagged LAN, not a lease from QEMU's user network: the appliance's comes first.
+        peer.sh("killall udhcpc; ip addr flush dev eth0 && ip addr add " + LAN_ADDRESS + "/24 dev eth0"
+                + " && vconfig add eth0 " + VLAN + " && ip addr add " + VLAN_ADDRESS + "/24 dev eth0." + VLAN
+                + " && ip link set eth0." + VLAN + " up"
+                + " && printf 'start 192.168.20.100\\nend 192.168.20.150\\ninterface eth0." + VLAN
+                + "\\noption subnet 255.255.255.0\\nlease_file /tmp/udhcpd.leases\\npidfile /tmp/udhcpd.pid\\n' >/tmp/udhcpd.conf"
+                + " && touch /tmp/udhcpd.leases && udhcpd /tmp/udhcpd.conf");
+        return peer;
+    }
+
+    /** Runs {@code script} with the peer's sh; its output; fails unless it exits 0. */
+    String sh(String script) throws IOException {
+        Path agent = dir.resolve("agent.sock");
+        try {
+            return new String(org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(COMMAND,
+                    () -> AgentExec.run(agent, "/bin/sh", "-c", script)), StandardCharsets.UTF_8);
+        } catch (RuntimeException e) {
+            throw new IOException("LAN peer: " + script + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Whether {@code address} answers a ping (3 tries), sent through the peer's interface {@code via} by a host
+     * route made for it: the route must be made, so a false answer is the network's, not a failed command.
+     */
+    boolean answersPing(String address, String via) throws IOException {
+        return through(address, via, () ->
+                sh("if ping -c 3 -W 2 " + address + " >/dev/null; then echo yes; else echo no; fi").strip().equals("yes"));
+    }
+
+    /** What {@link #fetch} got: bytes, and seconds by the peer's own clock. */
+    record Fetch(long bytes, double seconds) {
+    }
+
+    /**
+     * Fetches {@code url} through the interface {@code via} (a host route made for it, as {@link #answersPing} does),
+     * timed inside the peer: how long the guest agent takes to start the command is not counted.
+     */
+    Fetch fetch(String url, String via) throws IOException {
+        return through(url.replaceFirst("^http://([^/:]+).*", "$1"), via, () -> {
+            String[] said = sh("s=$(cut -d' ' -f1 /proc/uptime); n=$(wget -q -O - '" + url + "' | wc -c);"
+                    + " e=$(cut -d' ' -f1 /proc/uptime); echo \"$n $s $e\"").strip().split(" ");
+            return new Fetch(Long.parseLong(said[0]), Double.parseDouble(said[2]) - Double.parseDouble(said[1]));
+        });
+    }
+
+    /** What the peer does with {@code address} reached through {@code via}: a host route made for it, then removed. */
+    private <T> T through(String address, String via, PeerCommand<T> command) throws IOException {
+        String route = address + "/32 dev " + via;
+        sh("ip route replace " + route);
+        try {
+            return command.run();
+        } finally {
+            sh("ip route del " + route);
+        }
+    }
+
+    private interface PeerCommand<T> {
+        T run() throws IOException;
+    }
+
+    String console() {
+        return qemu.consoleText();
+    }
+
+    @Override
+    public void close() {
+        qemu.close();
+    }
+}
