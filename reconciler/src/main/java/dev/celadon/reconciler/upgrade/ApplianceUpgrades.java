@@ -77,6 +77,12 @@ public final class ApplianceUpgrades {
         }
     }
 
+    /**
+     * How long PID 1 may take to reboot once asked: busybox init's shutdown (SIGTERM to everything, SIGKILL, reboot)
+     * takes seconds; the reconciler still running after this means no reboot is coming.
+     */
+    static final Duration REBOOT_LIMIT = Duration.ofMinutes(5);
+
     private final BootInfo boot;
     private final BootSlots slots;
     private final Rebooter rebooter;
@@ -92,7 +98,8 @@ public final class ApplianceUpgrades {
     /** The running version's own entry, when this run renamed it so that a lower version boots first. */
     private Optional<String> demoted = Optional.empty();
     private Instant drainSince;
-    private boolean rebootAsked;
+    /** When PID 1 was asked to reboot; null before. */
+    private Instant rebootAsked;
     /** Why the last document could not go ahead without a new one: shown, and not tried at every pass. */
     private String refusedKey;
     private UpgradeStatus refused;
@@ -218,7 +225,7 @@ public final class ApplianceUpgrades {
         UpgradeRecord r = record.orElseThrow();
         boolean stillWanted = selection instanceof ApplianceSelection.One one
                 && r.isFor(one.appliance().version(), one.appliance().sha256());
-        if (!stillWanted && !rebootAsked) {
+        if (!stillWanted && rebootAsked == null) {
             cancel(r);
             return Pass.idle(null);
         }
@@ -228,20 +235,46 @@ public final class ApplianceUpgrades {
         List<String> running = workers.values().stream().filter(w -> live(w.state())).map(w -> w.name().value())
                 .sorted().toList();
         boolean limitSpent = !now.isBefore(drainSince.plus(drainLimit));
-        if ((running.isEmpty() || limitSpent) && !rebootAsked) {
+        if ((running.isEmpty() || limitSpent) && rebootAsked == null) {
             LOG.infof("rebooting into version %s%s", r.version(), running.isEmpty() ? ""
                     : " with partitions still stopping after " + drainLimit.toSeconds() + " s: " + String.join(", ", running));
             try {
                 rebooter.reboot();
-                rebootAsked = true;
+                rebootAsked = now;
             } catch (IOException e) {
                 LOG.errorf("cannot reboot into version %s: %s", r.version(), e.getMessage());
                 return new Pass(Map.of(), true, new UpgradeStatus(r.version(), "Failed", "cannot reboot: " + e.getMessage(), now));
             }
         }
-        String message = rebootAsked ? "rebooting into it (from " + r.from() + ")"
+        if (rebootAsked != null && !now.isBefore(rebootAsked.plus(REBOOT_LIMIT))) {
+            return rebootNeverCame(r, now);
+        }
+        String message = rebootAsked != null ? "rebooting into it (from " + r.from() + ")"
                 : "stopping partitions before the reboot: " + String.join(", ", running);
         return new Pass(Map.of(), true, new UpgradeStatus(r.version(), "Rebooting", message, drainSince));
+    }
+
+    /**
+     * PID 1 was asked and did not reboot: the upgrade fails, its image leaves the other slot (so no later reboot
+     * boots it unasked), and the partitions start again on this version.
+     */
+    private Pass rebootNeverCame(UpgradeRecord r, Instant now) {
+        String reason = "PID 1 was asked to reboot into version " + r.version() + " at " + rebootAsked
+                + " and did not reboot within " + REBOOT_LIMIT.toSeconds() + " s";
+        LOG.errorf("the upgrade to %s failed: %s; the partitions start again on %s", r.version(), reason, boot.version());
+        boot.slot().map(Slot::valueOf).map(Slot::other).ifPresent(other -> removeVersion(other, r.version()));
+        restoreDemoted();
+        save(r.with(UpgradeRecord.Phase.FAILED, reason, now));
+        staged = null;
+        drainSince = null;
+        rebootAsked = null;
+        return Pass.idle(failed(record.orElseThrow()));
+    }
+
+    /** The status of an upgrade that failed: shown until the document changes. */
+    private static UpgradeStatus failed(UpgradeRecord r) {
+        return new UpgradeStatus(r.version(), "Failed", r.reason() + "; not tried again until the Appliance document changes",
+                r.at());
     }
 
     private void cancel(UpgradeRecord r) {
@@ -271,8 +304,7 @@ public final class ApplianceUpgrades {
         Optional<UpgradeRecord> failed = record.filter(r -> r.phase() == UpgradeRecord.Phase.FAILED
                 && r.isFor(doc.version(), doc.sha256()));
         if (failed.isPresent()) {
-            return Pass.idle(new UpgradeStatus(doc.version(), "Failed", failed.get().reason()
-                    + "; not tried again until the Appliance document changes", failed.get().at()));
+            return Pass.idle(failed(failed.get()));
         }
         if (key.equals(refusedKey)) {
             return Pass.idle(refused);

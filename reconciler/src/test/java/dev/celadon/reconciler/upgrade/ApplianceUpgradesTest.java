@@ -133,6 +133,36 @@ class ApplianceUpgradesTest {
     }
 
     @Test
+    void aRebootThatNeverComesFailsTheUpgradeAndThePartitionsStartAgain() throws Exception {
+        cached.put(SHA, TestUkis.build(dir, "new.efi", TestUkis.osRelease("0.2"), List.of("osrel", "cmdline", "linux", "initrd")));
+        ApplianceUpgrades upgrades = upgrades(boot("0.1", "A", "celadon-0.1.efi"), "boot-1");
+        pass(upgrades, doc("0.2"), Map.of(WEB, worker(VmState.RUNNING)));
+        pass(upgrades, doc("0.2"), Map.of(WEB, worker(VmState.STOPPED)));
+        assertThat(reboots).isEqualTo(1);
+        Instant limit = NOW.plus(ApplianceUpgrades.REBOOT_LIMIT);
+
+        ApplianceUpgrades.Pass waiting = upgrades.pass(doc("0.2"), true, Set.of(WEB), Map.of(WEB, worker(VmState.STOPPED)),
+                DRAIN, limit.minusSeconds(1));
+        assertThat(waiting.drain()).isTrue();
+        assertThat(waiting.status().message()).isEqualTo("rebooting into it (from 0.1)");
+
+        ApplianceUpgrades.Pass failed = upgrades.pass(doc("0.2"), true, Set.of(WEB), Map.of(WEB, worker(VmState.STOPPED)),
+                DRAIN, limit);
+        assertThat(failed.drain()).as("the partitions start again").isFalse();
+        assertThat(failed.status()).isEqualTo(new UpgradeStatus("0.2", "Failed", "PID 1 was asked to reboot into version 0.2"
+                + " at " + NOW + " and did not reboot within 300 s; not tried again until the Appliance document changes", limit));
+        assertThat(slots.files.get(Slot.B)).as("nothing left to boot unasked").isEmpty();
+        assertThat(UpgradeRecord.read(dir.resolve("upgrade")).orElseThrow().phase()).isEqualTo(UpgradeRecord.Phase.FAILED);
+
+        ApplianceUpgrades.Pass later = upgrades.pass(doc("0.2"), true, Set.of(WEB), Map.of(WEB, worker(VmState.RUNNING)),
+                DRAIN, limit.plusSeconds(60));
+        assertThat(later.drain()).isFalse();
+        assertThat(later.status().state()).isEqualTo("Failed");
+        assertThat(slots.files.get(Slot.B)).as("not written again").isEmpty();
+        assertThat(reboots).as("asked once").isEqualTo(1);
+    }
+
+    @Test
     void anImageThatIsNotThisVersionsIsRefusedOnceAndNeverWritten() throws Exception {
         cached.put(SHA, TestUkis.build(dir, "other.efi", TestUkis.osRelease("0.9"), List.of("osrel", "cmdline", "linux", "initrd")));
         ApplianceUpgrades upgrades = upgrades(boot("0.1", "A", "celadon-0.1.efi"), "boot-1");
