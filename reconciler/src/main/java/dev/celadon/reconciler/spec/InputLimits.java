@@ -35,13 +35,13 @@ final class InputLimits {
     static final int MAX_NAME_CHARS = 1 << 20;
 
     /**
-     * Documents in a revision (each one partition, valid or not), counted as they are composed. 10,000
-     * ordinary partitions keep 8 MB of heap (ShippedHeapTest loads them under the shipped options).
+     * Documents in a revision (each one partition or Appliance document, valid or not), counted as they are
+     * composed. 10,000 ordinary partitions keep 8 MB of heap (ShippedHeapTest loads them under the shipped options).
      */
-    static final int MAX_PARTITIONS = 10_000;
+    static final int MAX_DOCUMENTS = 10_000;
 
     /**
-     * What the partitions of a revision take of the heap once read, by {@link Footprint}'s estimate, summed
+     * What the documents of a revision take of the heap once read, by {@link Footprint}'s estimate, summed
      * as each partition is kept. An ordinary partition is estimated at 1.3 KiB, so 10,000 of them fit; without
      * this limit, 16 MiB of files of labels or appliance names would take up to 20 times their size.
      */

@@ -99,9 +99,10 @@ final class Revision {
 
     /** Reads one document; false when reading must stop. */
     private boolean readDocument(Node document, Problems problems) {
-        if (++documents > InputLimits.MAX_PARTITIONS) {
+        if (++documents > InputLimits.MAX_DOCUMENTS) {
             problems.report(document.getStartMark(), "", String.format(Locale.ROOT,
-                    "the revision has more than %,d partitions; this one and the rest are not read", InputLimits.MAX_PARTITIONS));
+                    "the revision has more than %,d documents (partitions and Appliance documents); this one and the rest are"
+                            + " not read", InputLimits.MAX_DOCUMENTS));
             stopped = true;
             return false;
         }
@@ -142,7 +143,7 @@ final class Revision {
         kept += footprint;
         if (kept > InputLimits.MAX_KEPT_BYTES) {
             problems.report(header.document().at(), "", String.format(Locale.ROOT,
-                    "the partitions up to this one would take more than %,d bytes (%s) of the reconciler's memory;"
+                    "the documents up to this one would take more than %,d bytes (%s) of the reconciler's memory;"
                             + " this one and the rest are not read (docs/design.md: Input limits)",
                     InputLimits.MAX_KEPT_BYTES, Quantities.format(InputLimits.MAX_KEPT_BYTES)));
             stopped = true;

@@ -23,7 +23,7 @@
  *       every field is type-checked where it stands, unknown and duplicate keys are reported, and the
  *       walk goes on past each error, so one pass finds them all.</li>
  *   <li>Checks across documents follow ({@code Revision}): unique partition names, Appliance names and
- *       forwarded host ports, and the revision's limits: partitions, what they keep in memory ({@code Footprint}), errors.
+ *       forwarded host ports, and the revision's limits: documents, what they keep in memory ({@code Footprint}), errors.
  *       A limit of the revision passed ends the reading there.</li>
  *   <li>Errors are sorted by file, line and column. A set with any error is applied not at all.</li>
  * </ol>

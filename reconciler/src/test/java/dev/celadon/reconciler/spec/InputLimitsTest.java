@@ -153,16 +153,17 @@ class InputLimitsTest {
 
     @Test
     void aRevisionHasTenThousandPartitionsAndNoMore() {
-        Map<String, String> files = GeneratedSpecs.inFiles(InputLimits.MAX_PARTITIONS, GeneratedSpecs::minimal, InputLimits.MAX_FILE_BYTES);
+        Map<String, String> files = GeneratedSpecs.inFiles(InputLimits.MAX_DOCUMENTS, GeneratedSpecs::minimal, InputLimits.MAX_FILE_BYTES);
         SpecSet full = SpecLoader.parse(files, SpecRules.DEFAULT);
-        Map<String, String> over = GeneratedSpecs.inFiles(InputLimits.MAX_PARTITIONS + 1, GeneratedSpecs::minimal, InputLimits.MAX_FILE_BYTES);
+        Map<String, String> over = GeneratedSpecs.inFiles(InputLimits.MAX_DOCUMENTS + 1, GeneratedSpecs::minimal, InputLimits.MAX_FILE_BYTES);
         String last = over.keySet().stream().reduce((first, second) -> second).orElseThrow();
         int lastLine = (int) over.get(last).lines().count() - 3;
 
         assertThat(full.errors()).isEmpty();
-        assertThat(full.partitions()).hasSize(InputLimits.MAX_PARTITIONS);
+        assertThat(full.partitions()).hasSize(InputLimits.MAX_DOCUMENTS);
         assertThat(SpecLoader.parse(over, SpecRules.DEFAULT).errors()).map(SpecError::toString).containsExactly(
-                last + ":" + lastLine + ":1: the revision has more than 10,000 partitions; this one and the rest are not read");
+                last + ":" + lastLine + ":1: the revision has more than 10,000 documents (partitions and Appliance documents); this one and"
+                        + " the rest are not read");
     }
 
     @Test
@@ -221,7 +222,7 @@ class InputLimitsTest {
         assertThat(kept).isLessThanOrEqualTo(InputLimits.MAX_KEPT_BYTES);
         assertThat(kept + Footprint.of(set.partitions().getFirst())).isGreaterThan(InputLimits.MAX_KEPT_BYTES);
         assertThat(set.errors()).singleElement().satisfies(error -> assertThat(error.message()).isEqualTo(
-                "the partitions up to this one would take more than 16,777,216 bytes (16Mi) of the reconciler's memory;"
+                "the documents up to this one would take more than 16,777,216 bytes (16Mi) of the reconciler's memory;"
                         + " this one and the rest are not read (docs/design.md: Input limits)"));
     }
 

@@ -60,11 +60,11 @@ class ShippedHeapTest {
                 GeneratedSpecs.write(dir.resolve("errors"), Map.of("bad.yaml", GeneratedSpecs.oneFile(2000, i -> "cpus: [" + i + "]\n"))),
                 GeneratedSpecs.write(dir.resolve("alias-bomb"), Map.of("bomb.yaml", GeneratedSpecs.aliasBomb())),
                 GeneratedSpecs.write(dir.resolve("ordinary-one-per-file"),
-                        GeneratedSpecs.inFiles(InputLimits.MAX_PARTITIONS, GeneratedSpecs::ordinary, 1)),
+                        GeneratedSpecs.inFiles(InputLimits.MAX_DOCUMENTS, GeneratedSpecs::ordinary, 1)),
                 GeneratedSpecs.write(dir.resolve("long-command-lines"), longCommandLines()),
                 GeneratedSpecs.write(dir.resolve("labels"), GeneratedSpecs.inFiles(200, GeneratedSpecs::withThousandLabels, fullFile)),
                 GeneratedSpecs.write(dir.resolve("ordinary-full-files"),
-                        GeneratedSpecs.inFiles(InputLimits.MAX_PARTITIONS, GeneratedSpecs::ordinary, fullFile)));
+                        GeneratedSpecs.inFiles(InputLimits.MAX_DOCUMENTS, GeneratedSpecs::ordinary, fullFile)));
 
         List<Loaded> loaded = load(folders);
 
@@ -77,7 +77,7 @@ class ShippedHeapTest {
                 tuple("ordinary-one-per-file", 10_000, 0, ""),
                 tuple("long-command-lines", 16, 1, "long-16.yaml:1:1: the spec files up to this one have 17,002,489 bytes;"
                         + " a revision may have at most 16,777,216 (16Mi), and the rest is not read"),
-                tuple("labels", 98, 1, "part-00000.yaml:688:1: the partitions up to this one would take more than 16,777,216 bytes"
+                tuple("labels", 98, 1, "part-00000.yaml:688:1: the documents up to this one would take more than 16,777,216 bytes"
                         + " (16Mi) of the reconciler's memory; this one and the rest are not read (docs/design.md: Input limits)"),
                 tuple("ordinary-full-files", 10_000, 0, ""));
         assertThat(loaded).allSatisfy(revision -> assertThat(revision.kept()).as(revision.folder())
