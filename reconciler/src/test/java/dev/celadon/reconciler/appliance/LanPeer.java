@@ -73,12 +73,24 @@ final class LanPeer implements AutoCloseable {
     }
 
     /**
-     * Whether {@code address} answers a ping (3 tries), sent through the peer's interface {@code via} by a host
-     * route made for it: the route must be made, so a false answer is the network's, not a failed command.
+     * Whether {@code address} answers a ping within {@code time} (a ping, waited for 2 s, every 3 s until one is answered), sent through the
+     * peer's interface {@code via} by a host route made for it: the route must be made, so a false answer is the
+     * network's, not a failed command.
      */
-    boolean answersPing(String address, String via) throws IOException {
-        return through(address, via, () ->
-                sh("if ping -c 3 -W 2 " + address + " >/dev/null; then echo yes; else echo no; fi").strip().equals("yes"));
+    boolean answersPing(String address, String via, Duration time) throws IOException {
+        return through(address, via, () -> sh("end=$(($(cut -d. -f1 /proc/uptime) + " + time.toSeconds() + "));"
+                + " while [ $(cut -d. -f1 /proc/uptime) -lt $end ]; do"
+                + " if ping -c 1 -W 2 " + address + " >/dev/null; then echo yes; exit; fi; sleep 1; done; echo no")
+                .strip().equals("yes"));
+    }
+
+    /** The peer's neighbour table and routes, to say why a ping got no answer. */
+    String neighbours() {
+        try {
+            return "the peer's neighbours: " + sh("ip neigh; ip route").strip().replace('\n', ',');
+        } catch (IOException e) {
+            return "the peer's neighbours not read: " + e.getMessage();
+        }
     }
 
     /** What {@link #fetch} got: bytes, and seconds by the peer's own clock. */
