@@ -185,8 +185,13 @@ final class ConfigResolver {
 
     /** The images dirs by their real paths; one that does not exist holds nothing. */
     private List<Path> realImagesDirs() {
+        return realPaths(settings.imagesDirs());
+    }
+
+    /** {@code dirs} by their real paths, without those that do not exist. */
+    static List<Path> realPaths(List<Path> dirs) {
         List<Path> realDirs = new ArrayList<>();
-        for (Path dir : settings.imagesDirs()) {
+        for (Path dir : dirs) {
             try {
                 realDirs.add(dir.toRealPath());
             } catch (IOException e) {

@@ -3,6 +3,7 @@ package dev.celadon.hypervisor.qemu;
 import dev.celadon.hypervisor.Accel;
 import dev.celadon.hypervisor.GuestProfile;
 import dev.celadon.hypervisor.HypervisorException;
+import dev.celadon.hypervisor.ImageCache;
 import dev.celadon.hypervisor.PartitionName;
 import dev.celadon.hypervisor.VmConfig;
 import dev.celadon.hypervisor.WorkerLaunchException;
@@ -101,10 +102,10 @@ final class Launcher {
             context.store().write(intent);
             long t0 = System.nanoTime();
             if (config.tpm()) {
-                startTpm(name, paths, run, identity);
+                startTpm(vm, paths, run, identity);
             }
-            process = spawn(name, paths, identity.command(argv, grants.stream().map(WorkerDevices.Grant::gid).toList()),
-                    paths.qemuLog());
+            process = spawn(name, paths, command(identity, argv, grants.stream().map(WorkerDevices.Grant::gid).toList(), vm,
+                    paths, run), paths.qemuLog());
             worker.spawned(process);
             confine(name, identity, process, memoryMax, config.cpuLimitMillicores());
             QmpClient qmp = awaitQmp(worker, process);
@@ -181,7 +182,10 @@ final class Launcher {
         }
     }
 
-    /** The limits a launch will set, as status shows them, or why there are none; then the device groups given. */
+    /**
+     * The limits a launch will set, as status shows them, or why there are none; then the device groups given, and
+     * whether the worker sees a private view of the file system.
+     */
     private String limits(WorkerIdentity identity, List<WorkerDevices.Grant> grants, long memoryMax, int cpuLimitMillicores) {
         if (!identity.isolated()) {
             return "none";
@@ -189,7 +193,8 @@ final class Launcher {
         return context.cgroups().unavailable().map(why -> "limits skipped: " + why)
                 .orElse("memory.max " + memoryMax + ", pids.max " + context.settings().isolation().pidsMax()
                         + (cpuLimitMillicores > 0 ? ", cpu.max " + WorkerCgroup.cpuMax(cpuLimitMillicores) : ""))
-                + grants.stream().map(grant -> "; " + grant).collect(Collectors.joining());
+                + grants.stream().map(grant -> "; " + grant).collect(Collectors.joining())
+                + context.root().unavailable().map(why -> "; no private view: " + why).orElse("; private view");
     }
 
     /** The worker into its cgroup while QEMU is paused, before its guest touches any memory. */
@@ -221,8 +226,9 @@ final class Launcher {
      * The partition's TPM, before its QEMU, which connects to it at start. Its state dir is made here, with
      * the disks; an abandoned launch's swtpm goes with the run dir ({@link QemuWorker#deleteRunDir}).
      */
-    private void startTpm(PartitionName name, WorkerPaths paths, WorkerPaths.RunPaths run, WorkerIdentity identity)
+    private void startTpm(ResolvedVm vm, WorkerPaths paths, WorkerPaths.RunPaths run, WorkerIdentity identity)
             throws WorkerLaunchException {
+        PartitionName name = vm.config().name();
         try {
             // Its own files are 0600 (--tpmstate mode), but its lock file is 0640: the folder keeps everyone else out.
             Files.createDirectories(paths.tpmState(), PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
@@ -236,7 +242,7 @@ final class Launcher {
         } catch (IOException e) {
             throw new WorkerLaunchException(name, "cannot create " + paths.tpmState() + ": " + e.getMessage(), "", e);
         }
-        Process swtpm = spawn(name, paths, identity.command(Swtpm.argv(paths, run), List.of()), paths.tpmLog());
+        Process swtpm = spawn(name, paths, command(identity, Swtpm.argv(paths, run), List.of(), vm, paths, run), paths.tpmLog());
         try {
             if (!Swtpm.awaitSocket(swtpm, run, context.settings().launchTimeout())) {
                 throw new WorkerLaunchException(name, Swtpm.BINARY + (swtpm.isAlive() ? " did not open its socket within "
@@ -247,6 +253,39 @@ final class Launcher {
             Thread.currentThread().interrupt();
             throw new WorkerLaunchException(name, "interrupted while waiting for " + Swtpm.BINARY, "", e);
         }
+    }
+
+    /**
+     * {@code argv}, one of the worker's processes, as its identity runs it with the supplementary {@code groups},
+     * and for an isolated worker in its own view of the file system where the host allows one ({@link WorkerRoot}).
+     */
+    private List<String> command(WorkerIdentity identity, List<String> argv, List<Integer> groups, ResolvedVm vm,
+            WorkerPaths paths, WorkerPaths.RunPaths run) {
+        List<String> command = identity.command(argv, groups);
+        return identity.isolated() ? context.root().command(command, binds(vm, paths, run)) : command;
+    }
+
+    /**
+     * What a worker's view holds besides the system's files: the images dirs and the download cache read-only
+     * (every file a spec may name lies in them, backing files too), the firmware and QEMU where configured
+     * elsewhere; its own worker, disks and run dirs; the device nodes it opens.
+     */
+    private WorkerRoot.Binds binds(ResolvedVm vm, WorkerPaths paths, WorkerPaths.RunPaths run) {
+        QemuSettings settings = context.settings();
+        List<Path> images = new ArrayList<>(settings.imagesDirs());
+        images.addAll(ConfigResolver.realPaths(settings.imagesDirs()));
+        images.add(ImageCache.dir(paths.stateDir()));
+        WorkerRoot.Binds binds = new WorkerRoot.Binds().readOnly(images)
+                .writable(List.of(paths.workerDir(), paths.disksDir(), run.dir()))
+                .writable(devices.nodes(vm.config()));
+        vm.uefi().ifPresent(uefi -> binds.readOnly(uefi.code()));
+        Path qemu = Path.of(settings.qemuBinary());
+        if (qemu.isAbsolute()) {
+            binds.readOnly(qemu);
+        }
+        vm.disks().stream().filter(disk -> disk.kind() == ResolvedVm.Disk.Kind.PASSTHROUGH).map(ResolvedVm.Disk::path)
+                .forEach(binds::writable);
+        return binds;
     }
 
     /**

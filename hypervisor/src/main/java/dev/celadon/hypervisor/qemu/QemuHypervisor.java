@@ -89,7 +89,8 @@ public final class QemuHypervisor implements Hypervisor {
         this.processes = new Processes(host.proc());
         this.store = new RecordStore(stateDir);
         this.context = new WorkerContext(settings, processes, store, new Taps(stateDir, tapDevices),
-                new WorkerCgroup(host.sys().resolve("fs/cgroup")));
+                new WorkerCgroup(host.sys().resolve("fs/cgroup")), settings.isolation().mode() == WorkerIsolation.Mode.USER
+                        ? WorkerRoot.probe(stateDir.resolve(WorkerRoot.MOUNT_POINT)) : WorkerRoot.off("isolation none"));
         this.ids = new WorkerIds(settings.isolation().ids(), WorkerIds.of(store));
         this.launcher = new Launcher(context, new ConfigResolver(settings, host), new DiskPreparer(settings.qemuImgBinary()),
                 accel.accel(), ids, new WorkerDevices(host, accel.accel()));
@@ -105,7 +106,8 @@ public final class QemuHypervisor implements Hypervisor {
         }
         LOG.infof("QEMU hypervisor on %s (%s), state in %s, workers isolated: %s%s", accel.accel(), accel.reason(), stateDir,
                 settings.isolation().mode().value(), settings.isolation().mode() == WorkerIsolation.Mode.NONE ? ""
-                        : context.cgroups().unavailable().map(why -> " (limits skipped: " + why + ")").orElse(" (cgroup v2 limits)"));
+                        : context.cgroups().unavailable().map(why -> " (limits skipped: " + why + ")").orElse(" (cgroup v2 limits)")
+                        + context.root().unavailable().map(why -> " (no private view: " + why + ")").orElse(" (private views)"));
     }
 
     /**

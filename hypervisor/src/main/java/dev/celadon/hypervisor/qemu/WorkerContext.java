@@ -5,5 +5,6 @@ package dev.celadon.hypervisor.qemu;
  * store, the taps and its cgroup (removed when its exit is recorded). Nothing else: a worker cannot start,
  * adopt or delete another.
  */
-record WorkerContext(QemuSettings settings, Processes processes, RecordStore store, Taps taps, WorkerCgroup cgroups) {
+record WorkerContext(QemuSettings settings, Processes processes, RecordStore store, Taps taps, WorkerCgroup cgroups,
+        WorkerRoot root) {
 }

@@ -72,7 +72,7 @@ final class WorkerDevices {
     }
 
     /** The nodes a worker of {@code config} opens: the KVM device on KVM, the tun device for a NIC on a bridge. */
-    private List<Path> nodes(VmConfig config) {
+    List<Path> nodes(VmConfig config) {
         List<Path> nodes = new ArrayList<>(2);
         if (accel == Accel.KVM) {
             nodes.add(host.kvm());

@@ -26,12 +26,14 @@ import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
+import java.util.Set;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
@@ -85,6 +87,7 @@ class IsolationIT {
         VmConfig a = withDisk("iso-a").withTpm(true);
         VmConfig b = withDisk("iso-b");
         long pidA;
+        long pidB;
         WorkerRecord recordA;
         WorkerRecord recordB;
         try (QemuHypervisor hypervisor = new QemuHypervisor(settings)) {
@@ -92,11 +95,13 @@ class IsolationIT {
             hypervisor.start(b);
             WorkerStatus statusA = hypervisor.worker(a.name()).orElseThrow().status();
             pidA = statusA.pid().orElseThrow();
+            pidB = hypervisor.worker(b.name()).orElseThrow().status().pid().orElseThrow();
             recordA = hypervisor.store().read(a.name()).orElseThrow();
             recordB = hypervisor.store().read(b.name()).orElseThrow();
             assertThat(recordA.uid()).isBetween(64000, 64999).isNotEqualTo(recordB.uid());
             assertThat(recordA.gid()).isEqualTo(recordA.uid());
-            assertThat(statusA.isolation()).startsWith("user " + recordA.uid() + ":" + recordA.uid() + "; ");
+            assertThat(statusA.isolation()).startsWith("user " + recordA.uid() + ":" + recordA.uid() + "; ")
+                    .endsWith("; private view");
 
             Map<String, String> proc = status(pidA);
             assertThat(proc.get("Uid")).isEqualTo(String.join("\t", List.of("" + recordA.uid(), "" + recordA.uid(),
@@ -124,14 +129,33 @@ class IsolationIT {
             assertOwned(pathsA.tpmState(), recordA.uid(), "rwx------");
             assertOwned(pathsA.workerDir(), 0, "rwx--x---");
             assertOwned(pathsA.record(), 0, null);
+            // Its own view of the file system: the system's files, its own, nothing of B's, the host's /etc or the state dir.
+            Path view = Path.of("/proc", Long.toString(pidA), "root");
+            assertThat(view.resolve(pathsA.disk("root").toString().substring(1))).exists();
+            assertThat(view.resolve(pathsA.tpmState().toString().substring(1))).isDirectory();
+            assertThat(view.resolve(images.toAbsolutePath().toString().substring(1)).resolve("tiny/vmlinuz")).exists();
+            assertThat(view.resolve(pathsB.disk("root").toString().substring(1))).doesNotExist();
+            assertThat(view.resolve(pathsB.workerDir().toString().substring(1))).doesNotExist();
+            assertThat(view.resolve("etc/shadow")).doesNotExist();
+            assertThat(view.resolve("etc/passwd")).doesNotExist();
+            assertThat(view.resolve(pathsA.stateDir().resolve("reconciler").toString().substring(1))).doesNotExist();
+            assertThat(view.resolve("usr/bin/qemu-system-x86_64")).exists();
+            assertThat(Files.readSymbolicLink(Path.of("/proc", Long.toString(swtpm), "ns", "mnt")))
+                    .as("swtpm in a view of its own").isNotEqualTo(Files.readSymbolicLink(Path.of("/proc/self/ns/mnt")));
         }
         // The hypervisor is gone (as after a reconciler's kill -9 its connections are): the test is A's only QMP client.
         try (Qmp qmp = new Qmp(Path.of(recordA.runDir()).resolve("qmp.sock"))) {
             Path own = leaks.stateDir().resolve("state/disks/iso-a/root.qcow2");
             Path other = leaks.stateDir().resolve("state/disks/iso-b/root.qcow2");
             assertThat(qmp.blockdevAdd("own", own)).doesNotContain("\"error\"");
-            assertThat(qmp.blockdevAdd("other", other)).contains("\"error\"").contains("Permission denied");
-            assertThat(qmp.blockdevAdd("shadow", Path.of("/etc/shadow"))).contains("Permission denied");
+            // B's disk and the host's /etc are not in A's view at all; through /proc, into B's view or the host's,
+            // the kernel refuses A as another uid.
+            assertThat(qmp.blockdevAdd("other", other)).contains("\"error\"").contains("No such file or directory");
+            assertThat(qmp.blockdevAdd("shadow", Path.of("/etc/shadow"))).contains("No such file or directory");
+            assertThat(qmp.blockdevAdd("other-through-proc", Path.of("/proc/" + pidB + "/root" + other)))
+                    .contains("\"error\"").contains("Permission denied");
+            assertThat(qmp.blockdevAdd("shadow-through-proc", Path.of("/proc/1/root/etc/shadow")))
+                    .contains("\"error\"").contains("Permission denied");
         }
         try (QemuHypervisor next = new QemuHypervisor(settings)) {
             next.supervise();
@@ -179,14 +203,20 @@ class IsolationIT {
      * open /dev/kvm and then refuses {@code -cpu host}'s MSRs, so there the launch fails later. A host without KVM
      * gets the test's own node for the misc device 10:232, 0660 with a group that is not root's: with no driver
      * behind it, the kernel answers an open that passed the permission check with "No such device", so that
-     * answer shows the worker got through the group.
+     * answer shows the worker got through the group. A host whose /dev/kvm only root may open (0600 root, as some
+     * kvm_pvm machines have it) lends it to the test's group for the test, and gets its mode and group back after.
      */
     @Test
     void onKvmTheWorkerOpensTheKvmDeviceThroughItsGroup() throws Exception {
         Path kvm = Path.of("/dev/kvm");
         boolean ownNode = !Files.exists(kvm);
+        Set<PosixFilePermission> rootsMode = null;
         if (ownNode) {
             makeNode(kvm, "c", "10", "232");
+        } else if ((Integer) Files.getAttribute(kvm, "unix:gid") == 0) {
+            rootsMode = Files.getPosixFilePermissions(kvm);
+        }
+        if (ownNode || rootsMode != null) {
             Files.setPosixFilePermissions(kvm, PosixFilePermissions.fromString("rw-rw----"));
             Files.setAttribute(kvm, "unix:gid", NODE_GROUP);
         }
@@ -197,6 +227,9 @@ class IsolationIT {
         } finally {
             if (ownNode) {
                 Files.delete(kvm);
+            } else if (rootsMode != null) {
+                Files.setAttribute(kvm, "unix:gid", 0);
+                Files.setPosixFilePermissions(kvm, rootsMode);
             }
         }
     }

@@ -247,7 +247,7 @@ class ApplianceIT {
         assertThat(nic.path("tap").asText()).startsWith("cd-").hasSize(15);
         // Its own uid, in its own cgroup: the appliance's default isolation, with the limits the kernel took.
         assertThat(status.partition("tiny").orElseThrow().path("worker").path("isolation").asText())
-                .matches("user (\\d+):\\1; memory\\.max " + (128 + 512) * MIB + ", pids\\.max 1024, cpu\\.max 100000 100000");
+                .matches("user (\\d+):\\1; memory\\.max " + (128 + 512) * MIB + ", pids\\.max 1024, cpu\\.max 100000 100000; private view");
     }
 
     /**

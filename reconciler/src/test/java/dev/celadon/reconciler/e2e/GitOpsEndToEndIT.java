@@ -350,7 +350,7 @@ class GitOpsEndToEndIT {
         int restarts = status.partition("web").orElseThrow().path("restarts").asInt();
         // Isolation user, the default: the worker runs as its own account, and is adopted as that account.
         String isolation = status.partition("web").orElseThrow().path("worker").path("isolation").asText();
-        assertThat(isolation).startsWith("user ");
+        assertThat(isolation).startsWith("user ").endsWith("; private view");
         assertThat(uidOf(pid)).isBetween(64000, 64999).isEqualTo(Integer.parseInt(isolation.split("[ :]")[1]));
         List<JsonNode> before = events();
         reconciler.kill9();
