@@ -24,8 +24,10 @@ final class LanPeer implements AutoCloseable {
     /** Outside the range QEMU's user network leases from (.15 up). */
     static final String LAN_ADDRESS = "10.0.2.200";
     private static final Duration BOOT = Duration.ofMinutes(3);
-    /** Generous: a fetch of some MiB from a guest nested in the emulated appliance. */
+    /** Generous for a command: the peer is emulated on a busy host. */
     private static final Duration COMMAND = Duration.ofSeconds(120);
+    /** A fetch of some MiB from a guest nested in the emulated appliance: 21 s to over 2 minutes for 2 MiB. */
+    private static final Duration FETCH = Duration.ofMinutes(5);
 
     private final Path dir;
     private final TestQemu qemu;
@@ -63,9 +65,14 @@ final class LanPeer implements AutoCloseable {
 
     /** Runs {@code script} with the peer's sh; its output; fails unless it exits 0. */
     String sh(String script) throws IOException {
+        return sh(script, COMMAND);
+    }
+
+    /** Runs {@code script} with the peer's sh, for at most {@code timeout}; its output; fails unless it exits 0. */
+    private String sh(String script, Duration timeout) throws IOException {
         Path agent = dir.resolve("agent.sock");
         try {
-            return new String(org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(COMMAND,
+            return new String(org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(timeout,
                     () -> AgentExec.run(agent, "/bin/sh", "-c", script)), StandardCharsets.UTF_8);
         } catch (RuntimeException e) {
             throw new IOException("LAN peer: " + script + ": " + e.getMessage(), e);
@@ -104,7 +111,7 @@ final class LanPeer implements AutoCloseable {
     Fetch fetch(String url, String via) throws IOException {
         return through(url.replaceFirst("^http://([^/:]+).*", "$1"), via, () -> {
             String[] said = sh("s=$(cut -d' ' -f1 /proc/uptime); n=$(wget -q -O - '" + url + "' | wc -c);"
-                    + " e=$(cut -d' ' -f1 /proc/uptime); echo \"$n $s $e\"").strip().split(" ");
+                    + " e=$(cut -d' ' -f1 /proc/uptime); echo \"$n $s $e\"", FETCH).strip().split(" ");
             return new Fetch(Long.parseLong(said[0]), Double.parseDouble(said[2]) - Double.parseDouble(said[1]));
         });
     }
