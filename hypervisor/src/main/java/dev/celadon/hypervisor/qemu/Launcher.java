@@ -20,10 +20,12 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 import org.jboss.logging.Logger;
 
 /**
@@ -37,6 +39,11 @@ final class Launcher {
     private static final Logger LOG = Logger.getLogger(Launcher.class);
     /** The workers' PATH, where QEMU and swtpm are looked up. */
     static final String PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
+    /** {@code program} where the workers' {@link #PATH} finds it, if it is there. */
+    static Optional<Path> onPath(String program) {
+        return Stream.of(PATH.split(":")).map(dir -> Path.of(dir, program)).filter(Files::isExecutable).findFirst();
+    }
 
     private final WorkerContext context;
     private final ConfigResolver resolver;

@@ -119,9 +119,7 @@ public final class QemuHypervisor implements Hypervisor {
             throw new IllegalArgumentException("celadon.hypervisor.isolation=user: the reconciler must run as root to give"
                     + " each worker its own uid and files; run it as root or set celadon.hypervisor.isolation=none");
         }
-        boolean setpriv = Stream.of(Launcher.PATH.split(":"))
-                .anyMatch(dir -> Files.isExecutable(Path.of(dir, WorkerIdentity.SETPRIV)));
-        if (!setpriv) {
+        if (Launcher.onPath(WorkerIdentity.SETPRIV).isEmpty()) {
             throw new IllegalArgumentException("celadon.hypervisor.isolation=user: " + WorkerIdentity.SETPRIV + " (util-linux)"
                     + " is not on " + Launcher.PATH + "; install it or set celadon.hypervisor.isolation=none");
         }

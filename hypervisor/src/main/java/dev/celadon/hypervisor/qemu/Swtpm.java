@@ -22,7 +22,6 @@ import java.util.concurrent.TimeUnit;
 final class Swtpm {
 
     static final String BINARY = "swtpm";
-    private static final List<String> SEARCH_PATH = List.of(Launcher.PATH.split(":"));
     private static final Duration STOP_STEP = Duration.ofSeconds(5);
 
     private Swtpm() {
@@ -30,7 +29,7 @@ final class Swtpm {
 
     /** swtpm on the workers' PATH, if installed. */
     static Optional<Path> binary() {
-        return SEARCH_PATH.stream().map(dir -> Path.of(dir, BINARY)).filter(Files::isExecutable).findFirst();
+        return Launcher.onPath(BINARY);
     }
 
     /**

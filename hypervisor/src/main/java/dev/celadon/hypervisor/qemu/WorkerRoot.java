@@ -10,11 +10,10 @@ import java.util.List;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 
 /**
- * An isolated worker's private view of the file system, as Firecracker's jailer gives each VMM (DESIGN.md §3
- * "Isolation"): in a mount namespace of its own, a root of its own, a small tmpfs that holds only what its
+ * An isolated worker's private view of the file system, as Firecracker's jailer gives each VMM (DESIGN.md §9
+ * "Isolated workers"): in a mount namespace of its own, a root of its own, a small tmpfs that holds only what its
  * processes need, each at the path the host has it, so that their command lines stay as they are: the system's
  * programs and libraries and {@code /sys}, read-only; the images dirs and the download cache, read-only; the
  * partition's own worker dir, disks dir and run dir; the few device nodes it opens; a {@code /proc} and an empty
@@ -124,7 +123,7 @@ final class WorkerRoot {
                 "celadon-worker-view", mountPoint.toString()));
         binds.ordered().forEach((path, writable) -> wrapped.addAll(List.of(writable ? "rw" : "ro", path.toString())));
         wrapped.add("--");
-        wrapped.add(onPath(command.getFirst()));
+        wrapped.add(byPath(command.getFirst()));
         wrapped.addAll(command.subList(1, command.size()));
         return wrapped;
     }
@@ -133,9 +132,8 @@ final class WorkerRoot {
      * {@code program} by its path on the workers' PATH: busybox's {@code chroot} (the appliance's) runs an applet of
      * its own in place of a program it is given by name, and its {@code setpriv} applet has no {@code --reuid}.
      */
-    private static String onPath(String program) {
-        return program.contains("/") ? program : Stream.of(Launcher.PATH.split(":")).map(dir -> Path.of(dir, program))
-                .filter(Files::isExecutable).findFirst().map(Path::toString).orElse(program);
+    private static String byPath(String program) {
+        return program.contains("/") ? program : Launcher.onPath(program).map(Path::toString).orElse(program);
     }
 
     /**

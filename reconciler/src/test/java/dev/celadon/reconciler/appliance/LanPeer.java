@@ -80,9 +80,9 @@ final class LanPeer implements AutoCloseable {
     }
 
     /**
-     * Whether {@code address} answers a ping within {@code time} (a ping, waited for 2 s, every 3 s until one is answered), sent through the
-     * peer's interface {@code via} by a host route made for it: the route must be made, so a false answer is the
-     * network's, not a failed command.
+     * Whether {@code address} answers a ping within {@code time} (a ping, waited for 2 s, every 3 s until one is
+     * answered), sent through the peer's interface {@code via} by a host route made for it: the route must be made,
+     * so a false answer is the network's, not a failed command.
      */
     boolean answersPing(String address, String via, Duration time) throws IOException {
         return through(address, via, () -> sh("end=$(($(cut -d. -f1 /proc/uptime) + " + time.toSeconds() + "));"
