@@ -60,7 +60,7 @@ class QemuHypervisorContractIT extends HypervisorContract {
     @Override
     protected VmConfig bootable(PartitionName name) {
         return new VmConfig(name, GuestProfile.ENLIGHTENED, 1, 128 * MIB, 256 * MIB,
-                new BootConfig.Kernel("tiny/vmlinuz", Optional.of("tiny/initrd.img"), "console=ttyS0 no_timer_check"),
+                new BootConfig.Kernel("tiny/vmlinuz", Optional.of("tiny/initrd.img"), "console=ttyS0 no_timer_check cryptomgr.notests"),
                 List.of(), List.of(), List.of(), new IntegrationServices(true, false, true), Duration.ofSeconds(30));
     }
 

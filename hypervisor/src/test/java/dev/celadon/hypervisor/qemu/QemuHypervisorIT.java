@@ -70,7 +70,7 @@ class QemuHypervisorIT {
             hostPort = free.getLocalPort();
         }
         return new VmConfig(new PartitionName(name), profile, 1, memory, maxMemory,
-                new BootConfig.Kernel("tiny/vmlinuz", Optional.of("tiny/initrd.img"), "console=ttyS0 no_timer_check celadon.hostname=" + name),
+                new BootConfig.Kernel("tiny/vmlinuz", Optional.of("tiny/initrd.img"), "console=ttyS0 no_timer_check cryptomgr.notests celadon.hostname=" + name),
                 List.of(new DiskConfig("root", new DiskConfig.Overlay("tiny/base.qcow2", 0)),
                         new DiskConfig("scratch", new DiskConfig.Blank(64 * MIB))),
                 List.of(new NetworkConfig("mgmt", new NetworkConfig.User(List.of(new NetworkConfig.PortForward(hostPort, 22))))),
@@ -218,7 +218,7 @@ class QemuHypervisorIT {
     void aWorkerWhoseLauncherStoppedBeforeContRunsOnceAdopted() throws Exception {
         PartitionName name = new PartitionName("orphan-1");
         VmConfig config = new VmConfig(name, GuestProfile.ENLIGHTENED, 1, 192 * MIB, 256 * MIB,
-                new BootConfig.Kernel("tiny/vmlinuz", Optional.of("tiny/initrd.img"), "console=ttyS0 no_timer_check celadon.hostname=orphan-1"),
+                new BootConfig.Kernel("tiny/vmlinuz", Optional.of("tiny/initrd.img"), "console=ttyS0 no_timer_check cryptomgr.notests celadon.hostname=orphan-1"),
                 List.of(), List.of(), List.of(), IntegrationServices.ALL, GRACE);
         try (QemuHypervisor launcher = new QemuHypervisor(settings())) {
             spawnAsALauncherWould(launcher, config, true);

@@ -68,7 +68,7 @@ class TapNetworkIT {
 
     private static VmConfig partition(String name, NetworkConfig... nics) {
         return new VmConfig(new PartitionName(name), GuestProfile.ENLIGHTENED, 1, 128 * MIB, 128 * MIB,
-                new BootConfig.Kernel("tiny/vmlinuz", Optional.of("tiny/initrd.img"), "console=ttyS0"), List.of(),
+                new BootConfig.Kernel("tiny/vmlinuz", Optional.of("tiny/initrd.img"), "console=ttyS0 cryptomgr.notests"), List.of(),
                 List.of(nics), List.of(), IntegrationServices.NONE, Duration.ofSeconds(2));
     }
 

@@ -49,7 +49,7 @@ class WorkerRecoveryIT {
 
     private static VmConfig tiny(String name, String cmdline) {
         return new VmConfig(new PartitionName(name), GuestProfile.ENLIGHTENED, 1, 128 * MIB, 192 * MIB,
-                new BootConfig.Kernel("tiny/vmlinuz", Optional.of("tiny/initrd.img"), "console=ttyS0 no_timer_check " + cmdline),
+                new BootConfig.Kernel("tiny/vmlinuz", Optional.of("tiny/initrd.img"), "console=ttyS0 no_timer_check cryptomgr.notests " + cmdline),
                 List.of(), List.of(), List.of(), IntegrationServices.ALL, Duration.ofSeconds(20));
     }
 

@@ -102,7 +102,7 @@ class GitOpsEndToEndIT {
                   boot:
                     kernel: tiny/vmlinuz
                     initrd: tiny/initrd.img
-                    cmdline: console=ttyS0 no_timer_check celadon.hostname=%s
+                    cmdline: console=ttyS0 no_timer_check cryptomgr.notests celadon.hostname=%s
                   shutdownGracePeriod: 20s
                 %s""".formatted(name, name, extra.indent(2));
     }

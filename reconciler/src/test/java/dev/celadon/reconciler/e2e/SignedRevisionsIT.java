@@ -115,7 +115,7 @@ class SignedRevisionsIT {
                   boot:
                     kernel: tiny/vmlinuz
                     initrd: tiny/initrd.img
-                    cmdline: console=ttyS0 no_timer_check celadon.hostname=web
+                    cmdline: console=ttyS0 no_timer_check cryptomgr.notests celadon.hostname=web
                   shutdownGracePeriod: 5s
                 """;
     }

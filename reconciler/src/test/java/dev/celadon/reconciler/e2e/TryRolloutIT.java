@@ -58,7 +58,7 @@ class TryRolloutIT {
         assertThat(images.resolve("tiny/vmlinuz")).as("the tiny guest; run `make guest`").exists();
         stateDir = root.resolve("state");
         TestRepo repo = TestRepo.create(root.resolve("git"), "fleet.git");
-        repo.write("partitions.d/try.yaml", partition(1, "console=ttyS0 no_timer_check celadon.hostname=before"));
+        repo.write("partitions.d/try.yaml", partition(1, "console=ttyS0 no_timer_check cryptomgr.notests celadon.hostname=before"));
         String good = repo.commitAndPush("the machine that works");
 
         try (GitDaemon daemon = GitDaemon.start(root.resolve("git"));
@@ -74,7 +74,7 @@ class TryRolloutIT {
             long firstPid = status.pid("try");
 
             // The agent never answers: the kernel runs a shell instead of the guest's init.
-            repo.write("partitions.d/try.yaml", partition(2, "console=ttyS0 no_timer_check rdinit=/bin/sh celadon.hostname=after"));
+            repo.write("partitions.d/try.yaml", partition(2, "console=ttyS0 no_timer_check cryptomgr.notests rdinit=/bin/sh celadon.hostname=after"));
             String bad = repo.commitAndPush("a machine that never becomes Ready");
             await("the change applied, on trial").atMost(CONVERGE).pollInterval(Duration.ofMillis(500)).until(() ->
                     status.pid("try") != firstPid && status.pid("try") != 0

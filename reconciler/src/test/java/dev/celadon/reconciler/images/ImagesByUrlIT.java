@@ -290,7 +290,7 @@ class ImagesByUrlIT {
                   boot:
                     kernel: tiny/vmlinuz
                     initrd: tiny/initrd.img
-                    cmdline: console=ttyS0 no_timer_check
+                    cmdline: console=ttyS0 no_timer_check cryptomgr.notests
                   shutdownGracePeriod: 5s
                 %s""".formatted(name, disks);
     }

@@ -61,7 +61,7 @@ class DependsOnIT {
                   boot:
                     kernel: tiny/vmlinuz
                     initrd: tiny/initrd.img
-                    cmdline: console=ttyS0 no_timer_check celadon.listen-late=5432:%d
+                    cmdline: console=ttyS0 no_timer_check cryptomgr.notests celadon.listen-late=5432:%d
                   networks: [{name: net0, user: {forwards: [{host: %d, guest: 5432}]}}]
                   readiness: {tcp: {port: 5432}, exec: [sh, -c, "test -d /www"]}
                   shutdownGracePeriod: 20s
@@ -76,7 +76,7 @@ class DependsOnIT {
                   boot:
                     kernel: tiny/vmlinuz
                     initrd: tiny/initrd.img
-                    cmdline: console=ttyS0 no_timer_check
+                    cmdline: console=ttyS0 no_timer_check cryptomgr.notests
                   dependsOn: [db]
                   shutdownGracePeriod: 20s
                 """);

@@ -64,7 +64,7 @@ class LedgerRecoveryIT {
                   boot:
                     kernel: tiny/vmlinuz
                     initrd: tiny/initrd.img
-                    cmdline: console=ttyS0 no_timer_check
+                    cmdline: console=ttyS0 no_timer_check cryptomgr.notests
                   shutdownGracePeriod: 20s
                 """);
         repo.commitAndPush("web");
