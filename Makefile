@@ -109,7 +109,7 @@ $(APP): pom.xml hypervisor/pom.xml reconciler/pom.xml $(shell find hypervisor/sr
 	@touch $@
 
 ## Benchmarks (JMH, then whole-process with real QEMU); copy the medians to benchmarks/RESULTS.md with the machine.
-bench: bench-deps build guest guest-debian
+bench: bench-deps build guest guest-debian image
 	$(JAVA_HOME)/bin/java -jar benchmarks/target/benchmarks.jar -rf json -rff benchmarks/target/jmh.json
 	$(JAVA_HOME)/bin/java -Djava.util.logging.manager=org.jboss.logmanager.LogManager \
 		-cp benchmarks/target/benchmarks.jar dev.celadon.benchmarks.WorkerBenchmark $(IMAGES)
@@ -121,6 +121,9 @@ bench: bench-deps build guest guest-debian
 	$(JAVA_HOME)/bin/java -cp benchmarks/target/benchmarks.jar dev.celadon.benchmarks.ImageDownloadBenchmark 512 7
 	$(JAVA_HOME)/bin/java -cp benchmarks/target/benchmarks.jar dev.celadon.benchmarks.DebianBootBenchmark \
 		$(APP) $(IMAGES)/debian/debian-12.qcow2 3 appliance/jvm.options
+	$(MVN) -pl reconciler -am verify -Dtest=None -Dsurefire.failIfNoSpecifiedTests=false \
+		-Dit.test=PartitionThroughputBenchmark -Dfailsafe.failIfNoSpecifiedTests=false \
+		-Dceladon-test.images=$(IMAGES) -Dceladon-test.appliance=$(APPLIANCE)
 
 clean:
 	$(MVN) -q clean

@@ -60,11 +60,6 @@ class ApplianceIT {
     private static final long MIB = 1024 * 1024;
     /** What {@link #theLanPeerFetchesFromAPartitionOnAVlan} moves, in MiB. */
     private static final int FETCH_MIB = 2;
-    /** A NIC on VLAN 20 of celadon0, as a partition's spec has it. */
-    private static final String ON_VLAN = """
-            networks:
-              - {name: lan, bridge: celadon0, vlan: %d}
-            """.formatted(LanPeer.VLAN);
     /** How long a guest on a reachable path may take to answer a ping: ARP and the first echo, TCG inside TCG, under load. */
     private static final Duration ANSWERS_WITHIN = Duration.ofSeconds(60);
     /** How long a guest on an unreachable path is pinged, after the same guest answered on its own path. */
@@ -226,7 +221,7 @@ class ApplianceIT {
     @Test
     @Order(3)
     void convergesATinyPartition() {
-        repo.write("partitions.d/tiny.yaml", tinyPartition("tiny", " celadon.listen-late=8080:30", """
+        repo.write("partitions.d/tiny.yaml", TinyPartition.spec("tiny", " celadon.listen-late=8080:30", """
                 cpuLimit: 1
                 networks:
                   - {name: lan, bridge: celadon0}
@@ -258,7 +253,7 @@ class ApplianceIT {
     @Test
     @Order(4)
     void partitionsOnTheLanAndOnAVlanGetTheirLeasesAndReachNothingElse() throws IOException {
-        repo.write("partitions.d/vlan20.yaml", tinyPartition("vlan20", "", ON_VLAN));
+        repo.write("partitions.d/vlan20.yaml", TinyPartition.spec("vlan20", "", TinyPartition.ON_VLAN));
         long committed = System.nanoTime();
         String revision = repo.commitAndPush("a partition on VLAN 20");
         await("both with a lease in status").atMost(CONVERGE).pollInterval(Duration.ofSeconds(2)).ignoreExceptions()
@@ -500,7 +495,7 @@ class ApplianceIT {
                 repo.delete(earlier);
             }
         }
-        repo.write("partitions.d/hog.yaml", tinyPartition("hog", "", ""));
+        repo.write("partitions.d/hog.yaml", TinyPartition.spec("hog", "", ""));
         repo.commitAndPush("a partition over its limit");
         ApplianceVm vm = boot("hog", """
                 celadon.git.url=%s
@@ -568,27 +563,6 @@ class ApplianceIT {
                     + " " + sha256(out.resolve("appliance/celadon-0.2-test.efi")));
         }
         assertThat(sums.get(1)).isEqualTo(sums.get(0));
-    }
-
-    /**
-     * A partition of the tiny guest: one vCPU, 128 MiB, {@code cmdline} after the guest's own console options, and
-     * {@code more}: further fields of its spec, as they are indented under it.
-     */
-    private static String tinyPartition(String name, String cmdline, String more) {
-        return """
-                apiVersion: celadon.dev/v1alpha1
-                kind: Partition
-                metadata:
-                  name: %s
-                spec:
-                  runState: Running
-                  cpus: 1
-                  memory: 128Mi
-                  boot:
-                    kernel: tiny/vmlinuz
-                    initrd: tiny/initrd.img
-                    cmdline: console=ttyS0 quiet%s
-                """.formatted(name, cmdline) + more.indent(2);
     }
 
     private static String sha256(Path file) throws IOException, NoSuchAlgorithmException {

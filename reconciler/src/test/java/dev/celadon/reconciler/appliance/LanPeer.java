@@ -63,6 +63,15 @@ final class LanPeer implements AutoCloseable {
         return peer;
     }
 
+    /**
+     * VLAN 20's server leases {@code address} to {@code mac} only (a busybox {@code static_lease}, outside the range
+     * it leases from), from now on: a partition whose address another must know before either boots.
+     */
+    void leaseAlways(String mac, String address) throws IOException {
+        sh("echo 'static_lease " + mac + " " + address + "' >>/tmp/udhcpd.conf && pid=$(cat /tmp/udhcpd.pid) && kill $pid"
+                + " && while kill -0 $pid 2>/dev/null; do sleep 0.1; done && udhcpd /tmp/udhcpd.conf");
+    }
+
     /** Runs {@code script} with the peer's sh; its output; fails unless it exits 0. */
     String sh(String script) throws IOException {
         return sh(script, COMMAND);
