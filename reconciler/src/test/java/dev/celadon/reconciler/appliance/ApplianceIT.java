@@ -83,8 +83,7 @@ class ApplianceIT {
 
     @BeforeAll
     void startGit() throws IOException {
-        image = Path.of(System.getProperty("celadon-test.appliance", "../image-builder/target/images/appliance/celadon.raw"));
-        assertThat(image).as("the appliance image; run `make image`").exists();
+        image = ApplianceVm.image();
         root = Files.createTempDirectory("celadon-appliance");
         repo = TestRepo.create(root.resolve("git"), "fleet");
         repo.write("partitions.d/README.md", "specs for the appliance test\n");
@@ -152,7 +151,7 @@ class ApplianceIT {
         long start = System.nanoTime();
         int hubPort = ApplianceVm.freeUdpPort();
         int peerPort = ApplianceVm.freeUdpPort();
-        Path tiny = image.toAbsolutePath().getParent().getParent().resolve("tiny");
+        Path tiny = ApplianceVm.tinyGuest(image);
         peer = LanPeer.start(tiny, root.resolve("lan-peer"), peerPort, hubPort);
         // The repository needs the token, which comes in the ESP's celadon/ folder, named by its ESP path.
         appliance = ApplianceVm.boot(image, root.resolve("good"), """
@@ -286,15 +285,13 @@ class ApplianceIT {
         assertThat(untagged).as("leased by the untagged LAN's server").startsWith("10.0.2.");
         assertThat(tagged).as("leased by VLAN 20's server").matches(VLAN_LEASE);
         assertReaches("tiny", untagged, "eth0");
-        assertReaches("vlan20", tagged, VLAN_INTERFACE);
-        assertThat(peer.answersPing(untagged, VLAN_INTERFACE, SILENT_FOR)).as("tiny from VLAN 20").isFalse();
+        assertReaches("vlan20", tagged, LanPeer.VLAN_INTERFACE);
+        assertThat(peer.answersPing(untagged, LanPeer.VLAN_INTERFACE, SILENT_FOR)).as("tiny from VLAN 20").isFalse();
         assertThat(peer.answersPing(tagged, "eth0", SILENT_FOR)).as("vlan20 from the untagged LAN").isFalse();
     }
 
     /** The addresses VLAN 20's server (the peer's udhcpd) leases. */
     private static final String VLAN_LEASE = "192\\.168\\.20\\.1[0-4]\\d|192\\.168\\.20\\.150";
-    /** The peer's interface on VLAN 20. */
-    private static final String VLAN_INTERFACE = "eth0." + LanPeer.VLAN;
 
     /** The peer, through its interface {@code via}, gets an answer to a ping from the partition at {@code address}. */
     private void assertReaches(String partition, String address, String via) throws IOException {
@@ -313,7 +310,7 @@ class ApplianceIT {
     @Test
     @Order(5)
     void theLanPeerFetchesFromAPartitionOnAVlan() throws IOException {
-        LanPeer.Fetch fetch = peer.fetch("http://" + ipv4("vlan20") + "/cgi-bin/zeros?" + FETCH_MIB, VLAN_INTERFACE);
+        LanPeer.Fetch fetch = peer.fetch("http://" + ipv4("vlan20") + "/cgi-bin/zeros?" + FETCH_MIB, LanPeer.VLAN_INTERFACE);
         assertThat(fetch.bytes()).as("every byte").isEqualTo(FETCH_MIB * MIB);
         printThroughput("LAN peer to a partition on VLAN 20", fetch.seconds());
     }
@@ -351,7 +348,7 @@ class ApplianceIT {
         assertThat(status.partition("vlan20").orElseThrow().path("networks").get(0).path("tap"))
                 .isEqualTo(nics.get(0).path("tap"));
         assertReaches("tiny", untagged, "eth0");
-        assertReaches("vlan20", tagged, VLAN_INTERFACE);
+        assertReaches("vlan20", tagged, LanPeer.VLAN_INTERFACE);
         assertThat(peer.answersPing(tagged, "eth0", SILENT_FOR)).as("vlan20 from the untagged LAN").isFalse();
     }
 
@@ -544,7 +541,7 @@ class ApplianceIT {
     @Test
     @Order(12)
     void buildingTwiceGivesTheSameChecksum() throws Exception {
-        Path guest = image.toAbsolutePath().getParent().getParent().resolve("tiny");
+        Path guest = ApplianceVm.tinyGuest(image);
         List<String> sums = new ArrayList<>();
         for (String name : List.of("build-1", "build-2")) {
             Path out = root.resolve(name);

@@ -40,6 +40,20 @@ final class ApplianceVm implements AutoCloseable {
     private final int statusPort;
     private final TestQemu qemu;
 
+    /** The image {@code make image} built, named by the system property {@code celadon-test.appliance}; it must exist. */
+    static Path image() {
+        Path image = Path.of(System.getProperty("celadon-test.appliance", "../image-builder/target/images/appliance/celadon.raw"));
+        if (!Files.exists(image)) {
+            throw new IllegalStateException("the appliance image " + image + " is missing; run `make image`");
+        }
+        return image;
+    }
+
+    /** The tiny guest's folder beside the appliance {@code image} ({@code make image} builds both under one folder). */
+    static Path tinyGuest(Path image) {
+        return image.toAbsolutePath().getParent().getParent().resolve("tiny");
+    }
+
     private ApplianceVm(Path dir, int statusPort, TestQemu qemu) {
         this.dir = dir;
         this.statusPort = statusPort;

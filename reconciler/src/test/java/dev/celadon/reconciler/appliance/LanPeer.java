@@ -21,6 +21,8 @@ final class LanPeer implements AutoCloseable {
 
     static final int VLAN = 20;
     static final String VLAN_ADDRESS = "192.168.20.1";
+    /** The peer's interface on VLAN 20. */
+    static final String VLAN_INTERFACE = "eth0." + VLAN;
     /** Outside the range QEMU's user network leases from (.15 up). */
     static final String LAN_ADDRESS = "10.0.2.200";
     private static final Duration BOOT = Duration.ofMinutes(3);

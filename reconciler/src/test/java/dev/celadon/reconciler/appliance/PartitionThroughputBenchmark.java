@@ -17,7 +17,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
-import java.util.regex.Matcher;
+import java.util.regex.MatchResult;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
@@ -59,8 +59,7 @@ class PartitionThroughputBenchmark {
 
     @BeforeAll
     void startGit() throws IOException {
-        image = Path.of(System.getProperty("celadon-test.appliance", "../image-builder/target/images/appliance/celadon.raw"));
-        assertThat(image).as("the appliance image; run `make image`").exists();
+        image = ApplianceVm.image();
         root = Files.createTempDirectory("celadon-throughput");
         TestRepo repo = TestRepo.create(root.resolve("git"), "fleet");
         repo.write("partitions.d/server.yaml", TinyPartition.spec("server", "", TinyPartition.ON_VLAN));
@@ -89,7 +88,7 @@ class PartitionThroughputBenchmark {
     void betweenTwoPartitionsOnAVlanBesideTheLanPeer() throws IOException {
         int hubPort = ApplianceVm.freeUdpPort();
         int peerPort = ApplianceVm.freeUdpPort();
-        peer = LanPeer.start(image.toAbsolutePath().getParent().getParent().resolve("tiny"), root.resolve("lan-peer"),
+        peer = LanPeer.start(ApplianceVm.tinyGuest(image), root.resolve("lan-peer"),
                 peerPort, hubPort);
         appliance = ApplianceVm.boot(image, root.resolve("appliance"), """
                 # written by PartitionThroughputBenchmark
@@ -107,21 +106,18 @@ class PartitionThroughputBenchmark {
         String console = await("the fetcher's " + FETCHES + " fetches").atMost(FETCHED).pollInterval(Duration.ofSeconds(10))
                 .ignoreExceptions().until(() -> appliance.isAlive()
                         ? status.get("/status/partitions/fetcher/console?bytes=65536").body() : "(the appliance's QEMU ended)",
-                        text -> count(FETCHED_LINE.matcher(text)) == FETCHES || text.contains("could not fetch")
+                        text -> FETCHED_LINE.matcher(text).results().count() == FETCHES || text.contains("could not fetch")
                                 || text.startsWith("(the appliance"));
         assertThat(console).as("the fetcher's console").doesNotContain("could not fetch").doesNotStartWith("(the appliance");
         System.out.printf("throughput: both partitions' guests up and fetched after %.1f s%n", (System.nanoTime() - started) / 1e9);
         assertThat(status.partition("server").orElseThrow().path("networks").get(0).path("addresses").toString())
                 .as("the server's lease").contains(SERVER);
-        List<Double> between = new ArrayList<>();
-        Matcher line = FETCHED_LINE.matcher(console);
-        while (line.find()) {
-            assertThat(Long.parseLong(line.group(1))).as("every byte").isEqualTo(MIB_PER_FETCH * MIB);
-            between.add(Double.parseDouble(line.group(2)));
-        }
+        List<MatchResult> lines = FETCHED_LINE.matcher(console).results().toList();
+        assertThat(lines).extracting(line -> Long.parseLong(line.group(1))).as("every byte").containsOnly(MIB_PER_FETCH * MIB);
+        List<Double> between = lines.stream().map(line -> Double.parseDouble(line.group(2))).toList();
         List<Double> fromPeer = new ArrayList<>();
         for (int i = 0; i < FETCHES; i++) {
-            LanPeer.Fetch fetch = peer.fetch(URL, "eth0." + LanPeer.VLAN);
+            LanPeer.Fetch fetch = peer.fetch(URL, LanPeer.VLAN_INTERFACE);
             assertThat(fetch.bytes()).as("every byte").isEqualTo(MIB_PER_FETCH * MIB);
             fromPeer.add(fetch.seconds());
         }
@@ -136,14 +132,6 @@ class PartitionThroughputBenchmark {
 
     private static String seconds(List<Double> values) {
         return values.stream().map(value -> String.format("%.2f", value)).toList().toString();
-    }
-
-    private static int count(Matcher matcher) {
-        int n = 0;
-        while (matcher.find()) {
-            n++;
-        }
-        return n;
     }
 
     private static double median(List<Double> values) {
