@@ -278,7 +278,7 @@ rm -f "$root/usr/lib/celadon/app/app.aot"
 install -D -m 0644 -t "$root/usr/share/celadon/images/tiny" "$TINY/vmlinuz" "$TINY/initrd.img" "$TINY/base.qcow2"
 
 # Modules: each wanted one after its dependencies, uncompressed for busybox insmod.
-kernel_modules_install "$root" build-appliance $MODULES
+kernel_modules_install "$root" lib/modules/load-order build-appliance $MODULES
 
 # --- With AOT_CACHE=1, the JDK AOT cache (JEP 483/514/515): a training run of the reconciler on
 # this very runtime and these very jars; the JVM writes the cache as it exits. It starts the

@@ -24,14 +24,23 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 CACHE=$HERE/target/cache
 SOURCE_DATE_EPOCH=${SOURCE_DATE_EPOCH:-1700000000}
 KERNEL_META=linux-image-cloud-amd64
-# Drivers in load order (dependencies are added in front from modules.dep). The legacy profile's
-# ahci and e1000 are not built for the cloud kernel: they are skipped with a note, like any
-# module this kernel lacks. sr_mod and vfat read a cloud-init seed from the legacy profile's CD-ROM
-# (nls_*: FAT's default code page and character set). 8021q: VLAN interfaces, for the appliance test's
-# LAN peer. button+evdev deliver the ACPI power button to acpid.
-MODULES="virtio_ring virtio virtio_pci_modern_dev virtio_pci_legacy_dev virtio_pci virtio_console
-	virtio_balloon virtio_blk virtio_net virtio_scsi ata_piix ahci e1000 sd_mod sr_mod vfat nls_cp437 nls_ascii
-	8021q button evdev"
+# Drivers by group, each group's list in load order (dependencies added in front from modules.dep).
+# /init loads a group only where it is needed: in a guest nested in the emulated appliance each
+# insmod takes seconds, and libata and scsi_mod are the largest. base: always. ide: a PCI IDE
+# controller (the legacy profile's disks and its seed CD-ROM). scsi: a virtio-scsi controller.
+# fat: a cloud-init seed was found (FAT; nls_*: its default code page and character set). vlan:
+# VLAN interfaces, asked for with celadon.modules=vlan (the appliance test's LAN peer). button+evdev
+# deliver the ACPI power button to acpid. The cloud kernel has no ahci and no e1000 (the legacy
+# profile's NIC), so they are not listed.
+declare -A MODULES=(
+	[base]="virtio_ring virtio virtio_pci_modern_dev virtio_pci_legacy_dev virtio_pci virtio_console
+		virtio_balloon virtio_blk virtio_net button evdev"
+	[ide]="ata_piix sd_mod sr_mod"
+	[scsi]="virtio_scsi sd_mod sr_mod"
+	[fat]="vfat nls_cp437 nls_ascii"
+	[vlan]="8021q"
+)
+MODULE_GROUPS="base ide scsi fat vlan"
 
 mkdir -p "$OUT" "$CACHE"
 OUT=$(cd "$OUT" && pwd)
@@ -59,7 +68,7 @@ manifest() {
 	echo "kernel $deb_file $deb_hash"
 	dpkg-query -W -f='package ${Package} ${Version}\n' busybox-static qemu-guest-agent
 	echo "source-date-epoch $SOURCE_DATE_EPOCH"
-	echo "modules $(echo $MODULES)"
+	for group in $MODULE_GROUPS; do echo "modules $group $(echo ${MODULES[$group]})"; done
 	(cd "$HERE" && sha256sum build-guest.sh kernel-package.sh guest/*)
 	sha256sum "$BUSYBOX" "$QGA" "${LIBS[@]}"
 }
@@ -98,8 +107,10 @@ install -m 0755 "$HERE/guest/power-button" "$root/etc/acpi/PWRF/00000080"
 install -m 0644 "$HERE/guest/inittab" "$HERE/guest/os-release" "$HERE/guest/adjtime" "$root/etc/"
 
 # Modules: each wanted one after its dependencies (recursively, so the order modules.dep lists
-# them in does not matter), uncompressed so plain busybox insmod loads them.
-kernel_modules_install "$root" build-guest $MODULES
+# them in does not matter), uncompressed so plain busybox insmod loads them; a list per group.
+for group in $MODULE_GROUPS; do
+	kernel_modules_install "$root" "lib/modules/group.$group" build-guest ${MODULES[$group]}
+done
 
 # --- Archive: a hand-written newc header for /dev and /dev/console (the kernel opens the
 # console for /init before anything is mounted; making the node would need root), then the

@@ -1,7 +1,7 @@
 # Sourced by build-guest.sh and build-appliance.sh: the Debian kernel package both images are made
 # from, resolved from apt's verified index, downloaded once and unpacked once into a shared cache.
 # Sets globals (this is shell): pkg, deb_file, deb_hash by kernel_package_lookup; kroot, kver, moddir
-# by kernel_package_unpack. kernel_modules_install copies modules and writes lib/modules/load-order.
+# by kernel_package_unpack. kernel_modules_install copies modules and writes a list of them in load order.
 # TOOL names the calling script in messages.
 
 kernel_package_lookup() {	# META TOOL
@@ -41,11 +41,12 @@ kernel_package_unpack() {	# CACHE BUSYBOX TOOL
 	moddir=$kroot/lib/modules/$kver
 }
 
-kernel_modules_install() {	# ROOT TOOL MODULE...: each module with its dependencies, in load order
-	local root=$1 tool=$2 m rel
-	shift 2
+kernel_modules_install() {	# ROOT LIST TOOL MODULE...: each module with its dependencies, in load order in ROOT/LIST
+	local root=$1 tool=$3 m rel
+	module_list=$root/$2
+	shift 3
 	declare -gA seen=()
-	: >"$root/lib/modules/load-order"
+	: >"$module_list"
 	for m in "$@"; do
 		rel=$(awk -v m="$m" '{p = $1; sub(/:$/, "", p); n = p; sub(/.*\//, "", n); sub(/\.ko.*/, "", n); gsub(/-/, "_", n); if (n == m) {print p; exit}}' "$moddir/modules.dep")
 		if [ -n "$rel" ]; then _kernel_module_add "$root" "$rel"
@@ -67,5 +68,5 @@ _kernel_module_add() {	# ROOT RELATIVE_PATH: dependencies first, each module onc
 		*.ko.xz) xz -dc "$moddir/$rel" >"$root/lib/modules/$name.ko" ;;
 		*.ko.zst) zstd -qdc "$moddir/$rel" >"$root/lib/modules/$name.ko" ;;
 	esac
-	echo "$name" >>"$root/lib/modules/load-order"
+	echo "$name" >>"$module_list"
 }

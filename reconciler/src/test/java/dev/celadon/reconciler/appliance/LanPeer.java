@@ -45,7 +45,7 @@ final class LanPeer implements AutoCloseable {
         List<String> command = List.of("qemu-system-x86_64", "-accel", "tcg", "-m", "128", "-display", "none",
                 "-no-user-config", "-nodefaults", "-serial", "file:" + dir.resolve("console.log"),
                 "-kernel", tinyImages.resolve("vmlinuz").toString(), "-initrd", tinyImages.resolve("initrd.img").toString(),
-                "-append", "console=ttyS0 celadon.hostname=lan-peer",
+                "-append", "console=ttyS0 celadon.hostname=lan-peer celadon.modules=vlan",
                 "-netdev", "dgram,id=lan,local.type=inet,local.host=127.0.0.1,local.port=" + localPort
                         + ",remote.type=inet,remote.host=127.0.0.1,remote.port=" + hubPort,
                 "-device", "virtio-net-pci,netdev=lan,mac=52:54:00:c0:ff:ee,romfile=",
