@@ -124,7 +124,7 @@ ESP_SPARE_MIB=16
 MODULES="virtio_ring virtio virtio_pci_modern_dev virtio_pci_legacy_dev virtio_pci virtio_blk
 	virtio_scsi virtio_net virtio_console virtio_balloon nvme ahci ata_piix sd_mod e1000 e1000e igb
 	ixgbe r8169 crc32c_generic ext4 vfat nls_cp437 nls_ascii nls_utf8 bridge tun vhost_net kvm kvm_intel kvm_amd
-	vfio_pci"
+	vfio_pci vfio_iommu_type1"
 # The reconciler's JDK modules: jdeps over its jars, minus optional references (java.desktop,
 # jdk.compiler, java.rmi) it never loads; plus providers found by service lookup (DNS, EC, zipfs).
 JDK_MODULES=java.base,java.logging,java.management,java.naming,java.net.http,java.security.jgss,java.sql,java.xml,jdk.management,jdk.unsupported,jdk.crypto.ec,jdk.naming.dns,jdk.zipfs
@@ -156,13 +156,14 @@ QEMU_TCG=/usr/lib/x86_64-linux-gnu/qemu/accel-tcg-x86_64.so	# Debian builds TCG 
 # alias or `bridge vlan`); its ip replaces busybox's applet. No qemu-bridge-helper: taps are Celadon's.
 # util-linux's setpriv: each QEMU worker starts under its own uid without capabilities (isolation user);
 # util-linux's setsid starts it, since busybox's setsid runs busybox's own setpriv applet (it prefers
-# its applets to PATH), which has no --reuid.
+# its applets to PATH), which has no --reuid. util-linux's prlimit: a worker with a PCI device (VFIO) may
+# lock its guest's memory.
 # swtpm: the TPM of `tpm: true` partitions (36 KB, with libtpms about 1 MB more).
 # mtools (210 KB; mcopy, mren, mdel, mdir are links to it): the reconciler writes the boot slots' FAT without a mount.
 # dosfstools' mkfs.fat (64 KB): /init formats slot B with it, the tool that makes the ESP (busybox's mkdosfs
 # is another FAT writer, and the two slots are written by mtools alike).
 BINARIES=(/usr/bin/qemu-system-x86_64 /usr/bin/qemu-img "$QEMU_TCG"
-	/usr/sbin/sgdisk /usr/sbin/resize2fs /bin/ip /sbin/bridge /usr/bin/setpriv /usr/bin/setsid /usr/bin/swtpm /usr/bin/mtools
+	/usr/sbin/sgdisk /usr/sbin/resize2fs /bin/ip /sbin/bridge /usr/bin/setpriv /usr/bin/setsid /usr/bin/prlimit /usr/bin/swtpm /usr/bin/mtools
 	/sbin/mkfs.fat)
 # glibc's converter for code page 850, which mtools uses for FAT short names ("Error converting to codepage 850"
 # without it), and the cache that finds it (46 KB together).
@@ -230,6 +231,8 @@ rm "$root/usr/bin/setsid"	# util-linux's (BINARIES): busybox's would exec its ow
 install -m 0755 "$A/init" "$root/init"
 install -m 0755 "$A/celadon-run" "$root/sbin/celadon-run"
 install -m 0755 "$A/celadon-network" "$root/sbin/celadon-network"
+install -m 0755 "$A/celadon-passthrough" "$root/sbin/celadon-passthrough"
+install -D -m 0644 "$A/settings.sh" "$root/usr/lib/celadon/settings.sh"
 install -m 0755 "$A/celadon-trial" "$root/sbin/celadon-trial"
 install -D -m 0644 "$A/jvm.options" "$root/usr/lib/celadon/jvm.options"
 install -m 0755 "$A/etc/udhcpc.script" "$root/etc/udhcpc.script"

@@ -273,14 +273,11 @@ final class ConfigResolver {
         if (!Files.exists(device)) {
             throw new InvalidVmConfigException(name, field, "no PCI device " + address + " on this host");
         }
-        Path groupLink = device.resolve("iommu_group");
-        if (!Files.exists(groupLink)) {
-            throw new InvalidVmConfigException(name, field, address + " has no IOMMU group: the IOMMU is off "
-                    + "(boot with intel_iommu=on or amd_iommu=on) or the platform has none, so VFIO cannot assign it");
-        }
         String group;
         try {
-            group = groupLink.toRealPath().getFileName().toString();
+            group = host.iommuGroup(address).orElseThrow(() -> new InvalidVmConfigException(name, field, address
+                    + " has no IOMMU group: the IOMMU is off (boot with intel_iommu=on or amd_iommu=on) or the platform"
+                    + " has none, so VFIO cannot assign it"));
         } catch (IOException e) {
             throw new InvalidVmConfigException(name, field, "cannot read the IOMMU group of " + address + ": " + e.getMessage());
         }
@@ -298,9 +295,8 @@ final class ConfigResolver {
         } catch (IOException e) {
             throw new InvalidVmConfigException(name, field, "cannot list IOMMU group " + group + ": " + e.getMessage());
         }
-        if (!Files.exists(host.dev().resolve("vfio").resolve(group))) {
-            throw new InvalidVmConfigException(name, field, host.dev().resolve("vfio").resolve(group)
-                    + " does not exist: load the vfio-pci module");
+        if (!Files.exists(host.vfioGroup(group))) {
+            throw new InvalidVmConfigException(name, field, host.vfioGroup(group) + " does not exist: load the vfio-pci module");
         }
     }
 }

@@ -52,19 +52,17 @@ final class Launcher {
     private final WorkerIds ids;
     private final WorkerDevices devices;
 
-    Launcher(WorkerContext context, ConfigResolver resolver, DiskPreparer diskPreparer, Accel accel, WorkerIds ids,
-            WorkerDevices devices) {
+    Launcher(WorkerContext context, ConfigResolver resolver, DiskPreparer diskPreparer, Accel accel, WorkerIds ids) {
         this.context = context;
         this.resolver = resolver;
         this.diskPreparer = diskPreparer;
         this.accel = accel;
         this.ids = ids;
-        this.devices = devices;
+        this.devices = context.devices();
     }
 
     /** The launch's first phases as checks alone: the config resolved against the host, kept disks' sizes; nothing created. */
     void check(VmConfig config) throws HypervisorException {
-        refuseVfioIfIsolated(config);
         if (context.settings().isolation().mode() == WorkerIsolation.Mode.USER) {
             devices.grants(config);
         }
@@ -79,7 +77,6 @@ final class Launcher {
      */
     QemuWorker launch(VmConfig config, Consumer<QemuWorker> known, Consumer<QemuWorker> forget) throws HypervisorException {
         PartitionName name = config.name();
-        refuseVfioIfIsolated(config);
         WorkerPaths paths = context.store().paths(name);
         ResolvedVm vm = resolver.resolve(config, paths);
         diskPreparer.prepare(vm, paths);
@@ -92,7 +89,7 @@ final class Launcher {
             Files.createDirectories(paths.workerDir());
             Files.createDirectories(run.dir());
             writeSeed(config, paths);
-            WorkerFiles.grant(identity, paths, run, vm);
+            WorkerFiles.grant(identity, paths, run, vm, devices.vfioGroups(config));
         } catch (IOException e) {
             context.taps().tearDown(config);
             throw new WorkerLaunchException(name, "cannot prepare " + paths.workerDir() + ": " + e.getMessage(), "", e);
@@ -111,8 +108,8 @@ final class Launcher {
             if (config.tpm()) {
                 startTpm(vm, paths, run, identity);
             }
-            process = spawn(name, paths, command(identity, argv, grants.stream().map(WorkerDevices.Grant::gid).toList(), vm,
-                    paths, run), paths.qemuLog());
+            process = spawn(name, paths, command(identity, argv, grants.stream().map(WorkerDevices.Grant::gid).toList(),
+                    devices.memlock(config), vm, paths, run), paths.qemuLog());
             worker.spawned(process);
             confine(name, identity, process, memoryMax, config.cpuLimitMillicores());
             QmpClient qmp = awaitQmp(worker, process);
@@ -146,18 +143,6 @@ final class Launcher {
         Path partial = paths.seed().resolveSibling(paths.seed().getFileName() + ".partial");
         Files.write(partial, SeedImage.build(config.cloudInit().get()));
         Files.move(partial, paths.seed(), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-    }
-
-    /**
-     * A VFIO device under an unprivileged worker needs its locked-memory limit raised to the guest's memory
-     * (QEMU pins all of it for DMA), which is not done yet: refused with what to do rather than failing in QEMU.
-     */
-    private void refuseVfioIfIsolated(VmConfig config) throws WorkerLaunchException {
-        if (context.settings().isolation().mode() == WorkerIsolation.Mode.USER && !config.devices().isEmpty()) {
-            throw new WorkerLaunchException(config.name(), "devices: PCI pass-through is not available to isolated workers yet"
-                    + " (QEMU must pin the guest's memory for VFIO); set celadon.hypervisor.isolation=none to pass PCI devices"
-                    + " through", "", null);
-        }
     }
 
     /**
@@ -249,7 +234,8 @@ final class Launcher {
         } catch (IOException e) {
             throw new WorkerLaunchException(name, "cannot create " + paths.tpmState() + ": " + e.getMessage(), "", e);
         }
-        Process swtpm = spawn(name, paths, command(identity, Swtpm.argv(paths, run), List.of(), vm, paths, run), paths.tpmLog());
+        Process swtpm = spawn(name, paths, command(identity, Swtpm.argv(paths, run), List.of(), 0, vm, paths, run),
+                paths.tpmLog());
         try {
             if (!Swtpm.awaitSocket(swtpm, run, context.settings().launchTimeout())) {
                 throw new WorkerLaunchException(name, Swtpm.BINARY + (swtpm.isAlive() ? " did not open its socket within "
@@ -263,12 +249,13 @@ final class Launcher {
     }
 
     /**
-     * {@code argv}, one of the worker's processes, as its identity runs it with the supplementary {@code groups},
-     * and for an isolated worker in its own view of the file system where the host allows one ({@link WorkerRoot}).
+     * {@code argv}, one of the worker's processes, as its identity runs it with the supplementary {@code groups} and
+     * {@code memlockBytes} of lockable memory (0: the host's default), and for an isolated worker in its own view of the
+     * file system where the host allows one ({@link WorkerRoot}).
      */
-    private List<String> command(WorkerIdentity identity, List<String> argv, List<Integer> groups, ResolvedVm vm,
-            WorkerPaths paths, WorkerPaths.RunPaths run) {
-        List<String> command = identity.command(argv, groups);
+    private List<String> command(WorkerIdentity identity, List<String> argv, List<Integer> groups, long memlockBytes,
+            ResolvedVm vm, WorkerPaths paths, WorkerPaths.RunPaths run) {
+        List<String> command = identity.command(argv, groups, memlockBytes);
         return identity.isolated() ? context.root().command(command, binds(vm, paths, run)) : command;
     }
 
@@ -292,7 +279,7 @@ final class Launcher {
         }
         vm.disks().stream().filter(disk -> disk.kind() == ResolvedVm.Disk.Kind.PASSTHROUGH).map(ResolvedVm.Disk::path)
                 .forEach(binds::writable);
-        return binds;
+        return binds.writable(devices.vfioGroups(vm.config()));
     }
 
     /**
@@ -387,7 +374,7 @@ final class Launcher {
         forget.accept(worker);
         context.taps().tearDown(worker.config());
         if (worker.record().identity().isolated()) {
-            WorkerFiles.giveBack(worker.config());
+            WorkerFiles.giveBack(worker.config(), devices.vfioGroups(worker.config()));
         }
         try {
             context.cgroups().remove(worker.name());

@@ -90,10 +90,11 @@ public final class QemuHypervisor implements Hypervisor {
         this.store = new RecordStore(stateDir);
         this.context = new WorkerContext(settings, processes, store, new Taps(stateDir, tapDevices),
                 new WorkerCgroup(host.sys().resolve("fs/cgroup")), settings.isolation().mode() == WorkerIsolation.Mode.USER
-                        ? WorkerRoot.probe(stateDir.resolve(WorkerRoot.MOUNT_POINT)) : WorkerRoot.off("isolation none"));
+                        ? WorkerRoot.probe(stateDir.resolve(WorkerRoot.MOUNT_POINT)) : WorkerRoot.off("isolation none"),
+                new WorkerDevices(host, accel.accel()));
         this.ids = new WorkerIds(settings.isolation().ids(), WorkerIds.of(store));
         this.launcher = new Launcher(context, new ConfigResolver(settings, host), new DiskPreparer(settings.qemuImgBinary()),
-                accel.accel(), ids, new WorkerDevices(host, accel.accel()));
+                accel.accel(), ids);
         this.scan = new WorkerScan(host.proc(), stateDir, processes);
         try {
             Files.createDirectories(stateDir);

@@ -289,7 +289,8 @@ final class QemuWorker implements Worker, QmpListener, StopSequence.Target {
         // and so removes what is left.
         context.taps().tearDown(VmConfigJson.fromJson(record.config()));
         if (record.identity().isolated()) {
-            WorkerFiles.giveBack(VmConfigJson.fromJson(record.config()));
+            VmConfig config = VmConfigJson.fromJson(record.config());
+            WorkerFiles.giveBack(config, context.devices().vfioGroups(config));
         }
         try {
             context.cgroups().remove(name);

@@ -2,6 +2,7 @@ package dev.celadon.hypervisor.qemu;
 
 import dev.celadon.hypervisor.Accel;
 import dev.celadon.hypervisor.NetworkConfig;
+import dev.celadon.hypervisor.PciAddress;
 import dev.celadon.hypervisor.VmConfig;
 import dev.celadon.hypervisor.WorkerLaunchException;
 import java.io.IOException;
@@ -17,12 +18,19 @@ import java.util.List;
  * write (udev's default for the tun device) needs nothing; one its group may (Debian's {@code /dev/kvm},
  * {@code 0660} group kvm) gives the worker that group as its only supplementary one, as libvirt puts its
  * qemu user in kvm; one only root may open is refused here with what to do, before QEMU fails on it. Group
- * root is never given: it opens far more than a device.
+ * root is never given: it opens far more than a device. The IOMMU group of a PCI device assigned through VFIO
+ * is the partition's alone: its node ({@code /dev/vfio/N}, {@code 0600} root) is handed to the worker's uid while it
+ * runs ({@link WorkerFiles}), as libvirt hands it to its qemu user, and the worker may lock its guest's memory.
  */
 final class WorkerDevices {
 
     private static final int READ_WRITE_OTHERS = 0006;
     private static final int READ_WRITE_GROUP = 0060;
+    /**
+     * What a worker with a VFIO device may lock beyond its guest's memory, which QEMU pins whole for the device's
+     * DMA: its own mappings (ROMs, the device's regions), with libvirt's margin.
+     */
+    static final long VFIO_MEMLOCK_MARGIN = 1L << 30;
 
     private final HostPaths host;
     private final Accel accel;
@@ -71,15 +79,39 @@ final class WorkerDevices {
         return grants;
     }
 
-    /** The nodes a worker of {@code config} opens: the KVM device on KVM, the tun device for a NIC on a bridge. */
+    /**
+     * The nodes a worker of {@code config} opens that others may share: the KVM device on KVM, the tun device for a
+     * NIC on a bridge, VFIO's container for a PCI device.
+     */
     List<Path> nodes(VmConfig config) {
-        List<Path> nodes = new ArrayList<>(2);
+        List<Path> nodes = new ArrayList<>(3);
         if (accel == Accel.KVM) {
             nodes.add(host.kvm());
         }
         if (config.networks().stream().anyMatch(nic -> nic.attachment() instanceof NetworkConfig.Bridge)) {
             nodes.add(host.tun());
         }
+        if (!config.devices().isEmpty()) {
+            nodes.add(host.vfio());
+        }
         return nodes;
+    }
+
+    /** The nodes of the IOMMU groups of {@code config}'s PCI devices, each once: its own while it runs. */
+    List<Path> vfioGroups(VmConfig config) {
+        List<Path> groups = new ArrayList<>();
+        for (PciAddress address : config.devices()) {
+            try {
+                host.iommuGroup(address).map(host::vfioGroup).filter(group -> !groups.contains(group)).ifPresent(groups::add);
+            } catch (IOException e) {
+                // Unreadable: the launch's checks (ConfigResolver) refuse that device, naming it.
+            }
+        }
+        return groups;
+    }
+
+    /** The RLIMIT_MEMLOCK a worker of {@code config} needs: for a VFIO device, its guest's memory and a margin; else 0. */
+    long memlock(VmConfig config) {
+        return config.devices().isEmpty() ? 0 : config.maxMemoryBytes() + VFIO_MEMLOCK_MARGIN;
     }
 }

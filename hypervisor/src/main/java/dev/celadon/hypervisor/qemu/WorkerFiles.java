@@ -8,6 +8,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Set;
 import org.jboss.logging.Logger;
 
@@ -33,16 +35,20 @@ final class WorkerFiles {
     }
 
     /**
-     * Before a launch: the partition's files given to its identity, and its pass-through block devices handed
-     * over (their owner becomes the worker; group and mode stay, so the host's {@code disk} group keeps its
-     * access), as libvirt's DAC driver does.
+     * Before a launch: the partition's files given to its identity, and its pass-through block devices and the nodes
+     * of its PCI devices' IOMMU groups ({@code vfioGroups}) handed over (their owner becomes the worker; group and mode
+     * stay, so the host's {@code disk} group keeps its access), as libvirt's DAC driver does.
      */
-    static void grant(WorkerIdentity identity, WorkerPaths paths, WorkerPaths.RunPaths run, ResolvedVm vm) throws IOException {
+    static void grant(WorkerIdentity identity, WorkerPaths paths, WorkerPaths.RunPaths run, ResolvedVm vm,
+            List<Path> vfioGroups) throws IOException {
         if (identity.isolated()) {
             for (ResolvedVm.Disk disk : vm.disks()) {
                 if (disk.kind() == ResolvedVm.Disk.Kind.PASSTHROUGH) {
                     setOwner(disk.path(), identity.uid());
                 }
+            }
+            for (Path group : vfioGroups) {
+                setOwner(group, identity.uid());
             }
         }
         identity.enter(paths.workerDir(), PASS_THROUGH);
@@ -65,15 +71,22 @@ final class WorkerFiles {
         identity.own(run.dir(), PRIVATE_DIR);
     }
 
-    /** Once the worker is gone: its pass-through block devices back to root, so no later owner of the uid reaches them. */
-    static void giveBack(VmConfig config) {
+    /**
+     * Once the worker is gone: its pass-through block devices and IOMMU groups' nodes back to root, so no later owner
+     * of the uid reaches them.
+     */
+    static void giveBack(VmConfig config, List<Path> vfioGroups) {
+        List<Path> devices = new ArrayList<>(vfioGroups);
         for (DiskConfig disk : config.disks()) {
             if (disk.source() instanceof DiskConfig.Passthrough passthrough) {
-                try {
-                    setOwner(Path.of(passthrough.devicePath()), 0);
-                } catch (IOException e) {
-                    LOG.warnf("%s: cannot give %s back to root: %s", config.name(), passthrough.devicePath(), e.getMessage());
-                }
+                devices.add(Path.of(passthrough.devicePath()));
+            }
+        }
+        for (Path device : devices) {
+            try {
+                setOwner(device, 0);
+            } catch (IOException e) {
+                LOG.warnf("%s: cannot give %s back to root: %s", config.name(), device, e.getMessage());
             }
         }
     }

@@ -26,6 +26,8 @@ record WorkerIdentity(int uid, int gid) {
     static final WorkerIdentity ROOT = new WorkerIdentity(0, 0);
     /** util-linux's: drops to the ids before exec, clears groups, capabilities and the bounding set, sets NoNewPrivs. */
     static final String SETPRIV = "setpriv";
+    /** util-linux's: runs a program with resource limits set, the hard one above ours only while we hold CAP_SYS_RESOURCE. */
+    static final String PRLIMIT = "prlimit";
 
     boolean isolated() {
         return uid != 0;
@@ -36,14 +38,24 @@ record WorkerIdentity(int uid, int gid) {
      * everything before exec so the program never holds root for a single instruction (QEMU's own
      * {@code -runas} drops only after it has opened its files as root, and its seccomp filter with
      * {@code elevateprivileges=deny} forbids the drop anyway). Its only supplementary groups are {@code groups}
-     * ({@link WorkerDevices}: those that open its device nodes), none when empty.
+     * ({@link WorkerDevices}: those that open its device nodes), none when empty. With {@code memlockBytes} above 0 it
+     * may lock that much memory (RLIMIT_MEMLOCK, soft and hard), set by {@code prlimit} while it still runs as root:
+     * QEMU pins all of its guest's memory for a VFIO device's DMA, and an unprivileged process may lock only 8 MiB.
      */
-    List<String> command(List<String> argv, List<Integer> groups) {
+    List<String> command(List<String> argv, List<Integer> groups, long memlockBytes) {
         if (!isolated()) {
             return argv;
         }
-        List<String> command = new ArrayList<>(argv.size() + 8);
-        command.addAll(List.of(SETPRIV, "--reuid=" + uid, "--regid=" + gid, groups.isEmpty() ? "--clear-groups"
+        List<String> command = new ArrayList<>(argv.size() + 10);
+        if (memlockBytes > 0) {
+            // setpriv by its path, as WorkerRoot names a view's first program: the appliance's busybox has an applet of
+            // that name, without --reuid.
+            command.addAll(List.of(PRLIMIT, "--memlock=" + memlockBytes + ":" + memlockBytes, "--",
+                    Launcher.onPath(SETPRIV).map(Path::toString).orElse(SETPRIV)));
+        } else {
+            command.add(SETPRIV);
+        }
+        command.addAll(List.of("--reuid=" + uid, "--regid=" + gid, groups.isEmpty() ? "--clear-groups"
                 : "--groups=" + groups.stream().map(String::valueOf).collect(Collectors.joining(",")), "--inh-caps=-all",
                 "--bounding-set=-all", "--no-new-privs", "--"));
         command.addAll(argv);

@@ -9,6 +9,7 @@ import dev.celadon.hypervisor.GuestProfile;
 import dev.celadon.hypervisor.IntegrationServices;
 import dev.celadon.hypervisor.NetworkConfig;
 import dev.celadon.hypervisor.PartitionName;
+import dev.celadon.hypervisor.PciAddress;
 import dev.celadon.hypervisor.VmConfig;
 import dev.celadon.hypervisor.WorkerLaunchException;
 import java.io.IOException;
@@ -50,6 +51,20 @@ class WorkerDevicesTest {
         return new VmConfig(new PartitionName("dev"), GuestProfile.ENLIGHTENED, 1, 128L << 20, 128L << 20,
                 new BootConfig.Kernel("tiny/vmlinuz", Optional.empty(), ""), List.of(), List.of(nics), List.of(),
                 IntegrationServices.NONE, Duration.ofSeconds(2));
+    }
+
+    private static VmConfig withDevices(String... addresses) {
+        VmConfig plain = config();
+        return new VmConfig(plain.name(), plain.profile(), plain.cpus(), plain.memoryBytes(), plain.maxMemoryBytes(),
+                plain.boot(), List.of(), List.of(), List.of(addresses).stream().map(PciAddress::new).toList(),
+                IntegrationServices.NONE, Duration.ofSeconds(2));
+    }
+
+    /** A PCI device of IOMMU group {@code group} in the fake sysfs, linked as the kernel links it. */
+    private void pciDevice(String address, String group) throws IOException {
+        Path groupDir = Files.createDirectories(root.resolve("sys/kernel/iommu_groups").resolve(group));
+        Path device = Files.createDirectories(root.resolve("sys/bus/pci/devices").resolve(address));
+        Files.createSymbolicLink(device.resolve("iommu_group"), groupDir);
     }
 
     private static NetworkConfig onBridge() {
@@ -106,5 +121,24 @@ class WorkerDevicesTest {
     @Test
     void anAbsentNodeIsLeftForQemuToReport() throws Exception {
         assertThat(new WorkerDevices(host(), Accel.KVM).grants(config(onBridge()))).isEmpty();
+    }
+
+    @Test
+    void aPciDeviceOpensVfiosContainerItsGroupsNodeAndLocksItsGuestsMemory() throws Exception {
+        HostPaths host = host();
+        node("vfio/vfio", "rw-rw-rw-", 0);
+        pciDevice("0000:00:05.0", "7");
+        pciDevice("0000:00:05.1", "7");
+        pciDevice("0000:00:06.0", "9");
+        WorkerDevices devices = new WorkerDevices(host, Accel.TCG);
+        VmConfig config = withDevices("0000:00:05.0", "0000:00:05.1", "0000:00:06.0");
+        assertThat(devices.nodes(config)).containsExactly(root.resolve("dev/vfio/vfio"));
+        assertThat(devices.grants(config)).as("the container is everyone's").isEmpty();
+        assertThat(devices.vfioGroups(config)).as("each group once").containsExactly(root.resolve("dev/vfio/7"),
+                root.resolve("dev/vfio/9"));
+        assertThat(devices.memlock(config)).isEqualTo(config.maxMemoryBytes() + (1L << 30));
+        assertThat(devices.memlock(config())).as("no device, no lock").isZero();
+        assertThat(devices.vfioGroups(withDevices("0000:00:07.0"))).as("no IOMMU group: refused by the launch's checks")
+                .isEmpty();
     }
 }

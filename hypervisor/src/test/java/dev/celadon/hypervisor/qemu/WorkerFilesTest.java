@@ -24,10 +24,12 @@ class WorkerFilesTest {
     Path dir;
 
     @Test
-    void aPassThroughDeviceIsTheWorkersWhileItRunsAndRootsAfterwards() throws IOException {
-        // A file stands in for the device node: ownership works alike, and no host disk is touched.
+    void passThroughDevicesAreTheWorkersWhileItRunsAndRootsAfterwards() throws IOException {
+        // Files stand in for the device nodes: ownership works alike, and no host device is touched.
         Path device = Files.writeString(dir.resolve("sdz"), "");
         Files.setPosixFilePermissions(device, PosixFilePermissions.fromString("rw-rw----"));
+        Path group = Files.writeString(dir.resolve("vfio-7"), "");
+        Files.setPosixFilePermissions(group, PosixFilePermissions.fromString("rw-------"));
         VmConfig config = KernelOnlyConfig.of(new PartitionName("pt"))
                 .withDisks(List.of(new DiskConfig("data", new DiskConfig.Passthrough(device.toString()))));
         WorkerPaths paths = WorkerPaths.of(dir.resolve("state"), config.name());
@@ -37,15 +39,18 @@ class WorkerFilesTest {
         ResolvedVm vm = new ResolvedVm(config, Optional.empty(), Optional.empty(),
                 List.of(new ResolvedVm.Disk("data", ResolvedVm.Disk.Kind.PASSTHROUGH, device, Optional.empty(), 0)));
 
-        WorkerFiles.grant(WORKER, paths, run, vm);
+        WorkerFiles.grant(WORKER, paths, run, vm, List.of(group));
         assertThat(Files.getAttribute(device, "unix:uid")).isEqualTo(64077);
         assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(device))).isEqualTo("rw-rw----");
+        assertThat(Files.getAttribute(group, "unix:uid")).as("the IOMMU group's node").isEqualTo(64077);
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(group))).isEqualTo("rw-------");
         assertThat(Files.getAttribute(paths.pidFile(), "unix:uid")).isEqualTo(64077);
         assertThat(Files.getAttribute(paths.workerDir(), "unix:gid")).isEqualTo(64077);
         assertThat(Files.getAttribute(paths.workerDir(), "unix:uid")).isEqualTo(0);
 
-        WorkerFiles.giveBack(config);
+        WorkerFiles.giveBack(config, List.of(group));
         assertThat(Files.getAttribute(device, "unix:uid")).isEqualTo(0);
+        assertThat(Files.getAttribute(group, "unix:uid")).isEqualTo(0);
     }
 
     @Test

@@ -85,15 +85,26 @@ class WorkerIdsTest {
 
     @Test
     void anIsolatedIdentityRunsItsCommandBehindSetprivAndRootRunsItAsIs() {
-        assertThat(new WorkerIdentity(64005, 64005).command(List.of("qemu-system-x86_64", "-S"), List.of())).containsExactly(
+        assertThat(new WorkerIdentity(64005, 64005).command(List.of("qemu-system-x86_64", "-S"), List.of(), 0)).containsExactly(
                 "setpriv", "--reuid=64005", "--regid=64005", "--clear-groups", "--inh-caps=-all", "--bounding-set=-all",
                 "--no-new-privs", "--", "qemu-system-x86_64", "-S");
-        assertThat(WorkerIdentity.ROOT.command(List.of("qemu-system-x86_64"), List.of(107))).containsExactly("qemu-system-x86_64");
+        assertThat(WorkerIdentity.ROOT.command(List.of("qemu-system-x86_64"), List.of(107), 0)).containsExactly("qemu-system-x86_64");
+    }
+
+    @Test
+    void aWorkerThatMayLockMemoryGetsItsLimitFromPrlimitBeforeSetprivDropsRoot() {
+        List<String> command = new WorkerIdentity(64005, 64005).command(List.of("qemu-system-x86_64"), List.of(), 1L << 30);
+        assertThat(command.subList(0, 3)).containsExactly("prlimit", "--memlock=1073741824:1073741824", "--");
+        assertThat(command.get(3)).as("setpriv by its path").endsWith("/setpriv");
+        assertThat(command.subList(4, command.size())).containsExactly("--reuid=64005", "--regid=64005", "--clear-groups",
+                "--inh-caps=-all", "--bounding-set=-all", "--no-new-privs", "--", "qemu-system-x86_64");
+        assertThat(WorkerIdentity.ROOT.command(List.of("qemu-system-x86_64"), List.of(), 1L << 30)).as("root locks at will")
+                .containsExactly("qemu-system-x86_64");
     }
 
     @Test
     void theGroupsForItsDevicesAreItsOnlySupplementaryOnes() {
-        assertThat(new WorkerIdentity(64005, 64005).command(List.of("qemu-system-x86_64"), List.of(107, 108))).containsExactly(
+        assertThat(new WorkerIdentity(64005, 64005).command(List.of("qemu-system-x86_64"), List.of(107, 108), 0)).containsExactly(
                 "setpriv", "--reuid=64005", "--regid=64005", "--groups=107,108", "--inh-caps=-all", "--bounding-set=-all",
                 "--no-new-privs", "--", "qemu-system-x86_64");
     }

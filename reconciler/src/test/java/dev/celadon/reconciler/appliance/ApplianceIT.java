@@ -162,7 +162,8 @@ class ApplianceIT {
                 celadon.hypervisor.accel=tcg
                 celadon.appliance.name=appliance-it
                 celadon.network.bridges.lab.uplink=eth9
-                """.formatted(gitHttpUrl()), daemon.port(), 768, httpGit.port(), images.port(),
+                celadon.passthrough.allowed=%s
+                """.formatted(gitHttpUrl(), ApplianceVm.SPARE_PCI), daemon.port(), 768, httpGit.port(), images.port(),
                 Map.of("git-token", TOKEN + "\n"), hubPort, peerPort);
         vms.add(appliance);
         status = new StatusClient(appliance::statusUrl);
@@ -396,13 +397,42 @@ class ApplianceIT {
     }
 
     /**
+     * Issue 18: PCI pass-through to a worker under its own uid. The appliance's spare PCI device, behind its IOMMU
+     * and listed in celadon.passthrough.allowed, was given to vfio-pci at boot; a partition that names it runs: its
+     * QEMU opened the device's IOMMU group (handed to its uid) in its private view and pinned its guest's memory for
+     * the device's DMA (its locked-memory limit raised), or it would have exited at start.
+     */
+    @Test
+    @Order(7)
+    void aPciDevicePassesThroughToAnIsolatedWorker() throws IOException {
+        assertThat(appliance.console()).contains("celadon: PCI device " + ApplianceVm.SPARE_PCI
+                + " given to vfio-pci for pass-through (IOMMU group ");
+        repo.write("partitions.d/pci.yaml", TinyPartition.spec("pci", "", """
+                devices:
+                  - pci: "%s"
+                """.formatted(ApplianceVm.SPARE_PCI)));
+        repo.commitAndPush("a partition with a PCI device");
+        await("pci Running").atMost(BOOT).pollInterval(Duration.ofSeconds(2)).ignoreExceptions().untilAsserted(() -> {
+            assertThat(appliance.isAlive()).as("QEMU is running").isTrue();
+            assertRunning("pci");
+        });
+        assertThat(status.partition("pci").orElseThrow().path("worker").path("isolation").asText())
+                .matches("user (\\d+):\\1; .*; private view");
+        // Done with: its guest would only slow the appliance down.
+        repo.delete("partitions.d/pci.yaml");
+        repo.commitAndPush("without pci");
+        await("pci deleted").atMost(BOOT).pollInterval(Duration.ofSeconds(2)).ignoreExceptions()
+                .untilAsserted(() -> assertThat(status.partition("pci")).as(() -> diagnosis("pci")).isEmpty());
+    }
+
+    /**
      * Issue 19: an Appliance document in Git names version 0.2-test (`make image` built it from this image), served
      * by a real HTTP server. The appliance fetches it, writes it into slot B with two tries, stops the
      * partitions, reboots, and version 0.2-test boots from slot B, syncs, runs the partitions again and marks
      * itself good.
      */
     @Test
-    @Order(7)
+    @Order(8)
     void upgradesToTheVersionAnApplianceDocumentNames() throws Exception {
         repo.write("partitions.d/appliance.yaml", applianceDocument("0.2-test", 2, "10m"));
         repo.commitAndPush("appliance 0.2-test");
@@ -430,7 +460,7 @@ class ApplianceIT {
      * 0.3-broken failed and does not try it again while the document stays.
      */
     @Test
-    @Order(8)
+    @Order(9)
     void aVersionThatIsNeverMarkedGoodGivesWayToThePreviousOne() throws Exception {
         repo.write("partitions.d/appliance.yaml", applianceDocument("0.3-broken", 1, "1m"));
         repo.commitAndPush("appliance 0.3-broken");
@@ -495,7 +525,7 @@ class ApplianceIT {
      * partition's worker, paused and small while it joins its cgroup, is killed once its guest boots.
      */
     @Test
-    @Order(9)
+    @Order(10)
     void aWorkerOverItsMemoryLimitIsKilledAndShownAsSuch() throws IOException {
         if (appliance != null) {
             appliance.close(); // done with; it would follow this commit too
@@ -526,7 +556,7 @@ class ApplianceIT {
     }
 
     @Test
-    @Order(10)
+    @Order(11)
     void aLineThatIsNotAPropertyIsNamedOnTheConsole() throws IOException {
         ApplianceVm vm = boot("bad-line", """
                 celadon.git.url=%s
@@ -538,7 +568,7 @@ class ApplianceIT {
     }
 
     @Test
-    @Order(11)
+    @Order(12)
     void aBadValueIsNamedOnTheConsole() throws IOException {
         ApplianceVm vm = boot("bad-value", """
                 celadon.git.url=%s
@@ -552,7 +582,7 @@ class ApplianceIT {
 
     /** Two builds from the same inputs (this checkout, the tiny guest) give the same bytes, and so does a second version's UKI. */
     @Test
-    @Order(12)
+    @Order(13)
     void buildingTwiceGivesTheSameChecksum() throws Exception {
         Path guest = ApplianceVm.tinyGuest(image);
         List<String> sums = new ArrayList<>();

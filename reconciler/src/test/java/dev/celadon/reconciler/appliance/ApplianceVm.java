@@ -25,6 +25,12 @@ import java.util.concurrent.TimeUnit;
  */
 final class ApplianceVm implements AutoCloseable {
 
+    /** The slot of the appliance's spare PCI device (QEMU's pci-testdev) on its root bus. */
+    private static final String SPARE_PCI_SLOT = "0x10";
+    /** The spare PCI device's address as the appliance sees it: its own IOMMU group, no driver. */
+    static final String SPARE_PCI = "0000:00:10.0";
+
+
     /** Where the guest finds Git: a guestfwd address inside QEMU's user network. */
     static final String GIT_HOST = "10.0.2.100:9418";
     /** Where the guest finds Git's smart HTTP, when the test serves it. */
@@ -113,6 +119,9 @@ final class ApplianceVm implements AutoCloseable {
         List<String> command = List.of("qemu-system-x86_64", "-accel", "tcg", "-machine", "q35", "-m", "2048",
                 "-qmp", "unix:" + dir.resolve("qmp.sock") + ",server=on,wait=off",
                 "-smp", "2", "-display", "none", "-no-user-config", "-nodefaults",
+                // An IOMMU with interrupt remapping (VFIO refuses to assign devices without it) and a spare PCI device
+                // a partition may be given: pass-through with no hardware.
+                "-device", "intel-iommu,intremap=on", "-device", "pci-testdev,addr=" + SPARE_PCI_SLOT,
                 "-serial", "file:" + dir.resolve("console.log"),
                 "-drive", "if=pflash,format=raw,readonly=on,file=" + OVMF_CODE,
                 "-drive", "if=pflash,format=raw,file=" + vars,
