@@ -30,7 +30,6 @@ final class ApplianceVm implements AutoCloseable {
     /** The spare PCI device's address as the appliance sees it: its own IOMMU group, no driver. */
     static final String SPARE_PCI = "0000:00:10.0";
 
-
     /** Where the guest finds Git: a guestfwd address inside QEMU's user network. */
     static final String GIT_HOST = "10.0.2.100:9418";
     /** Where the guest finds Git's smart HTTP, when the test serves it. */
